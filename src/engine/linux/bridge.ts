@@ -1,0 +1,235 @@
+/**
+ * The Linux bridge (net/bridge): ports enslaved with `master`, a forwarding database that learns
+ * source MACs and ages them out, flooding of broadcast and unknown destinations, and local
+ * delivery to the bridge device itself (which can hold an address and route).
+ */
+import { type Mac, compareMac, isMulticastMac } from '../net/mac';
+import type { EthernetFrame } from '../net/packet';
+import type { SimTime } from '../sim/time';
+import { seconds } from '../sim/time';
+import type { FdbDecision } from '../sim/trace';
+import { describeFrame } from './describe';
+import { Device } from './device';
+import type { NetNs } from './netns';
+import { deliverToStack, devQueueXmit, tap } from './rx';
+import type { Skb } from './skb';
+import { drop, emit } from './tracing';
+
+export interface FdbEntry {
+  readonly mac: Mac;
+  /** The port behind which the MAC lives; for local entries, the device that owns it. */
+  port: Device;
+  /** One of the bridge's own addresses (a port's or the bridge's): delivered up, never aged. */
+  readonly local: boolean;
+  /** Added by the administrator (`bridge fdb add … static`). */
+  readonly isStatic: boolean;
+  updated: SimTime;
+}
+
+export interface PortFlags {
+  hairpin: boolean;
+  learning: boolean;
+  flood: boolean;
+}
+
+export class Bridge extends Device {
+  readonly kind = 'bridge' as const;
+  readonly ports: Device[] = [];
+  readonly portFlags = new Map<Device, PortFlags>();
+  readonly fdb = new Map<Mac, FdbEntry>();
+  ageingTime = seconds(300);
+  stpState = 0;
+
+  constructor(ns: NetNs, name: string, mac: Mac, macAssign: 'random' | 'set') {
+    super(ns, name, mac, macAssign, 1500);
+    this.fdb.set(mac, { mac, port: this, local: true, isStatic: true, updated: ns.world.sched.now });
+  }
+
+  /** The bridge has carrier while at least one port is forwarding. */
+  hasCarrier(): boolean {
+    return this.ports.some((p) => this.portForwarding(p));
+  }
+
+  override operState(): 'UP' | 'DOWN' | 'UNKNOWN' | 'LOWERLAYERDOWN' {
+    if (!this.adminUp || !this.hasCarrier()) return 'DOWN';
+    return 'UP';
+  }
+
+  /** With STP off, a port forwards when it and the bridge are up and it has carrier. */
+  portForwarding(p: Device): boolean {
+    return this.adminUp && p.adminUp && p.hasCarrier();
+  }
+
+  portState(p: Device): 'forwarding' | 'disabled' {
+    return this.portForwarding(p) ? 'forwarding' : 'disabled';
+  }
+
+  addPort(p: Device): void {
+    this.ports.push(p);
+    this.portFlags.set(p, { hairpin: false, learning: true, flood: true });
+    p.master = this;
+    this.fdb.set(p.mac, { mac: p.mac, port: p, local: true, isStatic: true, updated: this.ns.world.sched.now });
+    this.recalcMac();
+  }
+
+  removePort(p: Device): void {
+    const i = this.ports.indexOf(p);
+    if (i >= 0) this.ports.splice(i, 1);
+    this.portFlags.delete(p);
+    if (p.master === this) p.master = undefined;
+    for (const [m, e] of this.fdb) if (e.port === p) this.fdb.delete(m);
+    this.recalcMac();
+  }
+
+  /** A port's MAC changed: its local FDB entry follows. */
+  portMacChanged(p: Device, old: Mac): void {
+    const e = this.fdb.get(old);
+    if (e && e.port === p && e.local) this.fdb.delete(old);
+    this.fdb.set(p.mac, { mac: p.mac, port: p, local: true, isStatic: true, updated: this.ns.world.sched.now });
+    this.recalcMac();
+  }
+
+  /** br_stp_recalculate_bridge_id: unless set by hand, the bridge takes its lowest port MAC. */
+  recalcMac(): void {
+    if (this.macAssign === 'set' || this.ports.length === 0) return;
+    let lowest: Mac | undefined;
+    for (const p of this.ports) if (lowest === undefined || compareMac(p.mac, lowest) < 0) lowest = p.mac;
+    if (lowest === undefined || lowest === this.mac) return;
+    const old = this.mac;
+    const own = this.fdb.get(old);
+    if (own && own.port === this) this.fdb.delete(old);
+    this.mac = lowest;
+    if (!this.fdb.has(lowest)) this.fdb.set(lowest, { mac: lowest, port: this, local: true, isStatic: true, updated: this.ns.world.sched.now });
+  }
+
+  /** Entries that are alive now (dynamic ones age out after ageing_time). */
+  liveFdb(): FdbEntry[] {
+    const now = this.ns.world.sched.now;
+    const out: FdbEntry[] = [];
+    for (const [m, e] of this.fdb) {
+      if (!e.local && !e.isStatic && now - e.updated > this.ageingTime) {
+        this.fdb.delete(m);
+        continue;
+      }
+      out.push(e);
+    }
+    return out;
+  }
+
+  private lookup(mac: Mac): FdbEntry | undefined {
+    const e = this.fdb.get(mac);
+    if (!e) return undefined;
+    if (!e.local && !e.isStatic && this.ns.world.sched.now - e.updated > this.ageingTime) {
+      this.fdb.delete(mac);
+      return undefined;
+    }
+    return e;
+  }
+
+  private fdbView(): string[] {
+    if (!this.ns.world.trace.detailed) return [];
+    return this.liveFdb().map((e) => `${e.mac} ${e.local ? `local (${e.port.name})` : `port ${e.port.name}`}`);
+  }
+
+  /** br_handle_frame: a frame arrived on port `port`. */
+  handleFrame(port: Device, skb: Skb): void {
+    const frame = skb.frame!;
+    if (!this.portForwarding(port)) {
+      drop(this.ns, skb, 'BRIDGE_PORT_DISABLED', `${port.name} is not forwarding (bridge ${this.name} ${this.adminUp ? 'port down' : 'is down'})`, port);
+      return;
+    }
+    const flags = this.portFlags.get(port)!;
+    // br_fdb_update: learn where the source lives, unless it is one of our own addresses.
+    if (!isMulticastMac(frame.src) && flags.learning) {
+      const e = this.fdb.get(frame.src);
+      if (!e) {
+        this.fdb.set(frame.src, { mac: frame.src, port, local: false, isStatic: false, updated: this.ns.world.sched.now });
+        emit(this.ns, 'br_fdb_update', skb, `bridge ${this.name} learns ${frame.src} is behind ${port.name}`, this, {
+          decision: { kind: 'fdb', mac: frame.src, port: port.name, action: 'learn', entries: this.fdbView() },
+        });
+      } else if (!e.local && !e.isStatic) {
+        e.port = port;
+        e.updated = this.ns.world.sched.now;
+      }
+    }
+    const decide = (d: Omit<FdbDecision, 'kind' | 'entries'>, summary: string) =>
+      emit(this.ns, 'br_handle_frame', skb, summary, this, { decision: { kind: 'fdb', ...d, entries: this.fdbView() } });
+    if (isMulticastMac(frame.dst)) {
+      decide({ mac: frame.dst, action: 'flood' }, `bridge ${this.name}: broadcast ${describeFrame(frame)}: flood to every other port and pass up`);
+      this.flood(skb, frame, port);
+      this.passUp(this.ns.world.cloneSkb(skb), frame);
+      return;
+    }
+    const e = this.lookup(frame.dst);
+    if (e?.local) {
+      decide({ mac: frame.dst, port: this.name, action: 'local' }, `bridge ${this.name}: ${frame.dst} is our own address: deliver to ${this.name}`);
+      this.passUp(skb, frame);
+      return;
+    }
+    if (e) {
+      if (e.port === port && !flags.hairpin) {
+        decide({ mac: frame.dst, port: e.port.name, action: 'drop' }, `bridge ${this.name}: ${frame.dst} is behind the port the frame came from: drop`);
+        drop(this.ns, skb, 'BRIDGE_NO_EGRESS_PORT', 'a bridge never sends a frame back out of its ingress port (hairpin off)', port);
+        return;
+      }
+      decide({ mac: frame.dst, port: e.port.name, action: 'forward' }, `bridge ${this.name}: ${frame.dst} is behind ${e.port.name}: forward`);
+      this.forwardTo(e.port, skb, frame);
+      return;
+    }
+    decide({ mac: frame.dst, action: 'flood' }, `bridge ${this.name}: ${frame.dst} unknown: flood to every other port`);
+    this.flood(skb, frame, port);
+    if (this.promiscCount > 0) this.passUp(this.ns.world.cloneSkb(skb), frame);
+  }
+
+  private forwardTo(port: Device, skb: Skb, frame: EthernetFrame): void {
+    if (!this.portForwarding(port)) {
+      drop(this.ns, skb, 'BRIDGE_PORT_DISABLED', `${port.name} is not forwarding`, port);
+      return;
+    }
+    emit(this.ns, 'br_forward', skb, `bridge ${this.name} forwards out of ${port.name}`, port, { to: port });
+    devQueueXmit(port, skb, frame);
+  }
+
+  private flood(skb: Skb, frame: EthernetFrame, ingress?: Device): void {
+    const targets = this.ports.filter(
+      (p) => this.portForwarding(p) && this.portFlags.get(p)!.flood && (p !== ingress || this.portFlags.get(p)!.hairpin),
+    );
+    for (const p of targets) {
+      const c = targets.length > 1 ? this.ns.world.cloneSkb(skb) : skb;
+      emit(this.ns, 'br_flood', c, `bridge ${this.name} floods out of ${p.name}`, p, { to: p });
+      devQueueXmit(p, c, frame);
+    }
+  }
+
+  /** br_pass_frame_up: the frame goes up the bridge device's own stack. */
+  private passUp(skb: Skb, frame: EthernetFrame): void {
+    if (!this.adminUp) return;
+    this.countRx(frame);
+    tap(this, 'In', frame);
+    emit(this.ns, 'br_pass_frame_up', skb, `bridge ${this.name} passes the frame up to its own stack`, this);
+    deliverToStack(this, skb);
+  }
+
+  /** br_dev_xmit: the bridge's own stack sends a frame (it has an address or routes through it). */
+  xmit(skb: Skb, frame: EthernetFrame): void {
+    if (isMulticastMac(frame.dst)) {
+      emit(this.ns, 'br_handle_frame', skb, `bridge ${this.name} sends broadcast ${describeFrame(frame)} to every port`, this, {
+        decision: { kind: 'fdb', mac: frame.dst, action: 'flood', entries: this.fdbView() },
+      });
+      this.flood(skb, frame);
+      return;
+    }
+    const e = this.lookup(frame.dst);
+    if (e && !e.local) {
+      emit(this.ns, 'br_handle_frame', skb, `bridge ${this.name}: ${frame.dst} is behind ${e.port.name}`, this, {
+        decision: { kind: 'fdb', mac: frame.dst, port: e.port.name, action: 'forward', entries: this.fdbView() },
+      });
+      this.forwardTo(e.port, skb, frame);
+      return;
+    }
+    emit(this.ns, 'br_handle_frame', skb, `bridge ${this.name}: ${frame.dst} unknown: flood`, this, {
+      decision: { kind: 'fdb', mac: frame.dst, action: 'flood', entries: this.fdbView() },
+    });
+    this.flood(skb, frame);
+  }
+}

@@ -1,0 +1,153 @@
+/** The `bridge` command of iproute2 6.1.0: link (show, set) and fdb (show, add, del). */
+import { parseMac } from '../../net/mac';
+import { Bridge } from '../../linux/bridge';
+import type { Device } from '../../linux/device';
+import type { NetNs } from '../../linux/netns';
+import type { Tool } from '../tool';
+import { linkFlags } from './ip/format';
+import { openNetns, IpExit, matches } from './ip/common';
+
+const USAGE = `Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }
+       bridge [ -force ] -batch filename
+where  OBJECT := { link | fdb | mdb | vlan | vni | monitor }
+       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] |
+                    -o[neline] | -t[imestamp] | -n[etns] name |
+                    -com[pressvlans] -c[olor] -p[retty] -j[son] }
+`;
+
+export const bridge: Tool = (ctx) => {
+  const { proc } = ctx;
+  const args = ctx.argv.slice(1);
+  let details = false;
+  let ns: NetNs = proc.ns;
+  const out: string[] = [];
+  try {
+    let i = 0;
+    while (i < args.length && args[i]!.startsWith('-')) {
+      const o = args[i]!.replace(/^--?/, '');
+      if (matches(o, 'details')) details = true;
+      else if (o === 'n' || matches(o, 'netns')) ns = openNetns(proc.host, args[++i] ?? '');
+      else if (matches(o, 'statistics') || matches(o, 'color') || matches(o, 'oneline') || matches(o, 'compressvlans')) continue;
+      else if (matches(o, 'Version')) {
+        proc.write('bridge utility, 6.1.0\n');
+        proc.exit(0);
+        return;
+      } else throw new IpExit(255, `Option "${args[i]}" is unknown, try "bridge help".\n`);
+      i++;
+    }
+    const obj = args[i];
+    const rest = args.slice(i + 1);
+    if (obj === undefined) throw new IpExit(255, USAGE);
+    if (matches(obj, 'link')) linkCmd(ns, rest, details, out);
+    else if (matches(obj, 'fdb')) fdbCmd(ns, rest, out);
+    else if (matches(obj, 'help')) throw new IpExit(255, USAGE);
+    else if (['mdb', 'vlan', 'vni', 'monitor'].some((o) => matches(obj, o))) throw new IpExit(2, `packet-life: "bridge ${obj}" is not modelled yet\n`);
+    else throw new IpExit(255, `Object "${obj}" is unknown, try "bridge help".\n`);
+    if (out.length) proc.write(`${out.join('\n')}\n`);
+    proc.exit(0);
+  } catch (e) {
+    if (!(e instanceof IpExit)) throw e;
+    if (out.length) proc.write(`${out.join('\n')}\n`);
+    proc.writeErr(e.stderr);
+    proc.exit(e.code);
+  }
+};
+
+function dev(ns: NetNs, name: string | undefined): Device {
+  const d = name === undefined ? undefined : ns.device(name);
+  if (!d) throw new IpExit(1, `Cannot find device "${name}"\n`);
+  return d;
+}
+
+/** "name@peer": bridge(8) resolves the IFLA_LINK index in its own namespace, right or wrong. */
+function portName(ns: NetNs, d: Device): string {
+  const peer = d.kind === 'veth' ? (d as Device & { peer?: Device }).peer : undefined;
+  if (!peer) return d.name;
+  if (peer.ns === ns) return `${d.name}@${peer.name}`;
+  const local = ns.deviceByIndex(peer.ifindex);
+  return local ? `${d.name}@${local.name}` : `${d.name}@if${peer.ifindex}`;
+}
+
+function linkCmd(ns: NetNs, args: string[], details: boolean, out: string[]): void {
+  const cmd = args[0];
+  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list')) {
+    let only: Device | undefined;
+    for (let i = 1; i < args.length; i++) if (args[i] === 'dev') only = dev(ns, args[++i]);
+    for (const d of ns.devices) {
+      if (!(d.master instanceof Bridge)) continue;
+      if (only && d !== only) continue;
+      const br = d.master;
+      out.push(`${d.ifindex}: ${portName(ns, d)}: ${linkFlags(d)} mtu ${d.mtu} master ${br.name} state ${br.portState(d)} priority 32 cost 2 `);
+      if (details) {
+        const f = br.portFlags.get(d)!;
+        out.push(`    hairpin ${f.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${f.learning ? 'on' : 'off'} flood ${f.flood ? 'on' : 'off'} mcast_flood on bcast_flood on mcast_router 1 mcast_to_unicast off neigh_suppress off vlan_tunnel off isolated off locked off`);
+      }
+    }
+    return;
+  }
+  if (matches(cmd, 'set')) {
+    let d: Device | undefined;
+    const sets: [string, string | undefined][] = [];
+    for (let i = 1; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === 'dev') d = dev(ns, args[++i]);
+      else sets.push([a, args[++i]]);
+    }
+    if (!d) throw new IpExit(255, 'Device is a required argument.\n');
+    if (!(d.master instanceof Bridge)) throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
+    const f = d.master.portFlags.get(d)!;
+    for (const [k, v] of sets) {
+      if (v !== 'on' && v !== 'off') throw new IpExit(255, `Error: argument of "${k}" must be "on" or "off", not "${v}"\n`);
+      if (k === 'hairpin') f.hairpin = v === 'on';
+      else if (k === 'learning') f.learning = v === 'on';
+      else if (k === 'flood') f.flood = v === 'on';
+      else throw new IpExit(255, `Unknown bridge link set parameter "${k}"\n`);
+    }
+    return;
+  }
+  throw new IpExit(255, `Command "${cmd}" is unknown, try "bridge link help".\n`);
+}
+
+function fdbCmd(ns: NetNs, args: string[], out: string[]): void {
+  const cmd = args[0];
+  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list')) {
+    let br: Device | undefined;
+    let only: Device | undefined;
+    for (let i = 1; i < args.length; i++) {
+      if (args[i] === 'br') br = dev(ns, args[++i]);
+      else if (args[i] === 'dev' || args[i] === 'brport') only = dev(ns, args[++i]);
+    }
+    for (const d of ns.devices) {
+      if (!(d instanceof Bridge)) continue;
+      if (br && d !== br) continue;
+      for (const e of d.liveFdb()) {
+        if (only && e.port !== only) continue;
+        const where = e.port === d ? `dev ${d.name}` : `dev ${e.port.name}`;
+        if (e.local) {
+          out.push(`${e.mac} ${where} vlan 1 master ${d.name} permanent`);
+          out.push(`${e.mac} ${where} master ${d.name} permanent`);
+        } else out.push(`${e.mac} ${where} master ${d.name}${e.isStatic ? ' static' : ''}`);
+      }
+    }
+    return;
+  }
+  if (matches(cmd, 'add') || matches(cmd, 'append') || matches(cmd, 'replace') || matches(cmd, 'delete')) {
+    const mac = parseMac(args[1] ?? '');
+    if (!mac) throw new IpExit(255, `Invalid mac address ${args[1]}\n`);
+    let d: Device | undefined;
+    for (let i = 2; i < args.length; i++) if (args[i] === 'dev') d = dev(ns, args[++i]);
+    if (!d) throw new IpExit(255, 'Device and address are required arguments.\n');
+    const bridgeDev = d.master instanceof Bridge ? d.master : undefined;
+    if (!bridgeDev) throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
+    if (matches(cmd, 'delete')) {
+      const e = bridgeDev.fdb.get(mac);
+      if (!e || e.port !== d) throw new IpExit(2, 'RTNETLINK answers: No such file or directory\n');
+      bridgeDev.fdb.delete(mac);
+      return;
+    }
+    if (bridgeDev.fdb.has(mac) && matches(cmd, 'add')) throw new IpExit(2, 'RTNETLINK answers: File exists\n');
+    bridgeDev.fdb.set(mac, { mac, port: d, local: false, isStatic: true, updated: ns.world.sched.now });
+    return;
+  }
+  throw new IpExit(255, `Command "${cmd}" is unknown, try "bridge fdb help".\n`);
+}

@@ -1,0 +1,307 @@
+/**
+ * curl 7.88.1: HTTP/1.1 GET (and friends) over the simulated TCP, with -v, -s/-S, -m,
+ * --connect-timeout, -o, -i, -I, -H, -X, -d, and its exact error texts and exit codes.
+ * https:// URLs connect to port 443 and speak HTTP in clear: TLS is not modelled.
+ */
+import { type Ipv4, formatIpv4 } from '../../net/ipv4';
+import { normalizePath } from '../../linux/fs';
+import { type TcpConnection, tcpConnect } from '../../linux/tcp';
+import { type Errno, STRERROR } from '../../linux/socket';
+import { ms, seconds } from '../../sim/time';
+import type { Tool } from '../tool';
+import { header, parseResponseHead } from './http';
+import { hasIpv6Entry, resolveHost } from './resolve';
+
+export const CURL_VERSION = '7.88.1';
+
+interface CurlOptions {
+  verbose: boolean;
+  silent: boolean;
+  showError: boolean;
+  maxTime?: number;
+  connectTimeout?: number;
+  output?: string;
+  include: boolean;
+  head: boolean;
+  method?: string;
+  data?: string;
+  headers: string[];
+  fail: boolean;
+  writeOut?: string;
+  url?: string;
+}
+
+interface ParsedUrl {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  path: string;
+  hostHeader: string;
+}
+
+function parseUrl(raw: string): ParsedUrl | undefined {
+  let rest = raw;
+  let scheme: 'http' | 'https' = 'http';
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(rest);
+  if (m) {
+    const s = m[1]!.toLowerCase();
+    if (s !== 'http' && s !== 'https') return undefined;
+    scheme = s;
+    rest = rest.slice(m[0].length);
+  }
+  const slash = rest.search(/[/?#]/);
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  let path = slash < 0 ? '/' : rest.slice(slash);
+  if (path.startsWith('?')) path = `/${path}`;
+  path = path.split('#')[0]!;
+  const hp = /^([^:@/]+)(?::([0-9]*))?$/.exec(authority.replace(/^.*@/, ''));
+  if (!hp || !hp[1]) return undefined;
+  const port = hp[2] ? Number(hp[2]) : scheme === 'https' ? 443 : 80;
+  if (port > 65535) return undefined;
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  return { scheme, host: hp[1], port, path, hostHeader: port === defaultPort ? hp[1] : `${hp[1]}:${port}` };
+}
+
+function parseArgs(argv: readonly string[]): CurlOptions | { error: string; code: number } {
+  const o: CurlOptions = { verbose: false, silent: false, showError: false, include: false, head: false, headers: [], fail: false };
+  const num = (v: string | undefined, name: string) => {
+    const n = Number(v);
+    if (v === undefined || Number.isNaN(n) || n < 0) return { error: `curl: option ${name}: expected a proper numerical parameter\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 };
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const take = () => argv[++i];
+    if (a === '-v' || a === '--verbose') o.verbose = true;
+    else if (a === '-s' || a === '--silent') o.silent = true;
+    else if (a === '-S' || a === '--show-error') o.showError = true;
+    else if (a === '-sS' || a === '-Ss') (o.silent = true), (o.showError = true);
+    else if (a === '-m' || a === '--max-time') {
+      const n = num(take(), a);
+      if (typeof n !== 'number') return n;
+      o.maxTime = n;
+    } else if (a === '--connect-timeout') {
+      const n = num(take(), a);
+      if (typeof n !== 'number') return n;
+      o.connectTimeout = n;
+    } else if (a === '-o' || a === '--output') o.output = take();
+    else if (a === '-i' || a === '--include') o.include = true;
+    else if (a === '-I' || a === '--head') o.head = true;
+    else if (a === '-X' || a === '--request') o.method = take();
+    else if (a === '-d' || a === '--data') o.data = take();
+    else if (a === '-H' || a === '--header') o.headers.push(take() ?? '');
+    else if (a === '-f' || a === '--fail') o.fail = true;
+    else if (a === '-w' || a === '--write-out') o.writeOut = take();
+    else if (a === '-k' || a === '--insecure' || a === '-L' || a === '--location' || a === '-4' || a === '--ipv4' || a === '-N' || a === '--no-buffer') continue;
+    else if (a === '-V' || a === '--version') return { error: `curl ${CURL_VERSION} (x86_64-pc-linux-gnu) libcurl/${CURL_VERSION} OpenSSL/3.0.11 zlib/1.2.13\n`, code: 0 };
+    else if (a.startsWith('-') && a.length > 1) {
+      return { error: `curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 };
+    } else o.url = a;
+  }
+  return o;
+}
+
+export const curl: Tool = (ctx) => {
+  const { proc } = ctx;
+  const parsed = parseArgs(ctx.argv.slice(1));
+  if ('error' in parsed) {
+    if (parsed.code === 0) proc.write(parsed.error);
+    else proc.writeErr(parsed.error);
+    proc.exit(parsed.code);
+    return;
+  }
+  const o = parsed;
+  const fail = (code: number, message: string) => {
+    if (!o.silent || o.showError) proc.writeErr(`curl: (${code}) ${message}\n`);
+    proc.exit(code);
+  };
+  if (o.url === undefined) {
+    proc.writeErr("curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information\n");
+    proc.exit(2);
+    return;
+  }
+  const url = parseUrl(o.url);
+  if (!url) {
+    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(o.url)?.[1];
+    if (scheme) return fail(1, `Protocol "${scheme}" not supported or disabled in libcurl`);
+    return fail(3, 'URL using bad/illegal format or missing URL');
+  }
+  const v = (line: string) => {
+    if (o.verbose) proc.writeErr(`${line}\n`);
+  };
+  const addrs = resolveHost(proc, url.host);
+  if (!addrs) return fail(6, `Could not resolve host: ${url.host}`);
+  const start = proc.now;
+  const elapsedMs = () => Math.round((proc.now - start) / 1e6);
+  const ns = proc.ns;
+  let conn: TcpConnection | undefined;
+  let connected = false;
+  let received = 0;
+
+  if (o.maxTime !== undefined) {
+    proc.after(ms(o.maxTime * 1000 + 1), 'max-time', () => {
+      conn?.reset();
+      if (!connected) return fail(28, `Connection timed out after ${elapsedMs()} milliseconds`);
+      fail(28, `Operation timed out after ${elapsedMs()} milliseconds with ${received} bytes received`);
+    });
+  }
+
+  // localhost also resolves to ::1, which curl tries first; IPv6 is not modelled, so that
+  // attempt is refused the way it is when nothing listens on [::1].
+  if (hasIpv6Entry(proc, url.host)) {
+    v(`*   Trying [::1]:${url.port}...`);
+    v(`* connect to ::1 port ${url.port} failed: Connection refused`);
+  }
+
+  const tryConnect = (i: number, lastErr?: Errno): void => {
+    const dst: Ipv4 | undefined = addrs[i];
+    if (dst === undefined) {
+      const why = lastErr === 'ETIMEDOUT' ? 'Timeout was reached' : "Couldn't connect to server";
+      v(`* Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${why}`);
+      v('* Closing connection 0');
+      return fail(lastErr === 'ETIMEDOUT' ? 28 : 7, `Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${why}`);
+    }
+    v(`*   Trying ${formatIpv4(dst)}:${url.port}...`);
+    const onFail = (errno: Errno) => {
+      v(`* connect to ${formatIpv4(dst)} port ${url.port} failed: ${STRERROR[errno]}`);
+      tryConnect(i + 1, errno);
+    };
+    let connectTimer: ReturnType<typeof proc.after> | undefined;
+    const c = tcpConnect(ns, dst, url.port, {
+      onConnected: () => {
+        proc.cancel(connectTimer);
+        connected = true;
+        v(`* Connected to ${url.host} (${formatIpv4(dst)}) port ${url.port} (#0)`);
+        sendRequest(c as TcpConnection);
+      },
+      onError: (_c, errno) => {
+        proc.cancel(connectTimer);
+        if (!proc.running) return;
+        if (!connected) onFail(errno);
+        else if (errno === 'ECONNRESET') fail(56, 'Recv failure: Connection reset by peer');
+        else fail(56, `Recv failure: ${STRERROR[errno]}`);
+      },
+      onData: (_c, data) => onData(data),
+      onEof: () => onEof(),
+    });
+    if (typeof c === 'string') {
+      onFail(c);
+      return;
+    }
+    conn = c;
+    proc.onCleanup(() => {
+      if (c.state !== 'CLOSED' && c.state !== 'TIME_WAIT' && !c.closedByApp) c.close();
+    });
+    if (o.connectTimeout !== undefined) {
+      connectTimer = proc.after(ms(o.connectTimeout * 1000 + 1), 'connect-timeout', () => {
+        c.reset();
+        fail(28, `Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: Timeout was reached`);
+      });
+    }
+  };
+
+  const method = o.method ?? (o.head ? 'HEAD' : o.data !== undefined ? 'POST' : 'GET');
+  const sendRequest = (c: TcpConnection) => {
+    const lines = [`${method} ${url.path} HTTP/1.1`, `Host: ${url.hostHeader}`, `User-Agent: curl/${CURL_VERSION}`, 'Accept: */*'];
+    for (const h of o.headers) lines.push(h);
+    if (o.data !== undefined) {
+      lines.push(`Content-Length: ${o.data.length}`, 'Content-Type: application/x-www-form-urlencoded');
+    }
+    for (const l of lines) v(`> ${l}`);
+    v('> ');
+    c.send(`${lines.join('\r\n')}\r\n\r\n${o.data ?? ''}`);
+  };
+
+  let buf = '';
+  let headDone = false;
+  let bodyStart = 0;
+  let contentLength: number | undefined;
+  let closeAfter = false;
+  let status = 0;
+  let finished = false;
+  const bodyOut: string[] = [];
+
+  const deliver = (text: string) => {
+    if (!text) return;
+    if (o.output !== undefined) bodyOut.push(text);
+    else proc.write(text);
+  };
+
+  const onData = (data: string) => {
+    if (finished) return;
+    received += data.length;
+    buf += data;
+    if (!headDone) {
+      const r = parseResponseHead(buf);
+      if (r === undefined) return;
+      if (r === 'bad') {
+        finished = true;
+        return fail(1, 'Received HTTP/0.9 when not allowed');
+      }
+      headDone = true;
+      bodyStart = r.bodyStart;
+      status = r.head.status;
+      v(`< ${r.head.version} ${r.head.status} ${r.head.reason}`);
+      for (const [k, val] of r.head.headers) v(`< ${k}: ${val}`);
+      v('< ');
+      const cl = header(r.head.headers, 'content-length');
+      contentLength = cl !== undefined ? Number(cl) : undefined;
+      closeAfter = r.head.version === 'HTTP/1.0' || header(r.head.headers, 'connection')?.toLowerCase() === 'close';
+      if (r.head.version === 'HTTP/1.0') v('* HTTP 1.0, assume close after body');
+      if (o.fail && status >= 400) {
+        finished = true;
+        conn?.close();
+        return fail(22, `The requested URL returned error: ${status}`);
+      }
+      if (o.include || o.head) deliver(buf.slice(0, bodyStart));
+      if (method === 'HEAD') contentLength = 0;
+    }
+    const body = buf.slice(bodyStart);
+    buf = buf.slice(0, bodyStart);
+    if (method !== 'HEAD') deliver(body);
+    bodyStart = buf.length;
+    consumed += body.length;
+    if (contentLength !== undefined && consumed >= contentLength) complete();
+  };
+  let consumed = 0;
+
+  const complete = () => {
+    if (finished) return;
+    finished = true;
+    if (o.output !== undefined) {
+      const e = proc.host.fs.writeFile(normalizePath(o.output, proc.cwd), bodyOut.join(''));
+      if (e) return fail(23, `Failure writing output to destination`);
+    }
+    if (closeAfter) v('* Closing connection 0');
+    else v(`* Connection #0 to host ${url.host} left intact`);
+    if (o.writeOut !== undefined) proc.write(o.writeOut.replace(/%\{http_code\}/g, String(status).padStart(3, '0')).replace(/\\n/g, '\n'));
+    conn?.close();
+    proc.exit(0);
+  };
+
+  const onEof = () => {
+    if (finished) return;
+    if (!headDone) {
+      finished = true;
+      conn?.close();
+      return fail(52, 'Empty reply from server');
+    }
+    if (contentLength !== undefined && consumed < contentLength) {
+      finished = true;
+      conn?.close();
+      return fail(18, `transfer closed with ${contentLength - consumed} bytes remaining to read`);
+    }
+    complete();
+  };
+
+  proc.onSignal = (sig) => {
+    if (sig === 'SIGINT') {
+      conn?.reset();
+      proc.exit(130);
+      return true;
+    }
+    return false;
+  };
+  void seconds;
+  tryConnect(0);
+};

@@ -1,0 +1,38 @@
+/** Every command the shell can run, by name. */
+import type { Tool } from '../tool';
+import { bridge } from './bridge';
+import { curl } from './curl';
+import { cat, grep, head, hostname, ln, ls, mkdir, nohup, rm, sleep, tail, touch, wc } from './files';
+import { ip } from './ip';
+import { nc } from './nc';
+import { nginx } from './nginx';
+import { ping } from './ping';
+import { python3 } from './python3';
+import { sysctl } from './sysctl';
+// import { tcpdump } from './tcpdump';
+
+export const TOOLS: Record<string, Tool> = {
+  ip,
+  bridge,
+  sysctl,
+  ping,
+  curl,
+  // tcpdump,
+  nc,
+  netcat: nc,
+  python3,
+  nginx,
+  cat,
+  grep,
+  head,
+  tail,
+  wc,
+  ls,
+  mkdir,
+  rm,
+  ln,
+  touch,
+  hostname,
+  sleep,
+  nohup,
+};

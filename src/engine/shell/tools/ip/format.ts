@@ -1,0 +1,128 @@
+/**
+ * How iproute2 6.1.0 prints links and addresses (`ip link`, `ip addr`, their -br forms).
+ */
+import { formatIpv4 } from '../../../net/ipv4';
+import { linkLocalFromMac } from '../../../net/mac';
+import type { Bridge } from '../../../linux/bridge';
+import type { Device } from '../../../linux/device';
+import type { NetNs } from '../../../linux/netns';
+
+/** The peer device of a veth, if any. */
+export function peerOf(dev: Device): Device | undefined {
+  return dev.kind === 'veth' ? (dev as Device & { peer?: Device }).peer : undefined;
+}
+
+/** The `<…>` flag list, in print_link_flags order. */
+export function linkFlags(dev: Device): string {
+  const f: string[] = [];
+  const running = dev.adminUp && dev.hasCarrier();
+  if (dev.adminUp && !running) f.push('NO-CARRIER');
+  if (dev.kind === 'loopback') f.push('LOOPBACK');
+  else f.push('BROADCAST');
+  if (dev.kind !== 'loopback') f.push('MULTICAST');
+  if (dev.noarp && dev.kind !== 'loopback') f.push('NOARP');
+  if (dev.promiscCount > 0) f.push('PROMISC');
+  if (dev.adminUp) f.push('UP');
+  if (running) f.push('LOWER_UP');
+  // M-DOWN: the linked device (a veth peer in the same namespace) is down.
+  const peer = peerOf(dev);
+  if (peer && peer.ns === dev.ns && !peer.adminUp) f.push('M-DOWN');
+  return `<${f.join(',')}>`;
+}
+
+/** "name" or "name@peer" / "name@ifN" as the first field shows it. */
+export function linkName(dev: Device): string {
+  const peer = peerOf(dev);
+  if (dev.kind === 'veth') {
+    if (!peer) return `${dev.name}@NONE`;
+    return peer.ns === dev.ns ? `${dev.name}@${peer.name}` : `${dev.name}@if${peer.ifindex}`;
+  }
+  return dev.name;
+}
+
+/** " link-netns NAME" or " link-netnsid N" for a veth whose peer lives elsewhere. */
+export function linkNetns(viewer: NetNs, dev: Device): string {
+  const peer = peerOf(dev);
+  if (!peer || peer.ns === dev.ns) return '';
+  const id = viewer.nsidAlloc(peer.ns);
+  // iproute2 names the peer namespace when /var/run/netns has an entry whose id (as seen from
+  // here) matches; it can only ask about namespaces on the same host.
+  const host = viewer.host;
+  for (const [name, ns] of host.named) {
+    if (ns === peer.ns && viewer.nsidOf(ns) === id) return ` link-netns ${name}`;
+  }
+  return ` link-netnsid ${id}`;
+}
+
+export function linkHeader(dev: Device, forAddr: boolean): string {
+  const master = dev.master ? ` master ${dev.master.name}` : '';
+  const mode = forAddr ? '' : ' mode DEFAULT';
+  const qlen = dev.kind === 'bridge' || dev.kind === 'ether' || dev.kind === 'loopback' || dev.kind === 'veth' || dev.kind === 'dummy' ? ` qlen ${dev.txqueuelen}` : '';
+  const kindQlen = dev.kind === 'ether' && !dev.adminUp ? qlen : qlen;
+  return `${dev.ifindex}: ${linkName(dev)}: ${linkFlags(dev)} mtu ${dev.mtu} qdisc ${dev.qdisc()}${master} state ${dev.operState()}${mode} group default${kindQlen}`;
+}
+
+export function linkLine(viewer: NetNs, dev: Device): string {
+  if (dev.kind === 'loopback') return `    link/loopback ${dev.mac} brd 00:00:00:00:00:00`;
+  return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${linkNetns(viewer, dev)}`;
+}
+
+/** Whether the IPv6 link-local address exists (the device is up with carrier). */
+export function hasLinkLocal(dev: Device): boolean {
+  return dev.kind !== 'loopback' && dev.adminUp && dev.hasCarrier() && !dev.noarp;
+}
+
+export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): string[] {
+  const out: string[] = [];
+  if (opts.v4) {
+    for (const a of dev.addrs) {
+      const brd = a.broadcast !== undefined ? ` brd ${formatIpv4(a.broadcast)}` : '';
+      const sec = a.secondary ? ' secondary' : '';
+      const label = a.scope === 'host' && dev.kind === 'loopback' ? ` ${a.label}` : ` ${a.label}`;
+      const noprefix = a.noprefixroute ? ' noprefixroute' : '';
+      out.push(`    inet ${formatIpv4(a.local)}/${a.prefixLen}${brd} scope ${a.scope}${sec}${noprefix}${label}`);
+      out.push('       valid_lft forever preferred_lft forever');
+    }
+  }
+  if (opts.v6) {
+    if (dev.kind === 'loopback' && dev.adminUp) {
+      out.push('    inet6 ::1/128 scope host ');
+      out.push('       valid_lft forever preferred_lft forever');
+    } else if (hasLinkLocal(dev)) {
+      out.push(`    inet6 ${linkLocalFromMac(dev.mac)}/64 scope link `);
+      out.push('       valid_lft forever preferred_lft forever');
+    }
+  }
+  return out;
+}
+
+export function briefLink(dev: Device): string {
+  return `${linkName(dev).padEnd(16)} ${dev.operState().padEnd(14)} ${dev.mac} ${linkFlags(dev)} `;
+}
+
+export function briefAddr(dev: Device, opts: { v4: boolean; v6: boolean }): string {
+  const addrs: string[] = [];
+  if (opts.v4) for (const a of dev.addrs) addrs.push(`${formatIpv4(a.local)}/${a.prefixLen}`);
+  if (opts.v6) {
+    if (dev.kind === 'loopback' && dev.adminUp) addrs.push('::1/128');
+    else if (hasLinkLocal(dev)) addrs.push(`${linkLocalFromMac(dev.mac)}/64`);
+  }
+  return `${linkName(dev).padEnd(16)} ${dev.operState().padEnd(14)} ${addrs.map((a) => `${a} `).join('')}`;
+}
+
+/** `ip -d link` extra line for bridges and bridge ports (a useful subset). */
+export function detailLines(dev: Device): string[] {
+  const out: string[] = [];
+  if (dev.kind === 'veth') out.push('    veth ');
+  if (dev.kind === 'bridge') {
+    const br = dev as Bridge;
+    out.push(`    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time ${br.ageingTime / 1e7} stp_state ${br.stpState} priority 32768 vlan_filtering 0 vlan_protocol 802.1Q `);
+  }
+  if (dev.kind === 'dummy') out.push('    dummy ');
+  if (dev.master && dev.master.kind === 'bridge') {
+    const br = dev.master as unknown as Bridge;
+    const fl = br.portFlags.get(dev);
+    out.push(`    bridge_slave state ${br.portState(dev)} priority 32 cost 2 hairpin ${fl?.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${fl?.learning === false ? 'off' : 'on'} flood ${fl?.flood === false ? 'off' : 'on'} `);
+  }
+  return out;
+}

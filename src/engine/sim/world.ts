@@ -1,0 +1,86 @@
+/**
+ * The world: hosts and the physical networks joining them, one scheduler, one seeded rng, one
+ * trace and one capture log. Everything the engine simulates hangs off a World.
+ */
+import { CaptureLog } from './capture';
+import { DEFAULT_EPOCH } from './clock';
+import { Rng } from './rng';
+import { Scheduler } from './scheduler';
+import { TraceRecorder } from './trace';
+import { Host, type HostOptions } from '../linux/host';
+import { Segment } from '../linux/segment';
+import type { Skb } from '../linux/skb';
+import type { Mac } from '../net/mac';
+import { macFromBytes } from '../net/mac';
+
+export interface WorldOptions {
+  readonly seed?: number;
+  /** Unix time at simulated time zero, for what programs print as wall-clock time. */
+  readonly epoch?: number;
+}
+
+export class World {
+  readonly sched = new Scheduler();
+  readonly rng: Rng;
+  readonly trace = new TraceRecorder();
+  readonly captures = new CaptureLog();
+  readonly hosts = new Map<string, Host>();
+  readonly segments = new Map<string, Segment>();
+  private nextSkbId = 1;
+  private nextFlowId = 1;
+  private nextPid = 1000;
+
+  readonly epoch: number;
+
+  constructor(opts: WorldOptions = {}) {
+    this.rng = new Rng(opts.seed ?? 1);
+    this.epoch = opts.epoch ?? DEFAULT_EPOCH;
+  }
+
+  /** Wall-clock seconds now (epoch + simulated time). */
+  unixNow(): number {
+    return this.epoch + this.sched.now / 1e9;
+  }
+
+  addHost(opts: HostOptions): Host {
+    if (this.hosts.has(opts.name)) throw new Error(`duplicate host ${opts.name}`);
+    const h = new Host(this, opts);
+    this.hosts.set(opts.name, h);
+    return h;
+  }
+
+  addSegment(name: string): Segment {
+    if (this.segments.has(name)) throw new Error(`duplicate network ${name}`);
+    const s = new Segment(this, name);
+    this.segments.set(name, s);
+    return s;
+  }
+
+  host(name: string): Host | undefined {
+    return this.hosts.get(name);
+  }
+
+  newFlowId(): number {
+    return this.nextFlowId++;
+  }
+
+  newSkb(flowId: number, parent?: Skb): Skb {
+    return { id: this.nextSkbId++, parentId: parent?.id, flowId, mark: parent?.mark ?? 0 };
+  }
+
+  /** A clone of `skb` (bridge flooding, loopback copies) with its own id. */
+  cloneSkb(skb: Skb): Skb {
+    return { ...skb, id: this.nextSkbId++, parentId: skb.id };
+  }
+
+  allocPid(): number {
+    return this.nextPid++;
+  }
+
+  /** eth_random_addr: random bytes, multicast bit cleared, locally-administered bit set. */
+  randomMac(): Mac {
+    const b = this.rng.bytes(6);
+    b[0] = (b[0]! & 0xfe) | 0x02;
+    return macFromBytes(b);
+  }
+}

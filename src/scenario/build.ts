@@ -1,0 +1,67 @@
+/** Turns a scenario's physical description into a booted World with one shell per host. */
+import { parseCidr } from '../engine/net/ipv4';
+import { parseMac } from '../engine/net/mac';
+import { addrAdd, linkAddEther, linkSetMtu, linkSetUp } from '../engine/linux/rtnl';
+import { Shell } from '../engine/shell/session';
+import { World } from '../engine/sim/world';
+import type { ScenarioError } from './load';
+import type { ScenarioData } from './schema';
+
+export interface BuiltWorld {
+  readonly world: World;
+  readonly shells: Map<string, Shell>;
+}
+
+/** Boots every host: NICs up with their addresses, boot routes, files, then setup commands. */
+export function buildWorld(s: ScenarioData): { ok: true; built: BuiltWorld } | { ok: false; errors: ScenarioError[] } {
+  const world = new World({ seed: s.seed ?? 1, epoch: s.epoch });
+  const errors: ScenarioError[] = [];
+  for (const n of s.networks) world.addSegment(n.name);
+  const shells = new Map<string, Shell>();
+  s.hosts.forEach((h, i) => {
+    const host = world.addHost({ name: h.name, external: h.external, ipForward: h.ipForward });
+    for (const [path, content] of Object.entries(h.files)) {
+      const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+      host.fs.mkdirp(dir);
+      const e = host.fs.writeFile(path, content);
+      if (e) errors.push({ path: `hosts[${i}].files.${path}`, message: `cannot write: ${e}` });
+    }
+    h.interfaces.forEach((f, j) => {
+      const mac = f.mac ? parseMac(f.mac)! : world.randomMac();
+      const r = linkAddEther(host.rootNs, f.name, mac);
+      if (!r.ok) {
+        errors.push({ path: `hosts[${i}].interfaces[${j}]`, message: `cannot create: ${r.errno}` });
+        return;
+      }
+      const dev = r.value;
+      if (f.mtu !== undefined) linkSetMtu(dev, f.mtu);
+      world.segments.get(f.network)!.plug(dev);
+      linkSetUp(dev, true);
+      if (f.address) {
+        const c = parseCidr(f.address)!;
+        const a = addrAdd(dev, c);
+        if (!a.ok) errors.push({ path: `hosts[${i}].interfaces[${j}].address`, message: `cannot add: ${a.errno}` });
+      }
+    });
+    const sh = new Shell(world, host);
+    shells.set(h.name, sh);
+    h.routes.forEach((route, j) => {
+      const r = sh.run(`ip route add ${route}`);
+      if (r.exitCode !== 0) errors.push({ path: `hosts[${i}].routes[${j}]`, message: r.stderr.trim() || `ip route add ${route} failed` });
+    });
+  });
+  // Host setup runs after every host has booted, so services can talk to each other. It uses a
+  // shell of its own: its jobs and their output never show up in a learner's terminal.
+  s.hosts.forEach((h, i) => {
+    const sh = new Shell(world, world.host(h.name)!);
+    h.setup.forEach((cmd, j) => {
+      const r = sh.run(cmd);
+      if (r.exitCode !== 0 && !cmd.trim().endsWith('&')) {
+        errors.push({ path: `hosts[${i}].setup[${j}]`, message: `"${cmd}" exited ${r.exitCode}: ${r.stderr.trim()}` });
+      }
+    });
+  });
+  if (errors.length) return { ok: false, errors };
+  // Boot output and traffic are not part of any step.
+  return { ok: true, built: { world, shells } };
+}
