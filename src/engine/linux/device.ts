@@ -65,6 +65,8 @@ export abstract class Device {
   stats: DeviceStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0 };
   /** Set when the kernel first brought the device up, for IPv6 link-local display. */
   everUp = false;
+  /** Carrier was seen since the device last came up: IPv6 gave it a link-local address. */
+  hadCarrier = false;
 
   constructor(ns: NetNs, name: string, mac: Mac, macAssign: MacAssign, mtu: number) {
     this.uid = nextDeviceUid++;
@@ -109,9 +111,9 @@ export abstract class Device {
    */
   abstract xmit(skb: Skb, frame: EthernetFrame): void;
 
-  /** Latency for a frame leaving this device to reach the other end. */
+  /** Latency for a frame leaving this device to reach the other end (softirq included). */
   protected latency(): SimDuration {
-    return us(2);
+    return us(25);
   }
 
   /** Counts a frame that left the device. */
@@ -157,7 +159,7 @@ export class Loopback extends Device {
 
   xmit(skb: Skb, frame: EthernetFrame): void {
     // A loopback frame comes straight back in on the same device.
-    this.deliverTo(this, skb, frame, us(1));
+    this.deliverTo(this, skb, frame, us(15));
   }
 }
 
@@ -167,6 +169,16 @@ export class Veth extends Device {
 
   hasCarrier(): boolean {
     return this.peer !== undefined && this.peer.adminUp;
+  }
+
+  /**
+   * default_operstate: without carrier a device is LOWERLAYERDOWN when its iflink (the peer's
+   * ifindex) differs from its own ifindex, DOWN when they happen to be equal.
+   */
+  override operState(): 'UP' | 'DOWN' | 'UNKNOWN' | 'LOWERLAYERDOWN' {
+    if (!this.adminUp) return 'DOWN';
+    if (!this.hasCarrier()) return this.peer && this.peer.ifindex === this.ifindex ? 'DOWN' : 'LOWERLAYERDOWN';
+    return 'UP';
   }
 
   xmit(skb: Skb, frame: EthernetFrame): void {
@@ -205,12 +217,18 @@ export interface Medium {
 export class Ether extends Device {
   readonly kind = 'ether' as const;
   medium?: Medium;
+  /**
+   * A container's NIC (a kind node's eth0) is really a veth whose peer lives on the machine
+   * running the container: `ip` shows it as eth0@ifN with link-netnsid 0 and no queue.
+   */
+  containerPeerIfindex?: number;
 
   hasCarrier(): boolean {
     return this.medium !== undefined;
   }
 
   override qdisc(): string {
+    if (this.containerPeerIfindex !== undefined) return this.adminUp ? 'noqueue' : 'noop';
     return this.adminUp ? 'fq_codel' : 'noop';
   }
 

@@ -66,8 +66,12 @@ export class Fib {
   readonly tables = new Map<number, Route[]>();
 
   constructor() {
-    this.tables.set(RT_TABLE_LOCAL, []);
+    // The local table comes into being with its first route (a fresh namespace has none).
     this.tables.set(RT_TABLE_MAIN, []);
+  }
+
+  hasTable(id: number): boolean {
+    return this.tables.has(id);
   }
 
   table(id: number): Route[] {
@@ -96,6 +100,12 @@ export class Fib {
       this.tables.set(id, keep);
     }
     return removed;
+  }
+
+  /** Removes routes matching `pred` from one table only. */
+  removeFrom(id: number, pred: (r: Route) => boolean): void {
+    const t = this.tables.get(id);
+    if (t) this.tables.set(id, t.filter((r) => !pred(r)));
   }
 
   /** Finds a route with the same key (table, dst, tos, metric), which `ip route add` refuses to duplicate. */
@@ -156,7 +166,6 @@ export function formatRoute(r: Route, opts: { withTable?: boolean; showType?: bo
   if (r.prefsrc !== undefined) parts.push(`src ${formatIpv4(r.prefsrc)}`);
   if (r.metric !== 0) parts.push(`metric ${r.metric}`);
   if (r.onlink) parts.push('onlink');
-  if (r.dev && r.type === 'unicast' && r.dev.adminUp && !r.dev.hasCarrier()) parts.push('linkdown');
   return parts.join(' ');
 }
 

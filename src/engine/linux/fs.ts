@@ -30,7 +30,8 @@ export class Vfs {
 
   constructor(private readonly host: Host) {
     for (const d of ['/tmp', '/etc', '/root', '/var/run/netns', '/var/lib', '/proc/sys', '/srv']) this.mkdirp(d);
-    this.writeFile('/etc/hosts', '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
+    // IPv6 is not modelled, so localhost resolves to 127.0.0.1 only (as on the conformance machine).
+    this.writeFile('/etc/hosts', '127.0.0.1\tlocalhost\n');
     this.writeFile('/etc/hostname', `${host.name}\n`);
   }
 

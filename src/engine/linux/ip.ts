@@ -11,7 +11,7 @@ import { describePacket } from './describe';
 import { icmpRcv, icmpSend, icmpRedirect } from './icmp';
 import type { NetNs } from './netns';
 import type { NfHook } from './netfilter';
-import { type OutputRoute, ipRouteInput } from './route';
+import { type OutputRoute, ipRouteInput, ipRouteOutput, isOutputError } from './route';
 import { devQueueXmit } from './rx';
 import type { Skb } from './skb';
 import { tcpRcv } from './tcp';
@@ -22,7 +22,8 @@ import { udpRcv } from './udp';
 function nfHook(ns: NetNs, hook: NfHook, skb: Skb, inDev?: Device, outDev?: Device): Skb | undefined {
   if (ns.netfilter.empty) return skb;
   const r = ns.netfilter.run(hook, skb, inDev, outDev);
-  return r.verdict === 'ACCEPT' ? r.skb : undefined;
+  if (r.verdict === 'ACCEPT') return r.skb;
+  return undefined;
 }
 
 /** ip_rcv: an IPv4 packet handed up by `dev`. */
@@ -127,11 +128,22 @@ function ipLocalDeliver(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
  * ip_local_out: a locally generated packet with its route already chosen. Goes through OUTPUT,
  * then loops back (local destination) or leaves through ip_output.
  */
-export function ipLocalOut(ns: NetNs, skb: Skb, rt: OutputRoute): void {
+export function ipLocalOut(ns: NetNs, skb: Skb, rtIn: OutputRoute): void {
   const ip = skb.ip!;
-  emit(ns, 'ip_route_output', skb, `route lookup for ${formatIpv4(ip.dst)}: ${rt.decision.result}`, undefined, { decision: rt.decision });
-  const after = nfHook(ns, 'OUTPUT', { ...skb, local: true }, undefined, rt.dev);
+  emit(ns, 'ip_route_output', skb, `route lookup for ${formatIpv4(ip.dst)}: ${rtIn.decision.result}`, undefined, { decision: rtIn.decision });
+  const after = nfHook(ns, 'OUTPUT', { ...skb, local: true }, undefined, rtIn.dev);
   if (!after) return;
+  let rt = rtIn;
+  if (after.ip!.dst !== ip.dst) {
+    // ip_route_me_harder: DNAT in OUTPUT changed the destination, so route again.
+    const again = ipRouteOutput(ns, after.ip!.dst, { src: after.ip!.src });
+    if (isOutputError(again)) {
+      drop(ns, after, 'IP_OUTNOROUTES', `no route to the rewritten destination ${formatIpv4(after.ip!.dst)}`);
+      return;
+    }
+    emit(ns, 'ip_route_output', after, `route lookup again after DNAT: ${again.decision.result}`, undefined, { decision: again.decision });
+    rt = again;
+  }
   if (rt.kind === 'local') {
     ipOutput(ns, after, ns.lo, rt.nexthop);
     return;

@@ -84,6 +84,16 @@ export class NetNs {
     return this.nextIfindex++ as IfIndex;
   }
 
+  /** Gives `dev` a chosen index; later devices are numbered after it (the kernel counts on). */
+  setIfindex(dev: Device, ifindex: number): boolean {
+    if (!this.ifindexFree(ifindex)) return false;
+    this.detach(dev);
+    dev.ifindex = ifindex as IfIndex;
+    this.attach(dev);
+    if (ifindex >= this.nextIfindex) this.nextIfindex = ifindex + 1;
+    return true;
+  }
+
   /** Whether `ifindex` is free here (a device moved in keeps its index when it can). */
   ifindexFree(ifindex: number): boolean {
     return !this.devices.some((d) => d.ifindex === ifindex);
@@ -165,18 +175,23 @@ export class NetNs {
     }
   }
 
+  /**
+   * fib_add_ifaddr: the local route for the address always; while the device is up, also the
+   * subnet's broadcast route and (for a primary address) the prefix route.
+   */
   private addAddrRoutes(dev: Device, addr: IfAddr): void {
     const fib = this.fib;
     const isLo = dev.kind === 'loopback';
-    // Routes through a device exist only while it is up (fib_add_ifaddr runs again on NETDEV_UP).
-    if (!dev.adminUp) return;
     const localKey = { table: RT_TABLE_LOCAL, dst: { addr: addr.local, len: 32 }, metric: 0 };
     if (!fib.findSameKey(localKey)) {
       fib.insert({ ...localKey, type: 'local', proto: 'kernel', scope: SCOPE.host, prefsrc: addr.local, dev, onlink: false });
     }
-    if (addr.secondary) return;
-    if (addr.broadcast !== undefined && addr.prefixLen < 31) {
-      const bkey = { table: RT_TABLE_LOCAL, dst: { addr: addr.broadcast, len: 32 }, metric: 0 };
+    if (!dev.adminUp || addr.secondary) return;
+    const bcasts = new Set<Ipv4>();
+    if (addr.prefixLen < 31) bcasts.add(broadcastOf(addr.local, addr.prefixLen));
+    if (addr.broadcast !== undefined && addr.broadcast !== 0) bcasts.add(addr.broadcast);
+    for (const b of bcasts) {
+      const bkey = { table: RT_TABLE_LOCAL, dst: { addr: b, len: 32 }, metric: 0 };
       if (!fib.findSameKey(bkey)) {
         fib.insert({ ...bkey, type: 'broadcast', proto: 'kernel', scope: SCOPE.link, prefsrc: addr.local, dev, onlink: false });
       }
@@ -194,8 +209,9 @@ export class NetNs {
   /** Reacts to a device going up or down (NETDEV_UP / NETDEV_DOWN) or losing carrier. */
   deviceStateChanged(dev: Device): void {
     if (!dev.adminUp) {
-      // fib_disable_ip: every route through the device goes, static ones included.
-      this.fib.remove((r) => r.dev === dev);
+      // fib_disable_ip: every route through the device goes, static ones included; the local
+      // routes of its addresses stay (the addresses are still ours).
+      this.fib.remove((r) => r.dev === dev && !(r.type === 'local' && r.proto === 'kernel' && r.dst.len === 32));
       this.neigh.flushDev(dev);
       for (const [k, e] of this.redirectExceptions) if (e.dev === dev) this.redirectExceptions.delete(k);
     } else {

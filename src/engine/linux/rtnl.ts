@@ -113,6 +113,7 @@ function unregister(dev: Device): void {
     dev.adminUp = false;
     ns.deviceStateChanged(dev);
   }
+  dev.hadCarrier = false;
   for (const a of [...dev.addrs]) ns.removeAddr(dev, a);
   ns.fib.remove((r) => r.dev === dev);
   ns.neigh.flushDev(dev);
@@ -138,7 +139,17 @@ export function linkDel(dev: Device): RtnlResult {
 /** Carrier changes ripple: a veth's peer, and the bridge a port belongs to. */
 function notifyCarrier(dev: Device | undefined): void {
   if (!dev) return;
-  if (dev.master instanceof Bridge) dev.master.onStateChange();
+  refreshCarrier(dev);
+  if (dev.master instanceof Bridge) {
+    dev.master.onStateChange();
+    refreshCarrier(dev.master);
+  }
+}
+
+/** addrconf: a device that is up and sees carrier gets (and keeps) its link-local address. */
+function refreshCarrier(dev: Device): void {
+  if (!dev.adminUp) dev.hadCarrier = false;
+  else if (dev.hasCarrier()) dev.hadCarrier = true;
 }
 
 export function linkSetUp(dev: Device, up: boolean): RtnlResult {
@@ -146,6 +157,7 @@ export function linkSetUp(dev: Device, up: boolean): RtnlResult {
   dev.adminUp = up;
   if (up) dev.everUp = true;
   dev.ns.deviceStateChanged(dev);
+  refreshCarrier(dev);
   if (dev instanceof Veth) notifyCarrier(dev.peer);
   notifyCarrier(dev);
   return ok(undefined);
@@ -223,8 +235,7 @@ export function linkSetNetns(dev: Device, target: NetNs): RtnlResult {
 // --- addresses
 
 export function addrAdd(dev: Device, c: Cidr, opts: { broadcast?: Ipv4; scope?: IfAddr['scope']; label?: string; noprefixroute?: boolean } = {}): RtnlResult {
-  if (dev.addrs.some((a) => a.local === c.addr && a.prefixLen === c.len)) return fail('EEXIST');
-  if (dev.addrs.some((a) => a.local === c.addr)) return fail('EEXIST');
+  if (dev.addrs.some((a) => a.local === c.addr)) return fail('EEXIST', 'ipv4: Address already assigned');
   const addr: IfAddr = {
     local: c.addr,
     prefixLen: c.len,
@@ -240,7 +251,7 @@ export function addrAdd(dev: Device, c: Cidr, opts: { broadcast?: Ipv4; scope?: 
 
 export function addrDel(dev: Device, c: Cidr, lenGiven: boolean): RtnlResult {
   const a = dev.addrs.find((x) => x.local === c.addr && (!lenGiven || x.prefixLen === c.len));
-  if (!a) return fail('EADDRNOTAVAIL');
+  if (!a) return fail('EADDRNOTAVAIL', 'ipv4: Address not found');
   dev.ns.removeAddr(dev, a);
   return ok(undefined);
 }

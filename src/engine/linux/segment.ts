@@ -48,7 +48,7 @@ export class Segment implements Medium {
     });
     for (const t of targets) {
       if (!t.adminUp) continue;
-      t.arrive(targets.length > 1 ? world.cloneSkb(skb) : skb, frame, us(50));
+      t.arrive(targets.length > 1 ? world.cloneSkb(skb) : skb, frame, us(80));
     }
   }
 }

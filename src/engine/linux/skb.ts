@@ -25,4 +25,6 @@ export interface Skb {
   local?: boolean;
   /** The bridge port a frame entered on, while inside a bridge. */
   brInPort?: Device;
+  /** The conntrack entry and direction, once conntrack has seen the packet (skb->_nfct). */
+  ct?: { readonly entry: import('./conntrack').CtEntry; readonly dir: 'original' | 'reply'; readonly state: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' };
 }

@@ -81,7 +81,7 @@ export const NS_GLOBAL_DEFAULTS: Record<string, string> = {
   'net.ipv4.tcp_timestamps': '1',
   'net.ipv4.tcp_sack': '1',
   'net.ipv4.tcp_window_scaling': '1',
-  'net.ipv4.tcp_rmem': '4096\t131072\t6291456',
+  'net.ipv4.tcp_rmem': '4096\t131072\t33554432',
   'net.ipv4.tcp_wmem': '4096\t16384\t4194304',
   'net.core.somaxconn': '4096',
 };

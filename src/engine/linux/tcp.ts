@@ -52,7 +52,6 @@ const TCP_TIMEOUT_INIT = seconds(1);
 const TCP_RTO_MIN = ms(200);
 const TCP_DELACK_MIN = ms(40);
 const TCP_TIMEWAIT_LEN = seconds(60);
-const WSCALE = 7;
 const RCV_SPACE = 65535;
 
 function key(localIp: Ipv4, localPort: number, remoteIp: Ipv4, remotePort: number): string {
@@ -152,6 +151,8 @@ export class TcpConnection {
   private lastRecv = 0;
   private unackedRecv = 0;
   private ipId: number;
+  /** Our window scale: the smallest shift that covers the largest receive buffer. */
+  private readonly wscale: number;
   /** Errors that did not abort the connection (ICMP in ESTABLISHED). */
   softError?: Errno;
   closedByApp = false;
@@ -177,6 +178,7 @@ export class TcpConnection {
     this.mss = mssFor(mtu);
     this.tsOffset = rng.int(0, 0xffffffff) >>> 0;
     this.ipId = rng.int(0, 0xffff);
+    this.wscale = windowScaleFor(ns);
   }
 
   get key(): string {
@@ -202,7 +204,7 @@ export class TcpConnection {
       { kind: 'sackOK' },
       { kind: 'ts', val: this.tsVal(), ecr },
       { kind: 'nop' },
-      { kind: 'wscale', value: WSCALE },
+      { kind: 'wscale', value: this.wscale },
     ];
   }
 
@@ -215,7 +217,7 @@ export class TcpConnection {
     const mss = syn && this.state === 'SYN_SENT' ? this.mss : this.mss - (this.tsOk ? 12 : 0);
     const space = Math.floor(RCV_SPACE / mss) * mss;
     if (syn) return Math.min(space, 65535);
-    return Math.ceil(space / (1 << WSCALE));
+    return Math.ceil(space / (1 << this.wscale));
   }
 
   /** tcp_transmit_skb */
@@ -589,6 +591,15 @@ export class TcpConnection {
   get peerClosed(): boolean {
     return this.peerFin;
   }
+}
+
+/** tcp_select_initial_window: scale so 65535 << wscale covers max(tcp_rmem[2], rmem_max). */
+function windowScaleFor(ns: NetNs): number {
+  const rmem = Number((ns.globals.get('net.ipv4.tcp_rmem') ?? '').split('\t')[2] ?? 6291456);
+  const space = Math.max(rmem, 4194304);
+  let w = 0;
+  while (w < 14 && 65535 * 2 ** w < space) w++;
+  return w;
 }
 
 function takeBytes(s: string, n: number): string {

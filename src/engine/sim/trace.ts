@@ -97,12 +97,35 @@ export interface DropDecision {
   readonly text: string;
 }
 
+/** One chain walked during a netfilter hook: how many rules were tried, which one decided. */
+export interface ChainWalk {
+  readonly table: string;
+  readonly chain: string;
+  readonly evaluated: number;
+  /** The rule that matched (as `iptables -S` prints it), if any. */
+  readonly matched?: string;
+  /** What happened: ACCEPT, DROP, jump to X, RETURN, policy ACCEPT, … */
+  readonly outcome: string;
+}
+
+export interface NetfilterDecision {
+  readonly kind: 'netfilter';
+  readonly hook: string;
+  readonly walks: readonly ChainWalk[];
+  readonly verdict: 'ACCEPT' | 'DROP' | 'REJECT';
+  /** Conntrack's view of the packet: NEW, ESTABLISHED, RELATED … and the entry. */
+  readonly ctstate?: string;
+  readonly conntrack?: string;
+  /** Set when NAT rewrote the packet at this hook. */
+  readonly nat?: { readonly before: string; readonly after: string; readonly rule?: string };
+}
+
 export interface NoteDecision {
   readonly kind: 'note';
   readonly text: string;
 }
 
-export type Decision = RouteDecision | NeighDecision | FdbDecision | DropDecision | NoteDecision;
+export type Decision = RouteDecision | NeighDecision | FdbDecision | DropDecision | NetfilterDecision | NoteDecision;
 
 export interface TraceEvent {
   readonly seq: number;

@@ -3,16 +3,45 @@
  * --connect-timeout, -o, -i, -I, -H, -X, -d, and its exact error texts and exit codes.
  * https:// URLs connect to port 443 and speak HTTP in clear: TLS is not modelled.
  */
-import { type Ipv4, formatIpv4 } from '../../net/ipv4';
+import { type Ipv4, IPV4_LOOPBACK, formatIpv4 } from '../../net/ipv4';
 import { normalizePath } from '../../linux/fs';
 import { type TcpConnection, tcpConnect } from '../../linux/tcp';
 import { type Errno, STRERROR } from '../../linux/socket';
 import { ms, seconds } from '../../sim/time';
 import type { Tool } from '../tool';
 import { header, parseResponseHead } from './http';
-import { hasIpv6Entry, resolveHost } from './resolve';
+import { resolveHost } from './resolve';
 
 export const CURL_VERSION = '7.88.1';
+
+const METER_HEAD =
+  '  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n' +
+  '                                 Dload  Upload   Total   Spent    Left  Speed\n';
+
+/** curl's max5data: a byte count or rate in at most five characters. */
+function max5(n: number): string {
+  const K = 1024;
+  if (n < 100000) return String(Math.round(n));
+  if (n < 10000 * K) return `${Math.floor(n / K)}k`;
+  if (n < 100 * K * K) return `${(n / K / K).toFixed(1)}M`;
+  return `${Math.floor(n / K / K)}M`;
+}
+
+function hms(ms: number): string {
+  if (ms < 1000) return '--:--:--';
+  const t = Math.floor(ms / 1000);
+  return `${Math.floor(t / 3600)}:${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
+}
+
+/** One progress-meter line, as curl redraws it with a carriage return. */
+export function meterLine(total: number | undefined, received: number, elapsedMs: number): string {
+  const pct = total ? Math.floor((received * 100) / total) : received > 0 && total === 0 ? 100 : 0;
+  const rate = elapsedMs > 0 ? (received * 1000) / elapsedMs : 0;
+  return (
+    `${String(pct).padStart(3)} ${max5(total ?? 0).padStart(5)}  ${String(pct).padStart(3)} ${max5(received).padStart(5)}` +
+    `    0     0  ${max5(rate).padStart(5)}      0 --:--:-- ${hms(elapsedMs)} --:--:-- ${max5(rate).padStart(5)}`
+  );
+}
 
 interface CurlOptions {
   verbose: boolean;
@@ -111,7 +140,16 @@ export const curl: Tool = (ctx) => {
     return;
   }
   const o = parsed;
+  // Without a terminal for the body, curl draws its progress meter on stderr.
+  const meter = !ctx.stdoutIsTty && !o.silent;
+  let meterTotal: number | undefined;
+  let meterBytes = 0;
+  let meterStart = proc.now;
+  const meterEnd = () => {
+    if (meter) proc.writeErr(`\r${meterLine(meterTotal, meterBytes, (proc.now - meterStart) / 1e6)}\n`);
+  };
   const fail = (code: number, message: string) => {
+    meterEnd();
     if (!o.silent || o.showError) proc.writeErr(`curl: (${code}) ${message}\n`);
     proc.exit(code);
   };
@@ -129,10 +167,14 @@ export const curl: Tool = (ctx) => {
   const v = (line: string) => {
     if (o.verbose) proc.writeErr(`${line}\n`);
   };
-  const addrs = resolveHost(proc, url.host);
+  // curl resolves "localhost" itself, to 127.0.0.1 and ::1, whatever /etc/hosts says.
+  const isLocalhost = url.host.toLowerCase() === 'localhost';
+  const addrs = isLocalhost ? [IPV4_LOOPBACK] : resolveHost(proc, url.host);
   if (!addrs) return fail(6, `Could not resolve host: ${url.host}`);
   const start = proc.now;
+  meterStart = start;
   const elapsedMs = () => Math.round((proc.now - start) / 1e6);
+  if (meter) proc.writeErr(`${METER_HEAD}\r${meterLine(undefined, 0, 0)}`);
   const ns = proc.ns;
   let conn: TcpConnection | undefined;
   let connected = false;
@@ -146,15 +188,17 @@ export const curl: Tool = (ctx) => {
     });
   }
 
-  // localhost also resolves to ::1, which curl tries first; IPv6 is not modelled, so that
-  // attempt is refused the way it is when nothing listens on [::1].
-  if (hasIpv6Entry(proc, url.host)) {
-    v(`*   Trying [::1]:${url.port}...`);
-    v(`* connect to ::1 port ${url.port} failed: Connection refused`);
-  }
-
   const tryConnect = (i: number, lastErr?: Errno): void => {
     const dst: Ipv4 | undefined = addrs[i];
+    if (dst === undefined && isLocalhost && i === addrs.length) {
+      // The ::1 attempt: IPv6 is not modelled; with lo up nothing listens there (our servers bind
+      // IPv4), with lo down the address does not even exist.
+      v(`*   Trying [::1]:${url.port}...`);
+      if (ns.lo.adminUp) v(`* connect to ::1 port ${url.port} failed: Connection refused`);
+      else v('* Immediate connect fail for ::1: Cannot assign requested address');
+      tryConnect(i + 1, lastErr);
+      return;
+    }
     if (dst === undefined) {
       const why = lastErr === 'ETIMEDOUT' ? 'Timeout was reached' : "Couldn't connect to server";
       v(`* Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${why}`);
@@ -185,7 +229,9 @@ export const curl: Tool = (ctx) => {
       onEof: () => onEof(),
     });
     if (typeof c === 'string') {
-      onFail(c);
+      // connect() itself failed: curl words this differently from a refused handshake.
+      v(`* Immediate connect fail for ${formatIpv4(dst)}: ${STRERROR[c]}`);
+      tryConnect(i + 1, c);
       return;
     }
     conn = c;
@@ -241,13 +287,14 @@ export const curl: Tool = (ctx) => {
       headDone = true;
       bodyStart = r.bodyStart;
       status = r.head.status;
+      if (r.head.version === 'HTTP/1.0') v('* HTTP 1.0, assume close after body');
       v(`< ${r.head.version} ${r.head.status} ${r.head.reason}`);
       for (const [k, val] of r.head.headers) v(`< ${k}: ${val}`);
       v('< ');
       const cl = header(r.head.headers, 'content-length');
       contentLength = cl !== undefined ? Number(cl) : undefined;
+      meterTotal = contentLength;
       closeAfter = r.head.version === 'HTTP/1.0' || header(r.head.headers, 'connection')?.toLowerCase() === 'close';
-      if (r.head.version === 'HTTP/1.0') v('* HTTP 1.0, assume close after body');
       if (o.fail && status >= 400) {
         finished = true;
         conn?.close();
@@ -259,6 +306,9 @@ export const curl: Tool = (ctx) => {
     const body = buf.slice(bodyStart);
     buf = buf.slice(0, bodyStart);
     if (method !== 'HEAD') deliver(body);
+    meterBytes += body.length;
+    // With -v and the body going somewhere other than a terminal, curl notes each chunk.
+    if (o.verbose && !ctx.stdoutIsTty && body.length) proc.writeErr(`{ [${body.length} bytes data]\n`);
     bodyStart = buf.length;
     consumed += body.length;
     if (contentLength !== undefined && consumed >= contentLength) complete();
@@ -272,6 +322,7 @@ export const curl: Tool = (ctx) => {
       const e = proc.host.fs.writeFile(normalizePath(o.output, proc.cwd), bodyOut.join(''));
       if (e) return fail(23, `Failure writing output to destination`);
     }
+    meterEnd();
     if (closeAfter) v('* Closing connection 0');
     else v(`* Connection #0 to host ${url.host} left intact`);
     if (o.writeOut !== undefined) proc.write(o.writeOut.replace(/%\{http_code\}/g, String(status).padStart(3, '0')).replace(/\\n/g, '\n'));

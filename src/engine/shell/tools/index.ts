@@ -4,6 +4,8 @@ import { bridge } from './bridge';
 import { curl } from './curl';
 import { cat, grep, head, hostname, ln, ls, mkdir, nohup, rm, sleep, tail, touch, wc } from './files';
 import { ip } from './ip';
+import { iptables, iptablesRestoreTool, iptablesSaveTool } from './iptables';
+import { conntrack } from './conntrack';
 import { nc } from './nc';
 import { nginx } from './nginx';
 import { ping } from './ping';
@@ -13,6 +15,11 @@ import { sysctl } from './sysctl';
 
 export const TOOLS: Record<string, Tool> = {
   ip,
+  iptables,
+  'iptables-nft': iptables,
+  'iptables-save': iptablesSaveTool,
+  'iptables-restore': iptablesRestoreTool,
+  conntrack,
   bridge,
   sysctl,
   ping,

@@ -212,12 +212,13 @@ export const ping: Tool = (ctx) => {
   let errors = 0;
   let pipe = 0;
   const rtts: number[] = [];
-  let lastActivity = start;
+  let lastSend = start;
   let lingerTimer: ReturnType<typeof proc.after> | undefined;
 
   const finish = (interrupted: boolean) => {
     ns.sockets.ping.delete(id);
-    const end = interrupted ? proc.now : lastActivity;
+    // iputils reports the time from the first to the last transmission (or to ^C).
+    const end = interrupted ? proc.now : lastSend;
     const elapsed = Math.round((end - start) / 1e6);
     let out = `\n--- ${dest} ping statistics ---\n`;
     const loss = transmitted ? ((transmitted - received) * 100) / transmitted : 0;
@@ -260,7 +261,6 @@ export const ping: Tool = (ctx) => {
         received++;
         rtts.push(rtt);
       }
-      lastActivity = proc.now;
       if (!opts.quiet) {
         proc.write(`${echo.dataLen + 8} bytes from ${formatIpv4(packet.src)}: icmp_seq=${echo.seq} ttl=${packet.ttl} time=${formatRtt(rtt)} ms${dup ? ' (DUP!)' : ''}\n`);
       }
@@ -275,7 +275,6 @@ export const ping: Tool = (ctx) => {
         errors++;
         answered.add(inner.seq);
       }
-      lastActivity = proc.now;
       if (!opts.quiet) proc.write(`From ${formatIpv4(packet.src)} icmp_seq=${inner.seq} ${text}\n`);
       maybeDone();
     },
@@ -307,7 +306,7 @@ export const ping: Tool = (ctx) => {
       };
       ipLocalOut(ns, { ...world.newSkb(flowId), ip: packet, local: true }, rt);
     }
-    lastActivity = proc.now;
+    lastSend = proc.now;
     if (opts.count !== undefined && transmitted >= opts.count) {
       if (maybeDone()) return;
       // Wait for the last replies: -W, else up to 10 s (MAXWAIT), but no longer than 2×max rtt

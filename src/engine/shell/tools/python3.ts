@@ -143,13 +143,14 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** SimpleHTTPRequestHandler.list_directory in Python 3.11. */
+/** SimpleHTTPRequestHandler.list_directory in Debian's Python 3.11. */
 export function listing(path: string, names: string[], kind: (n: string) => string | undefined): string {
   const title = `Directory listing for ${escapeHtml(path)}`;
   const r: string[] = [
-    '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">',
-    '<html>\n<head>',
-    '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">',
+    '<!DOCTYPE HTML>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
     `<title>${title}</title>\n</head>`,
     `<body>\n<h1>${title}</h1>`,
     '<hr>\n<ul>',
@@ -184,7 +185,7 @@ function errorPage(code: number, message: string, explain: string): string {
 
 function guessType(path: string): string {
   if (path.endsWith('.html') || path.endsWith('.htm')) return 'text/html';
-  if (path.endsWith('.txt') || path.endsWith('.out') || path.endsWith('.conf')) return 'text/plain';
+  if (path.endsWith('.txt') || path.endsWith('.conf')) return 'text/plain';
   if (path.endsWith('.json')) return 'application/json';
   if (path.endsWith('.css')) return 'text/css';
   if (path.endsWith('.js')) return 'text/javascript';

@@ -19,12 +19,3 @@ export function resolveHost(proc: Process, name: string): Ipv4[] | undefined {
   return out.length ? out : undefined;
 }
 
-/** Whether /etc/hosts maps `name` to an IPv6 address as well (localhost → ::1). */
-export function hasIpv6Entry(proc: Process, name: string): boolean {
-  const hosts = proc.host.fs.readFile('/etc/hosts', proc.ns);
-  if (!hosts.ok) return false;
-  return hosts.data.split('\n').some((line) => {
-    const f = line.replace(/#.*/, '').trim().split(/\s+/);
-    return f.length >= 2 && f[0]!.includes(':') && f.slice(1).includes(name);
-  });
-}

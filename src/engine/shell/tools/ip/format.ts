@@ -31,7 +31,14 @@ export function linkFlags(dev: Device): string {
 }
 
 /** "name" or "name@peer" / "name@ifN" as the first field shows it. */
+/** The index of a container NIC's peer on the machine outside (kind nodes), if any. */
+function containerPeer(dev: Device): number | undefined {
+  return dev.kind === 'ether' ? (dev as Device & { containerPeerIfindex?: number }).containerPeerIfindex : undefined;
+}
+
 export function linkName(dev: Device): string {
+  const cp = containerPeer(dev);
+  if (cp !== undefined) return `${dev.name}@if${cp}`;
   const peer = peerOf(dev);
   if (dev.kind === 'veth') {
     if (!peer) return `${dev.name}@NONE`;
@@ -57,19 +64,20 @@ export function linkNetns(viewer: NetNs, dev: Device): string {
 export function linkHeader(dev: Device, forAddr: boolean): string {
   const master = dev.master ? ` master ${dev.master.name}` : '';
   const mode = forAddr ? '' : ' mode DEFAULT';
-  const qlen = dev.kind === 'bridge' || dev.kind === 'ether' || dev.kind === 'loopback' || dev.kind === 'veth' || dev.kind === 'dummy' ? ` qlen ${dev.txqueuelen}` : '';
-  const kindQlen = dev.kind === 'ether' && !dev.adminUp ? qlen : qlen;
-  return `${dev.ifindex}: ${linkName(dev)}: ${linkFlags(dev)} mtu ${dev.mtu} qdisc ${dev.qdisc()}${master} state ${dev.operState()}${mode} group default${kindQlen}`;
+  // Docker creates its veths with txqueuelen 0, and iproute2 omits a zero qlen.
+  const qlen = dev.txqueuelen > 0 ? ` qlen ${dev.txqueuelen}` : '';
+  return `${dev.ifindex}: ${linkName(dev)}: ${linkFlags(dev)} mtu ${dev.mtu} qdisc ${dev.qdisc()}${master} state ${dev.operState()}${mode} group default${qlen}`;
 }
 
 export function linkLine(viewer: NetNs, dev: Device): string {
   if (dev.kind === 'loopback') return `    link/loopback ${dev.mac} brd 00:00:00:00:00:00`;
+  if (containerPeer(dev) !== undefined) return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff link-netnsid 0`;
   return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${linkNetns(viewer, dev)}`;
 }
 
-/** Whether the IPv6 link-local address exists (the device is up with carrier). */
+/** Whether the IPv6 link-local address exists: the device is up and has had carrier. */
 export function hasLinkLocal(dev: Device): boolean {
-  return dev.kind !== 'loopback' && dev.adminUp && dev.hasCarrier() && !dev.noarp;
+  return dev.kind !== 'loopback' && dev.adminUp && dev.hadCarrier && !dev.noarp;
 }
 
 export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): string[] {
@@ -89,7 +97,8 @@ export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): stri
       out.push('    inet6 ::1/128 scope host ');
       out.push('       valid_lft forever preferred_lft forever');
     } else if (hasLinkLocal(dev)) {
-      out.push(`    inet6 ${linkLocalFromMac(dev.mac)}/64 scope link `);
+      // Without carrier, duplicate address detection cannot finish: the address stays tentative.
+      out.push(`    inet6 ${linkLocalFromMac(dev.mac)}/64 scope link ${dev.hasCarrier() ? '' : 'tentative '}`);
       out.push('       valid_lft forever preferred_lft forever');
     }
   }

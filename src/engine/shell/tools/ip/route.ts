@@ -108,9 +108,11 @@ function routeShow(c: IpCtx, args: string[]): void {
       ? [...c.ns.fib.tables.keys()].sort((a, b) => (a === RT_TABLE_MAIN ? -1 : b === RT_TABLE_MAIN ? 1 : b - a))
       : [table ?? RT_TABLE_MAIN];
   for (const t of tables) {
+    if (!c.ns.fib.hasTable(t)) throw new IpExit(2, 'Error: ipv4: FIB table does not exist.\nDump terminated\n');
     for (const r of c.ns.fib.sorted(t)) {
       if (!matchesFilter(r, spec)) continue;
-      c.print(formatRoute(r, { withTable: table === 'all' }));
+      // iproute2 ends every route line with a space.
+      c.print(`${formatRoute(r, { withTable: table === 'all' })} `);
     }
   }
 }
@@ -171,7 +173,7 @@ function routeGet(c: IpCtx, args: string[]): void {
   const via = rt.gateway !== undefined ? ` via ${formatIpv4(rt.gateway)}` : '';
   const exception = c.ns.redirectExceptions.get(dst);
   if (rt.kind === 'local') {
-    c.print(`local ${formatIpv4(dst)} dev lo ${from !== undefined ? `table local ` : ''}src ${formatIpv4(rt.src)} uid 0 `);
+    c.print(`local ${formatIpv4(dst)} dev lo src ${formatIpv4(rt.src)} uid 0 `);
     c.print('    cache <local> ');
     return;
   }
