@@ -1,5 +1,5 @@
 /** Turns a scenario's physical description into a booted World with one shell per host. */
-import { parseCidr } from '../engine/net/ipv4';
+import { broadcastOf, parseCidr } from '../engine/net/ipv4';
 import { parseMac } from '../engine/net/mac';
 import { addrAdd, linkAddEther, linkSetMtu, linkSetUp } from '../engine/linux/rtnl';
 import { Shell } from '../engine/shell/session';
@@ -34,16 +34,27 @@ export function buildWorld(s: ScenarioData): { ok: true; built: BuiltWorld } | {
         return;
       }
       const dev = r.value;
+      if (f.ifindex !== undefined && !host.rootNs.setIfindex(dev, f.ifindex)) {
+        errors.push({ path: `hosts[${i}].interfaces[${j}].ifindex`, message: `ifindex ${f.ifindex} is taken` });
+      }
+      if (f.attach === 'veth') {
+        dev.containerPeerIfindex = dev.ifindex + 1;
+        dev.txqueuelen = 0;
+      }
       if (f.mtu !== undefined) linkSetMtu(dev, f.mtu);
       world.segments.get(f.network)!.plug(dev);
       linkSetUp(dev, true);
       if (f.address) {
         const c = parseCidr(f.address)!;
-        const a = addrAdd(dev, c);
+        const a = addrAdd(dev, c, f.broadcast ? { broadcast: broadcastOf(c.addr, c.len) } : {});
         if (!a.ok) errors.push({ path: `hosts[${i}].interfaces[${j}].address`, message: `cannot add: ${a.errno}` });
       }
     });
     const sh = new Shell(world, host);
+    if (h.cwd !== undefined) {
+      host.fs.mkdirp(h.cwd);
+      sh.cwd = h.cwd;
+    }
     shells.set(h.name, sh);
     h.routes.forEach((route, j) => {
       const r = sh.run(`ip route add ${route}`);

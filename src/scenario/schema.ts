@@ -21,6 +21,12 @@ export const Interface = z
     address: cidrText.optional().meta({ description: 'IPv4 address with prefix length.' }),
     mac: macText.optional().meta({ description: 'Fixed MAC; otherwise one is drawn from the seeded generator.' }),
     mtu: z.number().int().min(68).max(65535).optional(),
+    ifindex: z.number().int().min(2).optional().meta({ description: 'Fixed interface index (the real machine\'s numbering).' }),
+    broadcast: z.boolean().optional().meta({ description: 'Configure the broadcast address too (`brd +`), as Docker does.' }),
+    attach: z
+      .enum(['physical', 'veth'])
+      .optional()
+      .meta({ description: '`veth` when the machine is itself a container (a kind node): eth0 is one end of a veth pair whose other end is on the real host.' }),
   })
   .meta({ title: 'Interface', description: "A host's network card." });
 
@@ -34,6 +40,7 @@ export const Host = z
     routes: z.array(z.string()).default([]).meta({ description: 'Routes at boot, in `ip route add` syntax without the `ip route add`.' }),
     files: z.record(z.string(), z.string()).default({}).meta({ description: 'Files on the host (path → content), e.g. /etc/hosts.' }),
     setup: z.array(z.string()).default([]).meta({ description: 'Commands run silently at boot (services, firewall rules the article assumed).' }),
+    cwd: z.string().optional().meta({ description: 'Directory the learner\'s shell starts in (default /root).' }),
   })
   .meta({ title: 'Host' });
 

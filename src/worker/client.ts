@@ -69,6 +69,18 @@ export class EngineClient {
     return { id, answer };
   }
 
+  /**
+   * Replaces the worker with a fresh one (for a request that will not stop on its own: a cancel
+   * the busy worker cannot read until its current step ends). Pending requests are rejected; the
+   * caller reloads the scenario and replays what it needs. `onCrash` is not called: this is intended.
+   */
+  restart(reason = 'restarted'): void {
+    for (const p of this.pending.values()) p.reject(new Error(`engine ${reason}`));
+    this.pending.clear();
+    this.worker.terminate();
+    this.worker = this.startWorker();
+  }
+
   cancel(id: number): void {
     this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
   }

@@ -4,7 +4,7 @@
  */
 import { snapshot } from '../engine/sim/snapshot';
 import type { CommandResult } from '../engine/shell/session';
-import { loadScenario } from '../scenario/load';
+import { loadScenario, parseJson } from '../scenario/load';
 import { ScenarioSession, type StepRun } from '../scenario/run';
 import type { CommandView, FromWorker, StepView, ToWorker } from './protocol';
 
@@ -48,8 +48,24 @@ export function createHost(): EngineHost {
           case 'cancel':
             cancelled.add(msg.id);
             return;
+          case 'debugCrash':
+            // Thrown from a timer so it escapes handle()'s try/catch and reaches the worker's onerror.
+            setTimeout(() => {
+              throw new Error('debug crash requested');
+            }, 0);
+            return;
+          case 'loadText':
           case 'load': {
-            const loaded = loadScenario(msg.doc);
+            let doc: unknown;
+            if (msg.type === 'loadText') {
+              const parsed = parseJson(msg.text);
+              if (!parsed.ok) {
+                emit({ type: 'invalid', id: msg.id, errors: parsed.errors });
+                return;
+              }
+              doc = parsed.value;
+            } else doc = msg.doc;
+            const loaded = loadScenario(doc);
             if (!loaded.ok) {
               emit({ type: 'invalid', id: msg.id, errors: loaded.errors });
               return;

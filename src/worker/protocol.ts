@@ -13,7 +13,17 @@ export type ToWorker =
   /** Run a command typed by the learner on a host. */
   | { readonly type: 'exec'; readonly id: number; readonly host: string; readonly command: string }
   /** Stop a long request between steps. */
-  | { readonly type: 'cancel'; readonly id: number };
+  | { readonly type: 'cancel'; readonly id: number }
+  /**
+   * Load a scenario file's text (as opened from disk or dropped on the page): parsed in the worker so
+   * JSON syntax errors come back with a line and column, then validated like `load`.
+   */
+  | { readonly type: 'loadText'; readonly id: number; readonly text: string }
+  /**
+   * Testing aid: makes the worker throw outside any handler, as a real crash would, so the client's
+   * restart-and-replay path can be exercised end to end. Nothing in the product sends it.
+   */
+  | { readonly type: 'debugCrash'; readonly id: number };
 
 export interface OutputChunkView {
   readonly stream: 'stdout' | 'stderr';

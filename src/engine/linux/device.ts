@@ -130,8 +130,12 @@ export abstract class Device {
   /** Hands a frame to another device after the medium's latency. */
   protected deliverTo(peer: Device, skb: Skb, frame: EthernetFrame, latency = this.latency()): void {
     const world = this.ns.world;
+    // skb_scrub_packet: a frame handed to another device loses its conntrack entry (and, across
+    // namespaces, its mark); only loopback keeps them, which is how local traffic stays tracked.
+    const keep = peer === this;
+    const next: Skb = keep ? { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined } : { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined, ct: undefined, mark: peer.ns === this.ns ? skb.mark : 0 };
     world.sched.schedule(latency, `deliver ${peer.name}`, () => {
-      peer.ns.receiveFrame(peer, { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined });
+      peer.ns.receiveFrame(peer, next);
     });
   }
 
@@ -243,7 +247,7 @@ export class Ether extends Device {
   /** Called by the medium: a frame arrives from the wire. */
   arrive(skb: Skb, frame: EthernetFrame, latency: SimDuration): void {
     this.ns.world.sched.schedule(latency, `wire ${this.name}`, () => {
-      this.ns.receiveFrame(this, { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined });
+      this.ns.receiveFrame(this, { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined, ct: undefined, mark: 0 });
     });
   }
 }

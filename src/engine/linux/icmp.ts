@@ -159,7 +159,7 @@ export function icmpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
       drop(ns, skb, 'NOT_SPECIFIED', 'echo to a broadcast address is ignored (icmp_echo_ignore_broadcasts)', dev);
       return;
     }
-    emit(ns, 'icmp_rcv', skb, `echo request from ${formatIpv4(ip.src)}: reply`, dev);
+    emit(ns, 'icmp_rcv', skb, `echo request from ${formatIpv4(ip.src)}: the kernel answers it`, dev, { final: 'delivered' });
     const src = broadcast ? inetSelectAddr(ns, dev, ip.src, SCOPE.link) : ip.dst;
     const reply: IcmpEcho = { kind: 'icmp', type: 0, code: 0, id: msg.id, seq: msg.seq, dataLen: msg.dataLen };
     sendIcmp(ns, ip.src, src ?? IPV4_ANY, reply, ip.tos, skb.flowId);

@@ -216,7 +216,7 @@ export class NeighTable {
     const p = e.dev.neighParms;
     e.timer = undefined;
     if (e.state === 'REACHABLE') {
-      if (now <= e.confirmed + this.reachableTime(e.dev)) {
+      if (now < e.confirmed + this.reachableTime(e.dev)) {
         e.timer = sched.scheduleAt((e.confirmed + this.reachableTime(e.dev)) as SimTime, 'neigh reachable', () => this.timer(e), true);
       } else if (now <= e.used + seconds(p.delay_first_probe_time)) {
         this.setState(e, 'DELAY');
@@ -227,7 +227,7 @@ export class NeighTable {
       return;
     }
     if (e.state === 'DELAY') {
-      if (now <= e.confirmed + seconds(p.delay_first_probe_time)) {
+      if (now < e.confirmed + seconds(p.delay_first_probe_time)) {
         this.setState(e, 'REACHABLE');
         e.timer = sched.schedule(this.reachableTime(e.dev), 'neigh reachable', () => this.timer(e), true);
       } else {

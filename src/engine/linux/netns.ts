@@ -198,10 +198,10 @@ export class NetNs {
     }
     if (addr.prefixLen < 32 && !addr.noprefixroute) {
       const net = { addr: networkOf(addr.local, addr.prefixLen), len: addr.prefixLen };
-      if (isLo) {
-        fib.insert({ table: RT_TABLE_LOCAL, dst: net, metric: 0, type: 'local', proto: 'kernel', scope: SCOPE.host, prefsrc: addr.local, dev, onlink: false });
-      } else {
-        fib.insert({ table: RT_TABLE_MAIN, dst: net, metric: 0, type: 'unicast', proto: 'kernel', scope: SCOPE.link, prefsrc: addr.local, dev, onlink: false });
+      const table = isLo ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+      const exists = fib.table(table).some((r) => r.dev === dev && r.proto === 'kernel' && r.dst.addr === net.addr && r.dst.len === net.len);
+      if (!exists) {
+        fib.insert({ table, dst: net, metric: 0, type: isLo ? 'local' : 'unicast', proto: 'kernel', scope: isLo ? SCOPE.host : SCOPE.link, prefsrc: addr.local, dev, onlink: false });
       }
     }
   }

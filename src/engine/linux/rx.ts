@@ -36,7 +36,8 @@ export function receiveFrame(dev: Device, skb: Skb): void {
     return;
   }
   dev.countRx(frame);
-  tap(dev, 'In', frame);
+  // On lo the packet socket saw the frame on its way out; the looped-back copy is not shown again.
+  if (dev.kind !== 'loopback') tap(dev, 'In', frame);
   emit(ns, 'netif_receive_skb', skb, `${dev.name} receives ${describeFrame(frame)}`, dev);
   if (dev.master) {
     dev.master.handleFrame(dev, skb);

@@ -193,17 +193,44 @@ export class Shell implements JobControl {
   }
 
   private runBackground(item: AndOr, stderr: Sink): number {
-    if (item.rest.length > 0 || item.first.commands.length > 1) {
-      stderr('bash: packet-life runs only a single command in the background\n');
+    const pipelines = [item.first, ...item.rest.map((r) => r.pipeline)];
+    const last = pipelines[pipelines.length - 1]!;
+    if (last.commands.length > 1) {
+      stderr('bash: packet-life runs only a single command at the end of a background job\n');
       return 1;
     }
-    const cmd = item.first.commands[0]!;
+    if (pipelines.length > 1) {
+      // `cd dir && server &` runs in a subshell: the leading commands run first (they are
+      // quick), in a copy of the shell's state, then the last one becomes the job.
+      const saved = { cwd: this.cwd, vars: new Map(this.vars) };
+      let code = this.runPipeline(item.first, () => undefined, stderr, true);
+      let go = code === 0;
+      for (let k = 0; k < item.rest.length - 1; k++) {
+        const r = item.rest[k]!;
+        if ((r.op === '&&' && code === 0) || (r.op === '||' && code !== 0)) code = this.runPipeline(r.pipeline, () => undefined, stderr, true);
+        go = code === 0;
+      }
+      const lastOp = item.rest[item.rest.length - 1]!.op;
+      if ((lastOp === '&&' && go) || (lastOp === '||' && !go)) {
+        const r = this.startBackgroundJob(last.commands[0]!, item.text, stderr);
+        this.cwd = saved.cwd;
+        this.vars.clear();
+        for (const [k, v] of saved.vars) this.vars.set(k, v);
+        return r;
+      }
+      this.cwd = saved.cwd;
+      return code;
+    }
+    return this.startBackgroundJob(last.commands[0]!, item.first.text, stderr);
+  }
+
+  private startBackgroundJob(cmd: SimpleCommand, text: string, stderr: Sink): number {
     const toTerminal = (stream: 'stdout' | 'stderr') => (text: string) => {
       this.pending.push(this.chunk(stream, text));
     };
     const started = this.startCommand(cmd, '', toTerminal('stdout'), toTerminal('stderr'), true);
     if (!started) return this.lastExit;
-    const job: Job = { id: this.nextJobId++, proc: started, text: item.first.text, reported: false };
+    const job: Job = { id: this.nextJobId++, proc: started, text, reported: false };
     this.jobs.push(job);
     this.lastBgPid = started.pid;
     stderr(`[${job.id}] ${started.pid}\n`);
@@ -363,14 +390,14 @@ export class Shell implements JobControl {
       stdoutIsTty: tty,
       jobs: this,
       hasCommand: (name) => this.lookup(name) !== undefined || BUILTINS[name] !== undefined,
-      exec: (next) => {
+      exec: (next, opts) => {
         const tool = this.lookup(next[0] ?? '');
         if (!tool) {
           proc.writeErr(`exec of "${next[0]}" failed: No such file or directory\n`);
           proc.exit(255);
           return;
         }
-        tool(this.makeContext(proc, next, stdin, env, tty, outFile));
+        tool(this.makeContext(proc, next, stdin, env, opts?.stdoutIsTty ?? tty, outFile));
       },
     };
     return ctx;

@@ -12,7 +12,7 @@ export interface ToolContext {
   readonly env: ReadonlyMap<string, string>;
   readonly stdoutIsTty: boolean;
   /** Replaces this command with another in the same process (as execvp does). */
-  exec(argv: readonly string[], opts?: { stdoutRedirectedTo?: string }): void;
+  exec(argv: readonly string[], opts?: { stdoutIsTty?: boolean }): void;
   /** Looks up a command by name; undefined when there is none. */
   hasCommand(name: string): boolean;
   /** The shell's job table, for tools like `kill`. */

@@ -7,7 +7,7 @@ import { type Ipv4, IPV4_LOOPBACK, formatIpv4 } from '../../net/ipv4';
 import { normalizePath } from '../../linux/fs';
 import { type TcpConnection, tcpConnect } from '../../linux/tcp';
 import { type Errno, STRERROR } from '../../linux/socket';
-import { ms, seconds } from '../../sim/time';
+import { ms, seconds, us } from '../../sim/time';
 import type { Tool } from '../tool';
 import { header, parseResponseHead } from './http';
 import { resolveHost } from './resolve';
@@ -326,8 +326,12 @@ export const curl: Tool = (ctx) => {
     if (closeAfter) v('* Closing connection 0');
     else v(`* Connection #0 to host ${url.host} left intact`);
     if (o.writeOut !== undefined) proc.write(o.writeOut.replace(/%\{http_code\}/g, String(status).padStart(3, '0')).replace(/\\n/g, '\n'));
-    conn?.close();
-    proc.exit(0);
+    // curl tidies up (and its process ends) a little after the last byte arrived.
+    const c = conn;
+    proc.after(us(100), 'cleanup', () => {
+      c?.close();
+      proc.exit(0);
+    });
   };
 
   const onEof = () => {

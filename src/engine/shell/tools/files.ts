@@ -352,5 +352,5 @@ export const nohup: Tool = (ctx) => {
   }
   const prev = proc.onSignal;
   proc.onSignal = (sig) => (sig === 'SIGHUP' ? true : (prev?.(sig) ?? false));
-  ctx.exec(rest);
+  ctx.exec(rest, { stdoutIsTty: ctx.stdoutIsTty ? false : ctx.stdoutIsTty });
 };

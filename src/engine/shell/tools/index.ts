@@ -11,7 +11,7 @@ import { nginx } from './nginx';
 import { ping } from './ping';
 import { python3 } from './python3';
 import { sysctl } from './sysctl';
-// import { tcpdump } from './tcpdump';
+import { tcpdump } from './tcpdump';
 
 export const TOOLS: Record<string, Tool> = {
   ip,
@@ -24,7 +24,7 @@ export const TOOLS: Record<string, Tool> = {
   sysctl,
   ping,
   curl,
-  // tcpdump,
+  tcpdump,
   nc,
   netcat: nc,
   python3,

@@ -9,6 +9,7 @@ import { type TcpConnection, tcpListen } from '../../linux/tcp';
 import type { Process } from '../../linux/process';
 import { httpDate, logDate } from '../../sim/clock';
 import type { Tool } from '../tool';
+import { us } from '../../sim/time';
 import { type HttpRequest, formatHead, parseRequest } from './http';
 
 export const PYTHON_VERSION = '3.11.2';
@@ -98,9 +99,13 @@ function respond(proc: Process, conn: TcpConnection, root: string, req: HttpRequ
   ];
   const send = (status: number, reason: string, headers: [string, string][], body: string, logSize = '-') => {
     proc.writeErr(`${client} - - [${logDate(world.unixNow())}] "${req ? `${req.method} ${req.target} ${req.version}` : ''}" ${status} ${logSize}\n`);
+    // Python writes the header block, then the body, then closes: three system calls a few
+    // tens of microseconds apart, long enough for a local peer's ACK to come back in between.
     conn.send(formatHead({ version: 'HTTP/1.0', status, reason, headers: [...common, ...headers] }));
-    if (req?.method !== 'HEAD' && body) conn.send(body);
-    conn.close();
+    proc.after(us(60), 'write body', () => {
+      if (req?.method !== 'HEAD' && body) conn.send(body);
+      proc.after(us(30), 'close', () => conn.close());
+    });
   };
   if (!req) {
     send(400, 'Bad request syntax', [['Connection', 'close'], ['Content-Type', 'text/html;charset=utf-8'], ['Content-Length', '0']], '');

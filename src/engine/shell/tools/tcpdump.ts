@@ -5,8 +5,8 @@
 import type { CapturedFrame } from '../../sim/capture';
 import { seconds } from '../../sim/time';
 import type { Tool } from '../tool';
-import { TcpdumpState, formatFrame } from './tcpdump/format';
-import { matchFilter, parseFilter } from './tcpdump/filter';
+import { TcpdumpState, formatFrame } from './tcpdumpFormat';
+import { matchFilter, parseFilter } from './tcpdumpFilter';
 
 export const tcpdump: Tool = (ctx) => {
   const { proc } = ctx;
