@@ -3,6 +3,7 @@
  * validation with JSON paths, and the cross-reference checks a schema cannot express.
  */
 import { z } from 'zod';
+import { findJsonError } from './jsonError';
 import { SCENARIO_VERSION, Scenario, type ScenarioData } from './schema';
 
 export interface ScenarioError {
@@ -39,13 +40,13 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; errors: ScenarioError[] } {
   try {
     return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg);
-    const where = pos ? lineCol(text, Number(pos[1])) : undefined;
+  } catch {
+    const at = findJsonError(text);
+    const where = at ? lineCol(text, at.offset) : undefined;
+    const found = at && at.offset < text.length ? `"${text[at.offset]}"` : 'the end of the file';
     return {
       ok: false,
-      errors: [{ path: '', message: `not valid JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}: ${msg.replace(/ in JSON at position \d+.*$/, '')}` }],
+      errors: [{ path: '', message: `not valid JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}: expected ${at?.expected ?? 'JSON'}, found ${found}` }],
     };
   }
 }
@@ -92,7 +93,7 @@ export function loadScenario(doc: unknown): LoadResult {
   if (!m.ok) return m;
   const parsed = Scenario.safeParse(m.value);
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: issueMessage(i) })) };
+    return { ok: false, errors: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: issueMessage(i, valueAt(m.value, i.path)) })) };
   }
   const errors = checkReferences(parsed.data);
   return errors.length ? { ok: false, errors } : { ok: true, scenario: parsed.data };
@@ -104,9 +105,25 @@ export function loadScenarioText(text: string): LoadResult {
   return loadScenario(j.value);
 }
 
-function issueMessage(i: z.core.$ZodIssue): string {
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = doc;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+function article(t: string): string {
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+function issueMessage(i: z.core.$ZodIssue, value: unknown): string {
   if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (i.code === 'invalid_type') return `expected ${i.expected}${'input' in i && i.input === undefined ? ', but it is missing' : ''}`;
+  if (i.code === 'invalid_type') {
+    if (value === undefined) return `missing: expected ${article(i.expected)}`;
+    return `expected ${article(i.expected)}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : article(typeof value)}`;
+  }
   if (i.code === 'invalid_union') return 'does not match any allowed form (see the schema for the choices)';
   return i.message;
 }

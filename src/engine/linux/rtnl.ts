@@ -8,6 +8,7 @@ import type { Mac } from '../net/mac';
 import { Bridge } from './bridge';
 import { type Device, Dummy, Ether, type IfAddr, Veth } from './device';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN, type Route, type RouteType, SCOPE } from './fib';
+import type { Host } from './host';
 import type { NetNs } from './netns';
 import type { NudState } from './neigh';
 
@@ -398,7 +399,7 @@ export function describeRoute(r: Route): string {
  * cleanup_net: a namespace with no name and no process left dies. Its virtual devices go with it
  * (a veth takes its peer along); physical NICs return to the initial namespace.
  */
-export function netnsDestroy(host: import('./host').Host, ns: NetNs): void {
+export function netnsDestroy(host: Host, ns: NetNs): void {
   if (ns.isInit) return;
   for (const dev of [...ns.devices]) {
     if (dev.kind === 'loopback') continue;
@@ -415,7 +416,7 @@ export function netnsDestroy(host: import('./host').Host, ns: NetNs): void {
 }
 
 /** A host NIC (what the machine boots with), plugged into a physical network. */
-export function linkAddEther(ns: NetNs, name: string, mac: Mac, mtu = 1500): RtnlResult<import('./device').Ether> {
+export function linkAddEther(ns: NetNs, name: string, mac: Mac, mtu = 1500): RtnlResult<Ether> {
   if (ns.device(name)) return fail('EEXIST');
   const dev = new Ether(ns, name, mac, 'set', mtu);
   ns.attach(dev);

@@ -13,8 +13,10 @@ import { describeFrame } from './describe';
 
 /** Records the frame on the device's capture tap (what tcpdump -i DEV shows). */
 export function tap(dev: Device, dir: 'In' | 'Out', frame: EthernetFrame): void {
+  if (!dev.ns.world.captures.active) return;
   const ns = dev.ns;
   ns.world.captures.record({
+    seq: 0,
     time: ns.world.sched.now,
     host: ns.host.name,
     netns: ns.label,

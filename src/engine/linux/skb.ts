@@ -3,6 +3,7 @@
  * keeps beside the wire bytes (device, packet type, mark, flow for the trace).
  */
 import type { EthernetFrame, Ipv4Packet } from '../net/packet';
+import type { CtEntry } from './conntrack';
 import type { Device } from './device';
 
 /** skb->pkt_type: how the receiving device classified the destination MAC. */
@@ -26,5 +27,5 @@ export interface Skb {
   /** The bridge port a frame entered on, while inside a bridge. */
   brInPort?: Device;
   /** The conntrack entry and direction, once conntrack has seen the packet (skb->_nfct). */
-  ct?: { readonly entry: import('./conntrack').CtEntry; readonly dir: 'original' | 'reply'; readonly state: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' };
+  ct?: { readonly entry: CtEntry; readonly dir: 'original' | 'reply'; readonly state: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' };
 }

@@ -52,6 +52,8 @@ export interface Job {
 export type Sink = (text: string) => string | undefined | void;
 
 const DEV_NULL = '/dev/null';
+/** A storm must not fill memory: beyond this many events a command's trace stops recording. */
+const TRACE_LIMIT_PER_COMMAND = 100_000;
 
 export class Shell implements JobControl {
   readonly vars = new Map<string, string>();
@@ -77,7 +79,7 @@ export class Shell implements JobControl {
   ) {
     this.vars.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
     this.vars.set('HOME', '/root');
-    this.maxEvents = opts.maxEvents ?? 2_000_000;
+    this.maxEvents = opts.maxEvents ?? 500_000;
     this.maxTime = opts.maxTime ?? seconds(600);
   }
 
@@ -96,6 +98,7 @@ export class Shell implements JobControl {
     const out: OutputChunk[] = [...this.takePending()];
     this.budgetNote = undefined;
     this.eventsThisLine = 0;
+    world.trace.limitFrom(traceFrom, TRACE_LIMIT_PER_COMMAND);
     if (line.trim()) this.history.push(line);
     const terminal = (stream: 'stdout' | 'stderr') => (text: string) => {
       out.push(this.chunk(stream, text));

@@ -27,7 +27,12 @@ export class CaptureLog {
   /** When false, frames are not stored (large benchmarks); listeners still hear them. */
   storing = true;
 
-  record(c: Omit<CapturedFrame, 'seq'>): void {
+  /** False only when nothing stores or listens (big benchmarks): taps are skipped entirely. */
+  get active(): boolean {
+    return this.storing || this.listeners.size > 0;
+  }
+
+  record(c: CapturedFrame): void {
     const full = { ...c, seq: this.nextSeq++ };
     if (this.storing) this.frames.push(full);
     for (const l of this.listeners) l(full);

@@ -155,7 +155,20 @@ export class TraceRecorder {
   /** Detail level: when false, decisions are not recorded (large benchmarks). */
   detailed = true;
 
+  private limit = Infinity;
+  /** Events dropped because the limit was reached. */
+  dropped = 0;
+
+  /** Caps recording at `count` events after index `from` (a new command's budget). */
+  limitFrom(from: number, count: number): void {
+    this.limit = from + count;
+  }
+
   record(time: SimTime, e: TraceEventInput): TraceEvent {
+    if (this.events.length >= this.limit) {
+      this.dropped++;
+      return { seq: this.nextSeq++, time, ...e };
+    }
     const ev: TraceEvent = this.detailed
       ? { seq: this.nextSeq++, time, ...e }
       : { seq: this.nextSeq++, time, ...e, decision: undefined };

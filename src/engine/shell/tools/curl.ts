@@ -91,7 +91,29 @@ function parseUrl(raw: string): ParsedUrl | undefined {
   return { scheme, host: hp[1], port, path, hostHeader: port === defaultPort ? hp[1] : `${hp[1]}:${port}` };
 }
 
-function parseArgs(argv: readonly string[]): CurlOptions | { error: string; code: number } {
+/** Splits bundled short options (`-sSv`, `-m2`) the way curl's getopt does. */
+function unbundle(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const withArg = 'moXdHwe';
+  for (const a of argv) {
+    if (!/^-[A-Za-z]{2,}/.test(a) || a.startsWith('--')) {
+      out.push(a);
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const f = a[j]!;
+      out.push(`-${f}`);
+      if (withArg.includes(f)) {
+        if (j + 1 < a.length) out.push(a.slice(j + 1));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function parseArgs(raw: readonly string[]): CurlOptions | { error: string; code: number } {
+  const argv = unbundle(raw);
   const o: CurlOptions = { verbose: false, silent: false, showError: false, include: false, head: false, headers: [], fail: false };
   const num = (v: string | undefined, name: string) => {
     const n = Number(v);
@@ -104,7 +126,6 @@ function parseArgs(argv: readonly string[]): CurlOptions | { error: string; code
     if (a === '-v' || a === '--verbose') o.verbose = true;
     else if (a === '-s' || a === '--silent') o.silent = true;
     else if (a === '-S' || a === '--show-error') o.showError = true;
-    else if (a === '-sS' || a === '-Ss') (o.silent = true), (o.showError = true);
     else if (a === '-m' || a === '--max-time') {
       const n = num(take(), a);
       if (typeof n !== 'number') return n;

@@ -154,7 +154,6 @@ export const nc: Tool = (ctx) => {
     else proc.interactiveTimeout = seconds(5);
     return;
   }
-  let conn: TcpConnection | undefined;
   let connected = false;
   const c = tcpConnect(ns, dst, port, {
     onConnected: (cc) => {
@@ -189,15 +188,15 @@ export const nc: Tool = (ctx) => {
     done(1);
     return;
   }
-  conn = c;
+  const conn: TcpConnection = c;
   proc.onCleanup(() => {
-    if (conn && conn.state !== 'CLOSED' && !conn.closedByApp) conn.close();
+    if (conn.state !== 'CLOSED' && !conn.closedByApp) conn.close();
   });
   if (timeout !== undefined) {
     proc.after(seconds(timeout), 'timeout', () => {
       if (!connected) {
         proc.writeErr(`nc: connect to ${hostText} port ${port} (tcp) timed out: Operation now in progress\n`);
-        conn?.reset();
+        conn.reset();
         done(1);
       } else done(0);
     });

@@ -2,7 +2,8 @@
 import { type Cidr, IPV4_ANY, broadcastOf, formatIpv4, parseIpv4Loose } from '../../../net/ipv4';
 import { addrAdd, addrDel } from '../../../linux/rtnl';
 import type { IfAddr } from '../../../linux/device';
-import { IpCtx, IpExit, duplicateArg, matches, rtnlFailure } from './common';
+import type { IpCtx} from './common';
+import { IpExit, duplicateArg, matches, rtnlFailure } from './common';
 import { addrLines, briefAddr, linkHeader, linkLine } from './format';
 
 export function ipAddr(c: IpCtx, args: string[]): void {

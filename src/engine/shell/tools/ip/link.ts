@@ -16,7 +16,8 @@ import {
   type RtnlResult,
 } from '../../../linux/rtnl';
 import type { NetNs } from '../../../linux/netns';
-import { IpCtx, IpExit, duplicateArg, invalidArg, matches, openNetns, rtnlFailure } from './common';
+import type { IpCtx} from './common';
+import { IpExit, duplicateArg, invalidArg, matches, openNetns, rtnlFailure } from './common';
 import { briefLink, detailLines, linkHeader, linkLine } from './format';
 
 export function ipLink(c: IpCtx, args: string[]): void {
@@ -254,7 +255,6 @@ function linkSet(c: IpCtx, args: string[]): void {
     } else if (a === 'txqueuelen' || a === 'qlen' || a === 'txqlen') {
       pending.push({ op: 'txqlen', value: args[++i] });
     } else if (a === 'type') {
-      i = args.length;
       break;
     } else if (devName === undefined) {
       devName = a;

@@ -3,7 +3,8 @@ import { formatIpv4, parseIpv4Loose, type Ipv4 } from '../../../net/ipv4';
 import { parseMac } from '../../../net/mac';
 import type { NudState } from '../../../linux/neigh';
 import { neighAdd, neighDel } from '../../../linux/rtnl';
-import { IpCtx, IpExit, matches, rtnlFailure } from './common';
+import type { IpCtx} from './common';
+import { IpExit, matches, rtnlFailure } from './common';
 
 export function ipNeigh(c: IpCtx, args: string[]): void {
   const cmd = args[0];
@@ -61,7 +62,7 @@ function neighShow(c: IpCtx, args: string[]): void {
     }
     if (e.proto) parts.push(`proto ${e.proto}`);
     parts.push(e.state);
-    c.print(parts.join(' '));
+    c.print(`${parts.join(' ')} `);
   }
 }
 

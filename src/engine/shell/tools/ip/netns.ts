@@ -1,7 +1,8 @@
 /** `ip netns`: list, add, delete, exec, identify, pids, set, list-id. */
 import { netnsDestroy } from '../../../linux/rtnl';
 import type { ToolContext } from '../../tool';
-import { IpCtx, IpExit, matches, openNetns } from './common';
+import type { IpCtx} from './common';
+import { IpExit, matches, openNetns } from './common';
 
 export type ExecRequest = { ns: ReturnType<typeof openNetns>; argv: string[] };
 

@@ -11,7 +11,8 @@ import {
 } from '../../../linux/fib';
 import { ipRouteOutput, isOutputError } from '../../../linux/route';
 import { type RouteSpec, routeAdd, routeDel } from '../../../linux/rtnl';
-import { IpCtx, IpExit, matches, rtnlFailure } from './common';
+import type { IpCtx} from './common';
+import { IpExit, matches, rtnlFailure } from './common';
 import { parsePrefix } from './addr';
 
 const ROUTE_TYPES: RouteType[] = ['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'anycast'];
