@@ -14,8 +14,17 @@ const summary = [];
 
 function run(cmd, args, opts = {}) {
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd: root, stdio: opts.capture ? ['inherit', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', env: { ...process.env, ...opts.env } });
-  return { status: r.status ?? 1, stdout: r.stdout ?? '', seconds: ((Date.now() - t0) / 1000).toFixed(1) };
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: opts.capture ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+  });
+  return {
+    status: r.status ?? 1,
+    stdout: r.stdout ?? '',
+    seconds: ((Date.now() - t0) / 1000).toFixed(1),
+  };
 }
 
 function suite(name, fn) {
@@ -24,7 +33,9 @@ function suite(name, fn) {
   const { p, f, seconds, note } = fn();
   passed += p;
   failed += f;
-  summary.push(`${name.padEnd(12)} ${String(p).padStart(5)} passed ${String(f).padStart(4)} failed  ${seconds}s${note ? `  (${note})` : ''}`);
+  summary.push(
+    `${name.padEnd(12)} ${String(p).padStart(5)} passed ${String(f).padStart(4)} failed  ${seconds}s${note ? `  (${note})` : ''}`,
+  );
 }
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -47,7 +58,12 @@ suite('format', () => {
 suite('unit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pl-vitest-'));
   const out = join(dir, 'report.json');
-  const r = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const r = run(bin('vitest'), [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
   let p = 0;
   let f = r.status === 0 ? 0 : 1;
   if (existsSync(out)) {
@@ -60,7 +76,9 @@ suite('unit', () => {
 });
 
 suite('scenarios', () => {
-  const r = run(process.execPath, [join(root, 'bin/packet-life.mjs'), 'run', '--all', '--quiet'], { capture: true });
+  const r = run(process.execPath, [join(root, 'bin/packet-life.mjs'), 'run', '--all', '--quiet'], {
+    capture: true,
+  });
   process.stdout.write(r.stdout);
   const m = /(\d+) passed, (\d+) failed/.exec(r.stdout.split('\n').filter(Boolean).pop() ?? '');
   if (!m) return { p: 0, f: 1, seconds: r.seconds, note: 'no summary line' };
@@ -72,13 +90,18 @@ if (existsSync(join(root, 'playwright.config.ts'))) {
   suite('e2e', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pl-pw-'));
     const out = join(dir, 'report.json');
-    const r = run(bin('playwright'), ['test', '--reporter=list,json'], { env: { PLAYWRIGHT_JSON_OUTPUT_NAME: out } });
+    const r = run(bin('playwright'), ['test', '--reporter=list,json'], {
+      env: { PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+    });
     let p = 0;
     let f = r.status === 0 ? 0 : 1;
     if (existsSync(out)) {
       const j = JSON.parse(readFileSync(out, 'utf8'));
       p = j.stats.expected;
-      f = j.stats.unexpected + j.stats.flaky * 0 + (r.status !== 0 && j.stats.unexpected === 0 ? 1 : 0);
+      f =
+        j.stats.unexpected +
+        j.stats.flaky * 0 +
+        (r.status !== 0 && j.stats.unexpected === 0 ? 1 : 0);
     }
     rmSync(dir, { recursive: true, force: true });
     return { p, f, seconds: r.seconds };

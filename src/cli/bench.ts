@@ -7,7 +7,9 @@ import { ScenarioSession } from '../scenario/run';
 import { readScenario, scenarioFiles } from './files';
 
 export function runBench(_args: string[]): number {
-  const rows: string[][] = [['scenario', 'steps', 'runs', 'ms/run', 'events/run', 'events/s', 'sim s']];
+  const rows: string[][] = [
+    ['scenario', 'steps', 'runs', 'ms/run', 'events/run', 'events/s', 'sim s'],
+  ];
   for (const f of scenarioFiles()) {
     const r = readScenario(f);
     if (!r.ok) continue;
@@ -18,7 +20,11 @@ export function runBench(_args: string[]): number {
       const t0 = performance.now();
       const e0 = s.session.world.sched.eventsRun;
       s.session.runSteps();
-      return { ms: performance.now() - t0, events: s.session.world.sched.eventsRun - e0, sim: s.session.world.sched.now / 1e9 };
+      return {
+        ms: performance.now() - t0,
+        events: s.session.world.sched.eventsRun - e0,
+        sim: s.session.world.sched.now / 1e9,
+      };
     };
     once();
     const runs = 5;
@@ -42,6 +48,9 @@ export function runBench(_args: string[]): number {
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
+  for (const row of rows)
+    process.stdout.write(
+      `${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`,
+    );
   return 0;
 }

@@ -29,7 +29,15 @@ export function readScenario(path: string): LoadResult {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, errors: [{ path: '', message: code === 'ENOENT' ? 'no such file or scenario id' : `cannot read: ${code}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          message: code === 'ENOENT' ? 'no such file or scenario id' : `cannot read: ${code}`,
+        },
+      ],
+    };
   }
   return loadScenarioText(text);
 }

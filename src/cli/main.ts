@@ -9,6 +9,9 @@ import { ScenarioSession } from '../scenario/run';
 import { SCENARIO_DIR, readScenario, resolveScenario, scenarioFiles } from './files';
 import { bold, dim, green, printStep, red, stepJson } from './report';
 import { runBench } from './bench';
+import { buildPlan } from '../conformance/plan';
+import { renderScript } from '../conformance/script';
+import { runConformance } from '../conformance/runner';
 
 const HELP = `usage: packet-life <command> [options]
 
@@ -21,6 +24,8 @@ commands:
                               run one more command in the world as it stands after step N
   shell FILE [--after-step N] an interactive prompt on the scenario's world
   list                        the built-in scenarios
+  export-sh FILE              a bash script that replays the scenario on a real Linux machine
+  conformance [FILE...]       replay scenarios on this machine's kernel and compare (root, Linux)
   schema [--write]            print (or write scenarios/scenario.schema.json) the JSON Schema
   bench                       timing and throughput figures
 
@@ -48,7 +53,8 @@ function option(args: string[], name: string): string | undefined {
 }
 
 function printErrors(file: string, errors: readonly { path: string; message: string }[]): void {
-  for (const e of errors) process.stderr.write(`${file}: ${e.path ? `${e.path}: ` : ''}${e.message}\n`);
+  for (const e of errors)
+    process.stderr.write(`${file}: ${e.path ? `${e.path}: ` : ''}${e.message}\n`);
 }
 
 function start(file: string): ScenarioSession | undefined {
@@ -85,7 +91,10 @@ function cmdValidate(args: string[]): number {
   return bad ? 1 : 0;
 }
 
-function runOne(file: string, opts: { step?: number; json: boolean; capture: boolean; quiet: boolean }): { ok: boolean; passed: number; failed: number } {
+function runOne(
+  file: string,
+  opts: { step?: number; json: boolean; capture: boolean; quiet: boolean },
+): { ok: boolean; passed: number; failed: number } {
   const session = start(file);
   if (!session) return { ok: false, passed: 0, failed: 1 };
   const s = session.scenario;
@@ -110,7 +119,10 @@ function runOne(file: string, opts: { step?: number; json: boolean; capture: boo
     }
     if (opts.step !== undefined && step.index + 1 >= opts.step) break;
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ id: s.id, title: s.title, steps: results, passed, failed }, null, 2)}\n`);
+  if (opts.json)
+    process.stdout.write(
+      `${JSON.stringify({ id: s.id, title: s.title, steps: results, passed, failed }, null, 2)}\n`,
+    );
   return { ok: failed === 0, passed, failed };
 }
 
@@ -131,7 +143,10 @@ function cmdRun(args: string[]): number {
     passed += r.passed;
     failed += r.failed;
   }
-  if (!json) process.stdout.write(`${failed === 0 ? green('scenario checks') : red('scenario checks')}: ${passed} passed, ${failed} failed\n`);
+  if (!json)
+    process.stdout.write(
+      `${failed === 0 ? green('scenario checks') : red('scenario checks')}: ${passed} passed, ${failed} failed\n`,
+    );
   return failed === 0 ? 0 : 1;
 }
 
@@ -143,16 +158,19 @@ function cmdExec(args: string[]): number {
   const after = option(head, '--after-step');
   const on = option(head, '--on');
   const file = head[0];
-  if (file === undefined || cmd === '') return fail('usage: exec FILE [--after-step N] --on HOST -- CMD...');
+  if (file === undefined || cmd === '')
+    return fail('usage: exec FILE [--after-step N] --on HOST -- CMD...');
   const session = start(file);
   if (!session) return 2;
   if (after !== undefined) {
     const n = Number(after);
-    if (!Number.isInteger(n) || n < 0 || n > session.scenario.steps.length) return fail(`--after-step takes 0–${session.scenario.steps.length}`);
+    if (!Number.isInteger(n) || n < 0 || n > session.scenario.steps.length)
+      return fail(`--after-step takes 0–${session.scenario.steps.length}`);
     session.runSteps(n);
   }
   const host = on ?? session.defaultHost;
-  if (!session.shells.has(host)) return fail(`no host "${host}" (hosts: ${[...session.shells.keys()].join(', ')})`);
+  if (!session.shells.has(host))
+    return fail(`no host "${host}" (hosts: ${[...session.shells.keys()].join(', ')})`);
   const r = session.exec(host, cmd);
   for (const o of r.output) (o.stream === 'stdout' ? process.stdout : process.stderr).write(o.text);
   return r.exitCode;
@@ -166,8 +184,14 @@ async function cmdShell(args: string[]): Promise<number> {
   if (!session) return 2;
   if (after !== undefined) session.runSteps(Number(after));
   let host = session.defaultHost;
-  process.stdout.write(`${bold(session.scenario.title)}\n${dim(`hosts: ${[...session.shells.keys()].join(', ')} — type :help for shell commands`)}\n`);
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  process.stdout.write(
+    `${bold(session.scenario.title)}\n${dim(`hosts: ${[...session.shells.keys()].join(', ')} — type :help for shell commands`)}\n`,
+  );
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: process.stdin.isTTY,
+  });
   const prompt = () => rl.setPrompt(`root@${host}:~# `);
   prompt();
   rl.prompt();
@@ -175,24 +199,45 @@ async function cmdShell(args: string[]): Promise<number> {
     const t = line.trim();
     if (t === ':quit' || t === ':q' || t === 'exit') break;
     if (t === ':help') {
-      process.stdout.write(':on HOST   switch host\n:step      run the next scenario step\n:steps     list the steps\n:quit      leave\n');
+      process.stdout.write(
+        ':on HOST   switch host\n:step      run the next scenario step\n:steps     list the steps\n:quit      leave\n',
+      );
     } else if (t.startsWith(':on ')) {
       const h = t.slice(4).trim();
       if (session.shells.has(h)) host = h;
       else process.stdout.write(`no host "${h}"\n`);
       prompt();
     } else if (t === ':step') {
-      if (session.nextStep >= session.scenario.steps.length) process.stdout.write('no more steps\n');
-      else process.stdout.write(`${printStep(session, session.runNextStep(), { capture: false, quiet: false })}\n`);
+      if (session.nextStep >= session.scenario.steps.length)
+        process.stdout.write('no more steps\n');
+      else
+        process.stdout.write(
+          `${printStep(session, session.runNextStep(), { capture: false, quiet: false })}\n`,
+        );
     } else if (t === ':steps') {
-      session.scenario.steps.forEach((s, i) => process.stdout.write(`${i < session.nextStep ? '✓' : ' '} ${i + 1}. ${s.title}\n`));
+      session.scenario.steps.forEach((s, i) =>
+        process.stdout.write(`${i < session.nextStep ? '✓' : ' '} ${i + 1}. ${s.title}\n`),
+      );
     } else if (t) {
       const r = session.exec(host, line);
-      for (const o of r.output) (o.stream === 'stdout' ? process.stdout : process.stderr).write(o.text);
+      for (const o of r.output)
+        (o.stream === 'stdout' ? process.stdout : process.stderr).write(o.text);
     }
     rl.prompt();
   }
   rl.close();
+  return 0;
+}
+
+function cmdExportSh(args: string[]): number {
+  const file = args[0];
+  if (file === undefined) return fail('usage: export-sh FILE');
+  const loaded = readScenario(resolveScenario(file));
+  if (!loaded.ok) {
+    printErrors(file, loaded.errors);
+    return 2;
+  }
+  process.stdout.write(renderScript(buildPlan(loaded.scenario)));
   return 0;
 }
 
@@ -231,6 +276,10 @@ export async function main(argv: string[]): Promise<number> {
       return cmdSchema(args);
     case 'bench':
       return runBench(args);
+    case 'export-sh':
+      return cmdExportSh(args);
+    case 'conformance':
+      return runConformance(args);
     case undefined:
     case 'help':
     case '--help':

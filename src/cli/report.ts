@@ -17,7 +17,11 @@ function indent(text: string, pad: string): string {
     .join('\n');
 }
 
-export function printStep(session: ScenarioSession, step: StepRun, opts: { capture: boolean; quiet: boolean }): string {
+export function printStep(
+  session: ScenarioSession,
+  step: StepRun,
+  opts: { capture: boolean; quiet: boolean },
+): string {
   const lines: string[] = [];
   const mark = step.ok ? green('✓') : red('✗');
   lines.push(`${mark} ${bold(`step ${step.index + 1}: ${step.title}`)}`);
@@ -33,7 +37,8 @@ export function printStep(session: ScenarioSession, step: StepRun, opts: { captu
       lines.push(`    ${k.ok ? green('✓') : red('✗')} ${k.what}`);
       if (!k.ok && k.detail) lines.push(indent(k.detail, '        '));
     }
-    if (opts.capture && c.result.captureTo > c.result.captureFrom) lines.push(...captureBlock(session, c.result));
+    if (opts.capture && c.result.captureTo > c.result.captureFrom)
+      lines.push(...captureBlock(session, c.result));
   }
   for (const k of step.checks) {
     if (k.ok && opts.quiet) continue;
@@ -44,15 +49,26 @@ export function printStep(session: ScenarioSession, step: StepRun, opts: { captu
 }
 
 /** Every interface's frames for a command, headed by host/netns/iface. */
-function captureBlock(session: ScenarioSession, slice: { captureFrom: number; captureTo: number; traceFrom: number; traceTo: number }): string[] {
+function captureBlock(
+  session: ScenarioSession,
+  slice: { captureFrom: number; captureTo: number; traceFrom: number; traceTo: number },
+): string[] {
   const out: string[] = [];
   const seen: { host: string; netns: string; dev: string }[] = [];
-  for (const c of session.world.captures.since(slice.captureFrom).slice(0, slice.captureTo - slice.captureFrom)) {
-    if (!seen.some((s) => s.host === c.host && s.netns === c.netns && s.dev === c.dev)) seen.push({ host: c.host, netns: c.netns, dev: c.dev });
+  for (const c of session.world.captures
+    .since(slice.captureFrom)
+    .slice(0, slice.captureTo - slice.captureFrom)) {
+    if (!seen.some((s) => s.host === c.host && s.netns === c.netns && s.dev === c.dev))
+      seen.push({ host: c.host, netns: c.netns, dev: c.dev });
   }
   for (const p of seen) {
     out.push(`    ${dim(`── ${p.host}/${p.netns} ${p.dev} ──`)}`);
-    for (const l of captureLines(session.world, slice, { host: p.host, netns: p.netns === 'root' ? undefined : p.netns, dev: p.dev })) out.push(`      ${l}`);
+    for (const l of captureLines(session.world, slice, {
+      host: p.host,
+      netns: p.netns === 'root' ? undefined : p.netns,
+      dev: p.dev,
+    }))
+      out.push(`      ${l}`);
   }
   return out;
 }

@@ -13,7 +13,9 @@ export interface BuiltWorld {
 }
 
 /** Boots every host: NICs up with their addresses, boot routes, files, then setup commands. */
-export function buildWorld(s: ScenarioData): { ok: true; built: BuiltWorld } | { ok: false; errors: ScenarioError[] } {
+export function buildWorld(
+  s: ScenarioData,
+): { ok: true; built: BuiltWorld } | { ok: false; errors: ScenarioError[] } {
   const world = new World({ seed: s.seed ?? 1, epoch: s.epoch });
   const errors: ScenarioError[] = [];
   for (const n of s.networks) world.addSegment(n.name);
@@ -35,7 +37,10 @@ export function buildWorld(s: ScenarioData): { ok: true; built: BuiltWorld } | {
       }
       const dev = r.value;
       if (f.ifindex !== undefined && !host.rootNs.setIfindex(dev, f.ifindex)) {
-        errors.push({ path: `hosts[${i}].interfaces[${j}].ifindex`, message: `ifindex ${f.ifindex} is taken` });
+        errors.push({
+          path: `hosts[${i}].interfaces[${j}].ifindex`,
+          message: `ifindex ${f.ifindex} is taken`,
+        });
       }
       if (f.attach === 'veth') {
         dev.containerPeerIfindex = dev.ifindex + 1;
@@ -47,7 +52,11 @@ export function buildWorld(s: ScenarioData): { ok: true; built: BuiltWorld } | {
       if (f.address) {
         const c = parseCidr(f.address)!;
         const a = addrAdd(dev, c, f.broadcast ? { broadcast: broadcastOf(c.addr, c.len) } : {});
-        if (!a.ok) errors.push({ path: `hosts[${i}].interfaces[${j}].address`, message: `cannot add: ${a.errno}` });
+        if (!a.ok)
+          errors.push({
+            path: `hosts[${i}].interfaces[${j}].address`,
+            message: `cannot add: ${a.errno}`,
+          });
       }
     });
     const sh = new Shell(world, host);
@@ -58,7 +67,11 @@ export function buildWorld(s: ScenarioData): { ok: true; built: BuiltWorld } | {
     shells.set(h.name, sh);
     h.routes.forEach((route, j) => {
       const r = sh.run(`ip route add ${route}`);
-      if (r.exitCode !== 0) errors.push({ path: `hosts[${i}].routes[${j}]`, message: r.stderr.trim() || `ip route add ${route} failed` });
+      if (r.exitCode !== 0)
+        errors.push({
+          path: `hosts[${i}].routes[${j}]`,
+          message: r.stderr.trim() || `ip route add ${route} failed`,
+        });
     });
   });
   // Host setup runs after every host has booted, so services can talk to each other. It uses a
@@ -68,7 +81,10 @@ export function buildWorld(s: ScenarioData): { ok: true; built: BuiltWorld } | {
     h.setup.forEach((cmd, j) => {
       const r = sh.run(cmd);
       if (r.exitCode !== 0 && !cmd.trim().endsWith('&')) {
-        errors.push({ path: `hosts[${i}].setup[${j}]`, message: `"${cmd}" exited ${r.exitCode}: ${r.stderr.trim()}` });
+        errors.push({
+          path: `hosts[${i}].setup[${j}]`,
+          message: `"${cmd}" exited ${r.exitCode}: ${r.stderr.trim()}`,
+        });
       }
     });
   });

@@ -14,11 +14,16 @@ describe('findJsonError', () => {
     };
     fc.assert(fc.property(fc.json(), (t) => findJsonError(t) === undefined));
     fc.assert(
-      fc.property(fc.json(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', ':', 'x'), (t, at, junk) => {
-        const k = at % (t.length + 1);
-        const broken = t.slice(0, k) + junk + t.slice(k);
-        return (findJsonError(broken) === undefined) === parses(broken);
-      }),
+      fc.property(
+        fc.json(),
+        fc.nat(),
+        fc.constantFrom('', ',', '}', ']', '"', ':', 'x'),
+        (t, at, junk) => {
+          const k = at % (t.length + 1);
+          const broken = t.slice(0, k) + junk + t.slice(k);
+          return (findJsonError(broken) === undefined) === parses(broken);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -62,7 +62,9 @@ export function findJsonError(text: string): { offset: number; expected: string 
       }
     }
     if (c === '"') return string();
-    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(
+      text.slice(i, i + 400),
+    );
     if (!m) fail('a value');
     i += m![0].length;
   };

@@ -15,7 +15,9 @@ const minimal = {
   summary: 'One host.',
   source: { article: 'Test' },
   hosts: [{ name: 'h' }],
-  steps: [{ title: 'One', narrative: 'Text.', commands: [{ run: 'true', expect: { exitCode: 0 } }] }],
+  steps: [
+    { title: 'One', narrative: 'Text.', commands: [{ run: 'true', expect: { exitCode: 0 } }] },
+  ],
 };
 
 describe('scenario files', () => {
@@ -30,7 +32,9 @@ describe('scenario files', () => {
     expect(`${r.scenario.id}.json`).toBe(f);
     expect(r.scenario.source.article.length).toBeGreaterThan(0);
     r.scenario.steps.forEach((s, i) => {
-      const checks = (s.traffic?.length ?? 0) + s.commands.filter((c) => typeof c !== 'string' && (c.expect || c.traffic)).length;
+      const checks =
+        (s.traffic?.length ?? 0) +
+        s.commands.filter((c) => typeof c !== 'string' && (c.expect || c.traffic)).length;
       expect(checks, `step ${i + 1} "${s.title}" has no expectation`).toBeGreaterThan(0);
     });
   });
@@ -42,18 +46,35 @@ describe('loading', () => {
   });
 
   it('names the JSON path and what was expected', () => {
-    const r = loadScenario({ ...minimal, titel: 'x', hosts: [{ name: 'h', interfaces: [{ name: 'eth0', network: 'nowhere', address: '10.0.0.300/24' }] }] });
+    const r = loadScenario({
+      ...minimal,
+      titel: 'x',
+      hosts: [
+        { name: 'h', interfaces: [{ name: 'eth0', network: 'nowhere', address: '10.0.0.300/24' }] },
+      ],
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors).toContainEqual({ path: '', message: 'unknown field "titel"' });
-    expect(r.errors).toContainEqual({ path: 'hosts[0].interfaces[0].address', message: 'an IPv4 address with a prefix length, like 10.0.0.11/24' });
+    expect(r.errors).toContainEqual({
+      path: 'hosts[0].interfaces[0].address',
+      message: 'an IPv4 address with a prefix length, like 10.0.0.11/24',
+    });
   });
 
   it('checks references the schema cannot', () => {
-    const r = loadScenario({ ...minimal, networks: [{ name: 'lan' }], hosts: [{ name: 'h', interfaces: [{ name: 'eth0', network: 'wan' }] }], steps: [{ title: 'x', narrative: 'y', commands: [{ run: 'true', on: 'ghost' }] }] });
+    const r = loadScenario({
+      ...minimal,
+      networks: [{ name: 'lan' }],
+      hosts: [{ name: 'h', interfaces: [{ name: 'eth0', network: 'wan' }] }],
+      steps: [{ title: 'x', narrative: 'y', commands: [{ run: 'true', on: 'ghost' }] }],
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors.map((e) => e.path)).toEqual(['hosts[0].interfaces[0].network', 'steps[0].commands[0].on']);
+    expect(r.errors.map((e) => e.path)).toEqual([
+      'hosts[0].interfaces[0].network',
+      'steps[0].commands[0].on',
+    ]);
   });
 
   it('reports bad JSON with line and column', () => {
@@ -63,13 +84,20 @@ describe('loading', () => {
   });
 
   it('migrates version 0 files and refuses newer ones', () => {
-    const v0 = { ...minimal, version: 0, source: 'An article', walkthrough: minimal.steps, steps: undefined };
+    const v0 = {
+      ...minimal,
+      version: 0,
+      source: 'An article',
+      walkthrough: minimal.steps,
+      steps: undefined,
+    };
     const r = loadScenario(v0);
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.scenario.source).toEqual({ article: 'An article' });
     const future = loadScenario({ ...minimal, version: 9 });
     expect(future.ok).toBe(false);
-    if (!future.ok) expect(future.errors[0]!.message).toMatch(/newer than this packet-life understands/);
+    if (!future.ok)
+      expect(future.errors[0]!.message).toMatch(/newer than this packet-life understands/);
     expect(migrate({ id: 'x' })).toMatchObject({ ok: false });
   });
 
@@ -79,11 +107,24 @@ describe('loading', () => {
   });
 
   it('reports a boot route the kernel refuses with its path', () => {
-    const r = loadScenario({ ...minimal, networks: [{ name: 'lan' }], hosts: [{ name: 'h', interfaces: [{ name: 'eth0', network: 'lan', address: '10.0.0.2/24' }], routes: ['default via 192.168.7.1'] }] });
+    const r = loadScenario({
+      ...minimal,
+      networks: [{ name: 'lan' }],
+      hosts: [
+        {
+          name: 'h',
+          interfaces: [{ name: 'eth0', network: 'lan', address: '10.0.0.2/24' }],
+          routes: ['default via 192.168.7.1'],
+        },
+      ],
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const s = ScenarioSession.start(r.scenario);
     expect(s.ok).toBe(false);
-    if (!s.ok) expect(s.errors).toEqual([{ path: 'hosts[0].routes[0]', message: 'Error: Nexthop has invalid gateway.' }]);
+    if (!s.ok)
+      expect(s.errors).toEqual([
+        { path: 'hosts[0].routes[0]', message: 'Error: Nexthop has invalid gateway.' },
+      ]);
   });
 });

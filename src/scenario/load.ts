@@ -12,7 +12,8 @@ export interface ScenarioError {
   readonly message: string;
 }
 
-export type LoadResult = { ok: true; scenario: ScenarioData } | { ok: false; errors: ScenarioError[] };
+export type LoadResult =
+  { ok: true; scenario: ScenarioData } | { ok: false; errors: ScenarioError[] };
 
 /** Turns zod's path array into `a.b[2].c`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -37,7 +38,9 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line, col };
 }
 
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; errors: ScenarioError[] } {
+export function parseJson(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; errors: ScenarioError[] } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
@@ -46,7 +49,12 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
     const found = at && at.offset < text.length ? `"${text[at.offset]}"` : 'the end of the file';
     return {
       ok: false,
-      errors: [{ path: '', message: `not valid JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}: expected ${at?.expected ?? 'JSON'}, found ${found}` }],
+      errors: [
+        {
+          path: '',
+          message: `not valid JSON${where ? ` (line ${where.line}, column ${where.col})` : ''}: expected ${at?.expected ?? 'JSON'}, found ${found}`,
+        },
+      ],
     };
   }
 }
@@ -68,20 +76,44 @@ const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string
 };
 
 /** Brings a parsed document up to the current version, or explains why it cannot. */
-export function migrate(doc: unknown): { ok: true; value: unknown } | { ok: false; errors: ScenarioError[] } {
+export function migrate(
+  doc: unknown,
+): { ok: true; value: unknown } | { ok: false; errors: ScenarioError[] } {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     return { ok: false, errors: [{ path: '', message: 'expected a JSON object' }] };
   }
   let cur = doc as Record<string, unknown>;
   const v = cur['version'];
-  if (v === undefined) return { ok: false, errors: [{ path: 'version', message: `missing: this file does not say which format version it uses (current: ${SCENARIO_VERSION})` }] };
-  if (typeof v !== 'number' || !Number.isInteger(v)) return { ok: false, errors: [{ path: 'version', message: 'expected an integer' }] };
+  if (v === undefined)
+    return {
+      ok: false,
+      errors: [
+        {
+          path: 'version',
+          message: `missing: this file does not say which format version it uses (current: ${SCENARIO_VERSION})`,
+        },
+      ],
+    };
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    return { ok: false, errors: [{ path: 'version', message: 'expected an integer' }] };
   if (v > SCENARIO_VERSION) {
-    return { ok: false, errors: [{ path: 'version', message: `version ${v} is newer than this packet-life understands (${SCENARIO_VERSION}); update packet-life` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          path: 'version',
+          message: `version ${v} is newer than this packet-life understands (${SCENARIO_VERSION}); update packet-life`,
+        },
+      ],
+    };
   }
   for (let from = v; from < SCENARIO_VERSION; from++) {
     const step = MIGRATIONS[from];
-    if (!step) return { ok: false, errors: [{ path: 'version', message: `no migration from version ${from}` }] };
+    if (!step)
+      return {
+        ok: false,
+        errors: [{ path: 'version', message: `no migration from version ${from}` }],
+      };
     cur = step(cur);
   }
   return { ok: true, value: cur };
@@ -93,7 +125,13 @@ export function loadScenario(doc: unknown): LoadResult {
   if (!m.ok) return m;
   const parsed = Scenario.safeParse(m.value);
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: issueMessage(i, valueAt(m.value, i.path)) })) };
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => ({
+        path: formatPath(i.path),
+        message: issueMessage(i, valueAt(m.value, i.path)),
+      })),
+    };
   }
   const errors = checkReferences(parsed.data);
   return errors.length ? { ok: false, errors } : { ok: true, scenario: parsed.data };
@@ -119,12 +157,14 @@ function article(t: string): string {
 }
 
 function issueMessage(i: z.core.$ZodIssue, value: unknown): string {
-  if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (i.code === 'unrecognized_keys')
+    return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
   if (i.code === 'invalid_type') {
     if (value === undefined) return `missing: expected ${article(i.expected)}`;
     return `expected ${article(i.expected)}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : article(typeof value)}`;
   }
-  if (i.code === 'invalid_union') return 'does not match any allowed form (see the schema for the choices)';
+  if (i.code === 'invalid_union')
+    return 'does not match any allowed form (see the schema for the choices)';
   return i.message;
 }
 
@@ -132,24 +172,34 @@ function checkReferences(s: ScenarioData): ScenarioError[] {
   const errors: ScenarioError[] = [];
   const hosts = new Set<string>();
   s.hosts.forEach((h, i) => {
-    if (hosts.has(h.name)) errors.push({ path: `hosts[${i}].name`, message: `duplicate host name "${h.name}"` });
+    if (hosts.has(h.name))
+      errors.push({ path: `hosts[${i}].name`, message: `duplicate host name "${h.name}"` });
     hosts.add(h.name);
     const ifs = new Set<string>();
     h.interfaces.forEach((f, j) => {
-      if (ifs.has(f.name)) errors.push({ path: `hosts[${i}].interfaces[${j}].name`, message: `duplicate interface "${f.name}" on ${h.name}` });
+      if (ifs.has(f.name))
+        errors.push({
+          path: `hosts[${i}].interfaces[${j}].name`,
+          message: `duplicate interface "${f.name}" on ${h.name}`,
+        });
       ifs.add(f.name);
       if (!s.networks.some((n) => n.name === f.network)) {
-        errors.push({ path: `hosts[${i}].interfaces[${j}].network`, message: `no network named "${f.network}" (declare it in "networks")` });
+        errors.push({
+          path: `hosts[${i}].interfaces[${j}].network`,
+          message: `no network named "${f.network}" (declare it in "networks")`,
+        });
       }
     });
   });
   const nets = new Set<string>();
   s.networks.forEach((n, i) => {
-    if (nets.has(n.name)) errors.push({ path: `networks[${i}].name`, message: `duplicate network "${n.name}"` });
+    if (nets.has(n.name))
+      errors.push({ path: `networks[${i}].name`, message: `duplicate network "${n.name}"` });
     nets.add(n.name);
   });
   const checkOn = (on: string | undefined, path: string) => {
-    if (on !== undefined && !hosts.has(on)) errors.push({ path, message: `no host named "${on}" (hosts: ${[...hosts].join(', ')})` });
+    if (on !== undefined && !hosts.has(on))
+      errors.push({ path, message: `no host named "${on}" (hosts: ${[...hosts].join(', ')})` });
   };
   s.setup.forEach((c, i) => typeof c !== 'string' && checkOn(c.on, `setup[${i}].on`));
   s.steps.forEach((st, i) => {
@@ -165,7 +215,8 @@ function checkReferences(s: ScenarioData): ScenarioError[] {
   function checkPlace(t: Record<string, unknown>, path: string) {
     for (const v of Object.values(t)) {
       const p = v as { host?: string };
-      if (p.host !== undefined && !hosts.has(p.host)) errors.push({ path: `${path}.host`, message: `no host named "${p.host}"` });
+      if (p.host !== undefined && !hosts.has(p.host))
+        errors.push({ path: `${path}.host`, message: `no host named "${p.host}"` });
     }
   }
   return errors;

@@ -50,7 +50,9 @@ export class ScenarioSession {
   }
 
   /** Boots the world and runs the scenario's setup commands. */
-  static start(scenario: ScenarioData): { ok: true; session: ScenarioSession } | { ok: false; errors: ScenarioError[] } {
+  static start(
+    scenario: ScenarioData,
+  ): { ok: true; session: ScenarioSession } | { ok: false; errors: ScenarioError[] } {
     const b = buildWorld(scenario);
     if (!b.ok) return b;
     const s = new ScenarioSession(scenario, b.built.world, b.built.shells);
@@ -59,7 +61,14 @@ export class ScenarioSession {
       const cmd = normalizeCommand(c);
       const r = s.shell(cmd.on).run(cmd.run);
       const checks = checkOutput(cmd.expect, r);
-      if (checks.some((k) => !k.ok)) errors.push({ path: `setup[${i}]`, message: `"${cmd.run}" did not behave as expected: ${checks.filter((k) => !k.ok).map((k) => k.what).join('; ')}` });
+      if (checks.some((k) => !k.ok))
+        errors.push({
+          path: `setup[${i}]`,
+          message: `"${cmd.run}" did not behave as expected: ${checks
+            .filter((k) => !k.ok)
+            .map((k) => k.what)
+            .join('; ')}`,
+        });
     });
     if (errors.length) return { ok: false, errors };
     return { ok: true, session: s };
@@ -91,7 +100,12 @@ export class ScenarioSession {
       const checks = [...checkOutput(c.expect, result), ...checkTraffic(world, result, c.traffic)];
       commands.push({ host, run: c.run, result, checks });
     }
-    const slice = { traceFrom, traceTo: world.trace.length, captureFrom, captureTo: world.captures.length };
+    const slice = {
+      traceFrom,
+      traceTo: world.trace.length,
+      captureFrom,
+      captureTo: world.captures.length,
+    };
     const checks = checkTraffic(world, slice, step.traffic);
     const ok = checks.every((k) => k.ok) && commands.every((c) => c.checks.every((k) => k.ok));
     const run: StepRun = { index, title: step.title, commands, checks, ...slice, ok };
@@ -103,7 +117,8 @@ export class ScenarioSession {
   /** Runs steps until `count` have run (all by default). */
   runSteps(count = this.scenario.steps.length): StepRun[] {
     const out: StepRun[] = [];
-    while (this.nextStep < Math.min(count, this.scenario.steps.length)) out.push(this.runNextStep());
+    while (this.nextStep < Math.min(count, this.scenario.steps.length))
+      out.push(this.runNextStep());
     return out;
   }
 

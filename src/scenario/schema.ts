@@ -10,23 +10,43 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, 
 
 const cidrText = z
   .string()
-  .regex(/^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/, 'an IPv4 address with a prefix length, like 10.0.0.11/24');
+  .regex(
+    /^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/,
+    'an IPv4 address with a prefix length, like 10.0.0.11/24',
+  );
 
-const macText = z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 02:42:ac:11:00:02');
+const macText = z
+  .string()
+  .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 02:42:ac:11:00:02');
 
 export const Interface = z
   .strictObject({
     name: name.meta({ description: 'Interface name in the host, e.g. eth0.' }),
-    network: name.meta({ description: 'The physical network (see `networks`) this NIC is plugged into.' }),
+    network: name.meta({
+      description: 'The physical network (see `networks`) this NIC is plugged into.',
+    }),
     address: cidrText.optional().meta({ description: 'IPv4 address with prefix length.' }),
-    mac: macText.optional().meta({ description: 'Fixed MAC; otherwise one is drawn from the seeded generator.' }),
+    mac: macText
+      .optional()
+      .meta({ description: 'Fixed MAC; otherwise one is drawn from the seeded generator.' }),
     mtu: z.number().int().min(68).max(65535).optional(),
-    ifindex: z.number().int().min(2).optional().meta({ description: 'Fixed interface index (the real machine\'s numbering).' }),
-    broadcast: z.boolean().optional().meta({ description: 'Configure the broadcast address too (`brd +`), as Docker does.' }),
+    ifindex: z
+      .number()
+      .int()
+      .min(2)
+      .optional()
+      .meta({ description: "Fixed interface index (the real machine's numbering)." }),
+    broadcast: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Configure the broadcast address too (`brd +`), as Docker does.' }),
     attach: z
       .enum(['physical', 'veth'])
       .optional()
-      .meta({ description: '`veth` when the machine is itself a container (a kind node): eth0 is one end of a veth pair whose other end is on the real host.' }),
+      .meta({
+        description:
+          '`veth` when the machine is itself a container (a kind node): eth0 is one end of a veth pair whose other end is on the real host.',
+      }),
   })
   .meta({ title: 'Interface', description: "A host's network card." });
 
@@ -34,13 +54,39 @@ export const Host = z
   .strictObject({
     name: name.meta({ description: 'Host name, used by `on` in commands.' }),
     description: z.string().optional().meta({ description: 'What this machine stands for.' }),
-    external: z.boolean().optional().meta({ description: 'A simulated stand-in for a machine outside the lab (the internet).' }),
-    ipForward: z.boolean().optional().meta({ description: 'net.ipv4.ip_forward at boot (a plain Linux host: false; Docker hosts and Kubernetes nodes: true).' }),
+    external: z
+      .boolean()
+      .optional()
+      .meta({ description: 'A simulated stand-in for a machine outside the lab (the internet).' }),
+    ipForward: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'net.ipv4.ip_forward at boot (a plain Linux host: false; Docker hosts and Kubernetes nodes: true).',
+      }),
     interfaces: z.array(Interface).default([]),
-    routes: z.array(z.string()).default([]).meta({ description: 'Routes at boot, in `ip route add` syntax without the `ip route add`.' }),
-    files: z.record(z.string(), z.string()).default({}).meta({ description: 'Files on the host (path → content), e.g. /etc/hosts.' }),
-    setup: z.array(z.string()).default([]).meta({ description: 'Commands run silently at boot (services, firewall rules the article assumed).' }),
-    cwd: z.string().optional().meta({ description: 'Directory the learner\'s shell starts in (default /root).' }),
+    routes: z
+      .array(z.string())
+      .default([])
+      .meta({
+        description: 'Routes at boot, in `ip route add` syntax without the `ip route add`.',
+      }),
+    files: z
+      .record(z.string(), z.string())
+      .default({})
+      .meta({ description: 'Files on the host (path → content), e.g. /etc/hosts.' }),
+    setup: z
+      .array(z.string())
+      .default([])
+      .meta({
+        description:
+          'Commands run silently at boot (services, firewall rules the article assumed).',
+      }),
+    cwd: z
+      .string()
+      .optional()
+      .meta({ description: "Directory the learner's shell starts in (default /root)." }),
   })
   .meta({ title: 'Host' });
 
@@ -55,10 +101,17 @@ const stringOrList = z.union([z.string(), z.array(z.string())]);
 
 export const OutputExpect = z
   .strictObject({
-    exitCode: z.number().int().optional().meta({ description: 'The exit status the command must end with.' }),
+    exitCode: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'The exit status the command must end with.' }),
     stdoutContains: stringOrList.optional(),
     stdoutNotContains: stringOrList.optional(),
-    stdoutMatches: z.string().optional().meta({ description: 'A regular expression (JavaScript syntax) stdout must match.' }),
+    stdoutMatches: z
+      .string()
+      .optional()
+      .meta({ description: 'A regular expression (JavaScript syntax) stdout must match.' }),
     stdoutEquals: z.string().optional(),
     stderrContains: stringOrList.optional(),
     stderrEquals: z.string().optional(),
@@ -68,7 +121,10 @@ export const OutputExpect = z
 
 const Place = z.strictObject({
   host: name,
-  netns: z.string().optional().meta({ description: 'Namespace name; omit for the host\'s root namespace.' }),
+  netns: z
+    .string()
+    .optional()
+    .meta({ description: "Namespace name; omit for the host's root namespace." }),
   dev: z.string().optional(),
 });
 
@@ -76,9 +132,16 @@ export const TrafficExpect = z
   .union([
     z.strictObject({
       capture: Place.extend({
-        contains: stringOrList.optional().meta({ description: 'Lines (tcpdump -nn -e format, no timestamp) that must appear.' }),
+        contains: stringOrList
+          .optional()
+          .meta({ description: 'Lines (tcpdump -nn -e format, no timestamp) that must appear.' }),
         notContains: stringOrList.optional(),
-        count: z.number().int().min(0).optional().meta({ description: 'Exact number of frames the interface carried.' }),
+        count: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .meta({ description: 'Exact number of frames the interface carried.' }),
       }).meta({ description: 'What tcpdump -nn -e -i DEV would have printed.' }),
     }),
     z.strictObject({
@@ -88,7 +151,12 @@ export const TrafficExpect = z
     }),
     z.strictObject({
       dropped: Place.extend({
-        reason: z.string().optional().meta({ description: 'Kernel-style drop reason, e.g. NEIGH_FAILED, IP_INADDRERRORS, NO_SOCKET.' }),
+        reason: z
+          .string()
+          .optional()
+          .meta({
+            description: 'Kernel-style drop reason, e.g. NEIGH_FAILED, IP_INADDRERRORS, NO_SOCKET.',
+          }),
       }).meta({ description: 'Some packet was dropped in this place.' }),
     }),
     z.strictObject({
@@ -100,9 +168,14 @@ export const TrafficExpect = z
 export const Command = z
   .strictObject({
     run: z.string().min(1).meta({ description: 'The command line, as typed at a bash prompt.' }),
-    on: name.optional().meta({ description: 'Host to run it on (defaults to the step\'s, then the first host).' }),
+    on: name
+      .optional()
+      .meta({ description: "Host to run it on (defaults to the step's, then the first host)." }),
     expect: OutputExpect.optional(),
-    traffic: z.array(TrafficExpect).optional().meta({ description: 'What this command\'s packets must do.' }),
+    traffic: z
+      .array(TrafficExpect)
+      .optional()
+      .meta({ description: "What this command's packets must do." }),
   })
   .meta({ title: 'Command' });
 
@@ -118,12 +191,20 @@ export const Step = z
   .strictObject({
     title: z.string().min(1),
     narrative: z.string().min(1).meta({ description: 'Markdown, in our own words. No raw HTML.' }),
-    on: name.optional().meta({ description: 'Default host for this step\'s commands.' }),
+    on: name.optional().meta({ description: "Default host for this step's commands." }),
     commands: z.array(z.union([z.string(), Command])).default([]),
-    traffic: z.array(TrafficExpect).optional().meta({ description: 'What the packets of the whole step must do.' }),
+    traffic: z
+      .array(TrafficExpect)
+      .optional()
+      .meta({ description: 'What the packets of the whole step must do.' }),
     focus: Focus.optional(),
     kernel: z
-      .strictObject({ skip: z.string().min(1).meta({ description: 'Why this step cannot be replayed on a real kernel.' }) })
+      .strictObject({
+        skip: z
+          .string()
+          .min(1)
+          .meta({ description: 'Why this step cannot be replayed on a real kernel.' }),
+      })
       .optional(),
   })
   .meta({ title: 'Step' });
@@ -138,20 +219,39 @@ export const Source = z.strictObject({
 export const Scenario = z
   .strictObject({
     $schema: z.string().optional(),
-    version: z.literal(SCENARIO_VERSION).meta({ description: 'Format version; older files are migrated when loaded.' }),
+    version: z
+      .literal(SCENARIO_VERSION)
+      .meta({ description: 'Format version; older files are migrated when loaded.' }),
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
     title: z.string().min(1),
     summary: z.string().min(1).meta({ description: 'One line for the gallery.' }),
     source: Source,
-    seed: z.number().int().optional().meta({ description: 'Seed for MACs, ports and sequence numbers (default 1).' }),
-    epoch: z.number().int().optional().meta({ description: 'Unix time at the start, for dates programs print.' }),
+    seed: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Seed for MACs, ports and sequence numbers (default 1).' }),
+    epoch: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Unix time at the start, for dates programs print.' }),
     networks: z.array(Network).default([]),
     hosts: z.array(Host).min(1),
-    setup: z.array(z.union([z.string(), Command])).default([]).meta({ description: 'Commands run before step 1 (start mid-way).' }),
+    setup: z
+      .array(z.union([z.string(), Command]))
+      .default([])
+      .meta({ description: 'Commands run before step 1 (start mid-way).' }),
     steps: z.array(Step).min(1),
-    kernel: z.strictObject({ skip: z.string().min(1) }).optional().meta({ description: 'Why the whole scenario cannot be replayed on a real kernel.' }),
+    kernel: z
+      .strictObject({ skip: z.string().min(1) })
+      .optional()
+      .meta({ description: 'Why the whole scenario cannot be replayed on a real kernel.' }),
   })
-  .meta({ title: 'packet-life scenario', description: 'One walkthrough of a packet\'s life, replayed by the packet-life engine.' });
+  .meta({
+    title: 'packet-life scenario',
+    description: "One walkthrough of a packet's life, replayed by the packet-life engine.",
+  });
 
 export type ScenarioInput = z.input<typeof Scenario>;
 export type ScenarioData = z.output<typeof Scenario>;

@@ -20,19 +20,43 @@ function arpFrame(dev: Device, dst: Mac, arp: ArpPacket): EthernetFrame {
 }
 
 /** arp_solicit: send a request for `target` out of `dev` (broadcast, or unicast when probing). */
-export function arpSolicit(ns: NetNs, dev: Device, target: Ipv4, dstMac: Mac, trigger: Skb | undefined): void {
+export function arpSolicit(
+  ns: NetNs,
+  dev: Device,
+  target: Ipv4,
+  dstMac: Mac,
+  trigger: Skb | undefined,
+): void {
   const announce = effectiveConf(ns.confAll, dev.conf, 'arp_announce');
   let saddr: Ipv4 | undefined;
   const pktSrc = trigger?.ip?.src;
   if (announce < 2 && pktSrc !== undefined && ns.isLocalAddr(pktSrc)) {
     // arp_announce 0: the packet's own source if it is ours (1: only if in the target's subnet).
-    if (announce === 0 || dev.addrs.some((a) => networkOf(a.local, a.prefixLen) === networkOf(target, a.prefixLen))) saddr = pktSrc;
+    if (
+      announce === 0 ||
+      dev.addrs.some((a) => networkOf(a.local, a.prefixLen) === networkOf(target, a.prefixLen))
+    )
+      saddr = pktSrc;
   }
   saddr ??= inetSelectAddr(ns, dev, target, SCOPE.link) ?? IPV4_ANY;
-  const arp: ArpPacket = { kind: 'arp', op: 'request', senderMac: dev.mac, senderIp: saddr, targetMac: MAC_ZERO, targetIp: target };
+  const arp: ArpPacket = {
+    kind: 'arp',
+    op: 'request',
+    senderMac: dev.mac,
+    senderIp: saddr,
+    targetMac: MAC_ZERO,
+    targetIp: target,
+  };
   const skb = ns.world.newSkb(trigger?.flowId ?? ns.world.newFlowId(), trigger);
   const frame = arpFrame(dev, dstMac, arp);
-  emit(ns, 'arp_send', { ...skb, frame }, `ARP request: who has ${formatIpv4(target)}? tell ${formatIpv4(saddr)}`, dev, { frame });
+  emit(
+    ns,
+    'arp_send',
+    { ...skb, frame },
+    `ARP request: who has ${formatIpv4(target)}? tell ${formatIpv4(saddr)}`,
+    dev,
+    { frame },
+  );
   devQueueXmit(dev, skb, frame);
 }
 
@@ -47,7 +71,14 @@ function arpReply(ns: NetNs, dev: Device, req: ArpPacket, answerMac: Mac, cause:
   };
   const skb = ns.world.newSkb(cause.flowId, cause);
   const frame = arpFrame(dev, req.senderMac, arp);
-  emit(ns, 'arp_send', { ...skb, frame }, `ARP reply: ${formatIpv4(req.targetIp)} is at ${answerMac}`, dev, { frame });
+  emit(
+    ns,
+    'arp_send',
+    { ...skb, frame },
+    `ARP reply: ${formatIpv4(req.targetIp)} is at ${answerMac}`,
+    dev,
+    { frame },
+  );
   devQueueXmit(dev, skb, frame);
 }
 
@@ -60,7 +91,9 @@ function arpIgnore(ns: NetNs, dev: Device, sip: Ipv4, tip: Ipv4): boolean {
     case 1:
       return !dev.addrs.some((a) => a.local === tip);
     case 2:
-      return !dev.addrs.some((a) => a.local === tip && networkOf(sip, a.prefixLen) === networkOf(a.local, a.prefixLen));
+      return !dev.addrs.some(
+        (a) => a.local === tip && networkOf(sip, a.prefixLen) === networkOf(a.local, a.prefixLen),
+      );
     case 8:
       return true;
     default:
@@ -98,21 +131,52 @@ export function arpRcv(dev: Device, skb: Skb): void {
     const rt = ipRouteInput(ns, dev, tip, sip);
     if (rt.kind === 'local') {
       if (arpIgnore(ns, dev, sip, tip)) {
-        drop(ns, skb, 'ARP_IGNORE', `${formatIpv4(tip)} is ours but arp_ignore says stay silent`, dev);
+        drop(
+          ns,
+          skb,
+          'ARP_IGNORE',
+          `${formatIpv4(tip)} is ours but arp_ignore says stay silent`,
+          dev,
+        );
         return;
       }
       ns.neigh.update(dev, sip, arp.senderMac, 'STALE', { override: true, create: true });
-      emit(ns, 'arp_process', skb, `${formatIpv4(tip)} is ours: reply, and note ${formatIpv4(sip)} is at ${arp.senderMac}`, dev, {
-        decision: { kind: 'neigh', ip: formatIpv4(sip), dev: dev.name, state: 'STALE', mac: arp.senderMac, action: 'learn the asker, reply' },
-      });
+      emit(
+        ns,
+        'arp_process',
+        skb,
+        `${formatIpv4(tip)} is ours: reply, and note ${formatIpv4(sip)} is at ${arp.senderMac}`,
+        dev,
+        {
+          decision: {
+            kind: 'neigh',
+            ip: formatIpv4(sip),
+            dev: dev.name,
+            state: 'STALE',
+            mac: arp.senderMac,
+            action: 'learn the asker, reply',
+          },
+        },
+      );
       arpReply(ns, dev, arp, dev.mac, skb);
       return;
     }
-    if (rt.kind === 'forward' && dev.conf.forwarding !== 0 && rt.dev !== dev && effectiveConf(ns.confAll, dev.conf, 'proxy_arp') !== 0) {
+    if (
+      rt.kind === 'forward' &&
+      dev.conf.forwarding !== 0 &&
+      rt.dev !== dev &&
+      effectiveConf(ns.confAll, dev.conf, 'proxy_arp') !== 0
+    ) {
       ns.neigh.update(dev, sip, arp.senderMac, 'STALE', { override: true, create: true });
       const delayMs = dev.neighParms.proxy_delay * 10;
       const answer = () => {
-        emit(ns, 'arp_process', skb, `proxy ARP: ${formatIpv4(tip)} is reachable through ${rt.dev.name}, answer with our MAC`, dev);
+        emit(
+          ns,
+          'arp_process',
+          skb,
+          `proxy ARP: ${formatIpv4(tip)} is reachable through ${rt.dev.name}, answer with our MAC`,
+          dev,
+        );
         arpReply(ns, dev, arp, dev.mac, skb);
       };
       if (skb.pktType === 'host' || delayMs === 0) answer();
@@ -126,13 +190,33 @@ export function arpRcv(dev: Device, skb: Skb): void {
     const state = arp.op === 'reply' && skb.pktType === 'host' ? 'REACHABLE' : 'STALE';
     const override = now > existing.updated + ms(dev.neighParms.locktime * 10);
     ns.neigh.update(dev, sip, arp.senderMac, state, { override, create: false });
-    emit(ns, 'arp_process', skb, `ARP ${arp.op} from ${formatIpv4(sip)}: ${formatIpv4(sip)} is at ${arp.senderMac} (${state})`, dev, {
-      decision: { kind: 'neigh', ip: formatIpv4(sip), dev: dev.name, state, mac: arp.senderMac, action: 'update' },
-      final: 'delivered',
-    });
+    emit(
+      ns,
+      'arp_process',
+      skb,
+      `ARP ${arp.op} from ${formatIpv4(sip)}: ${formatIpv4(sip)} is at ${arp.senderMac} (${state})`,
+      dev,
+      {
+        decision: {
+          kind: 'neigh',
+          ip: formatIpv4(sip),
+          dev: dev.name,
+          state,
+          mac: arp.senderMac,
+          action: 'update',
+        },
+        final: 'delivered',
+      },
+    );
     return;
   }
-  drop(ns, skb, 'ARP_NOT_FOR_US', `ARP ${arp.op} for ${formatIpv4(tip)}: not ours, nothing to learn`, dev);
+  drop(
+    ns,
+    skb,
+    'ARP_NOT_FOR_US',
+    `ARP ${arp.op} for ${formatIpv4(tip)}: not ours, nothing to learn`,
+    dev,
+  );
 }
 
 export { MAC_BROADCAST };

@@ -42,7 +42,13 @@ export class Bridge extends Device {
 
   constructor(ns: NetNs, name: string, mac: Mac, macAssign: 'random' | 'set') {
     super(ns, name, mac, macAssign, 1500);
-    this.fdb.set(mac, { mac, port: this, local: true, isStatic: true, updated: ns.world.sched.now });
+    this.fdb.set(mac, {
+      mac,
+      port: this,
+      local: true,
+      isStatic: true,
+      updated: ns.world.sched.now,
+    });
   }
 
   /** The bridge has carrier while at least one port is forwarding. */
@@ -68,7 +74,13 @@ export class Bridge extends Device {
     this.ports.push(p);
     this.portFlags.set(p, { hairpin: false, learning: true, flood: true });
     p.master = this;
-    this.fdb.set(p.mac, { mac: p.mac, port: p, local: true, isStatic: true, updated: this.ns.world.sched.now });
+    this.fdb.set(p.mac, {
+      mac: p.mac,
+      port: p,
+      local: true,
+      isStatic: true,
+      updated: this.ns.world.sched.now,
+    });
     this.recalcMac();
   }
 
@@ -85,7 +97,13 @@ export class Bridge extends Device {
   portMacChanged(p: Device, old: Mac): void {
     const e = this.fdb.get(old);
     if (e && e.port === p && e.local) this.fdb.delete(old);
-    this.fdb.set(p.mac, { mac: p.mac, port: p, local: true, isStatic: true, updated: this.ns.world.sched.now });
+    this.fdb.set(p.mac, {
+      mac: p.mac,
+      port: p,
+      local: true,
+      isStatic: true,
+      updated: this.ns.world.sched.now,
+    });
     this.recalcMac();
   }
 
@@ -93,13 +111,21 @@ export class Bridge extends Device {
   recalcMac(): void {
     if (this.macAssign === 'set' || this.ports.length === 0) return;
     let lowest: Mac | undefined;
-    for (const p of this.ports) if (lowest === undefined || compareMac(p.mac, lowest) < 0) lowest = p.mac;
+    for (const p of this.ports)
+      if (lowest === undefined || compareMac(p.mac, lowest) < 0) lowest = p.mac;
     if (lowest === undefined || lowest === this.mac) return;
     const old = this.mac;
     const own = this.fdb.get(old);
     if (own && own.port === this) this.fdb.delete(old);
     this.mac = lowest;
-    if (!this.fdb.has(lowest)) this.fdb.set(lowest, { mac: lowest, port: this, local: true, isStatic: true, updated: this.ns.world.sched.now });
+    if (!this.fdb.has(lowest))
+      this.fdb.set(lowest, {
+        mac: lowest,
+        port: this,
+        local: true,
+        isStatic: true,
+        updated: this.ns.world.sched.now,
+      });
   }
 
   /** Entries that are alive now (dynamic ones age out after ageing_time). */
@@ -128,14 +154,22 @@ export class Bridge extends Device {
 
   private fdbView(): string[] {
     if (!this.ns.world.trace.detailed) return [];
-    return this.liveFdb().map((e) => `${e.mac} ${e.local ? `local (${e.port.name})` : `port ${e.port.name}`}`);
+    return this.liveFdb().map(
+      (e) => `${e.mac} ${e.local ? `local (${e.port.name})` : `port ${e.port.name}`}`,
+    );
   }
 
   /** br_handle_frame: a frame arrived on port `port`. */
   handleFrame(port: Device, skb: Skb): void {
     const frame = skb.frame!;
     if (!this.portForwarding(port)) {
-      drop(this.ns, skb, 'BRIDGE_PORT_DISABLED', `${port.name} is not forwarding (bridge ${this.name} ${this.adminUp ? 'port down' : 'is down'})`, port);
+      drop(
+        this.ns,
+        skb,
+        'BRIDGE_PORT_DISABLED',
+        `${port.name} is not forwarding (bridge ${this.name} ${this.adminUp ? 'port down' : 'is down'})`,
+        port,
+      );
       return;
     }
     const flags = this.portFlags.get(port)!;
@@ -143,40 +177,82 @@ export class Bridge extends Device {
     if (!isMulticastMac(frame.src) && flags.learning) {
       const e = this.fdb.get(frame.src);
       if (!e) {
-        this.fdb.set(frame.src, { mac: frame.src, port, local: false, isStatic: false, updated: this.ns.world.sched.now });
-        emit(this.ns, 'br_fdb_update', skb, `bridge ${this.name} learns ${frame.src} is behind ${port.name}`, this, {
-          decision: { kind: 'fdb', mac: frame.src, port: port.name, action: 'learn', entries: this.fdbView() },
+        this.fdb.set(frame.src, {
+          mac: frame.src,
+          port,
+          local: false,
+          isStatic: false,
+          updated: this.ns.world.sched.now,
         });
+        emit(
+          this.ns,
+          'br_fdb_update',
+          skb,
+          `bridge ${this.name} learns ${frame.src} is behind ${port.name}`,
+          this,
+          {
+            decision: {
+              kind: 'fdb',
+              mac: frame.src,
+              port: port.name,
+              action: 'learn',
+              entries: this.fdbView(),
+            },
+          },
+        );
       } else if (!e.local && !e.isStatic) {
         e.port = port;
         e.updated = this.ns.world.sched.now;
       }
     }
     const decide = (d: Omit<FdbDecision, 'kind' | 'entries'>, summary: string) =>
-      emit(this.ns, 'br_handle_frame', skb, summary, this, { decision: { kind: 'fdb', ...d, entries: this.fdbView() } });
+      emit(this.ns, 'br_handle_frame', skb, summary, this, {
+        decision: { kind: 'fdb', ...d, entries: this.fdbView() },
+      });
     if (isMulticastMac(frame.dst)) {
-      decide({ mac: frame.dst, action: 'flood' }, `bridge ${this.name}: broadcast ${describeFrame(frame)}: flood to every other port and pass up`);
+      decide(
+        { mac: frame.dst, action: 'flood' },
+        `bridge ${this.name}: broadcast ${describeFrame(frame)}: flood to every other port and pass up`,
+      );
       this.flood(skb, frame, port);
       this.passUp(this.ns.world.cloneSkb(skb), frame);
       return;
     }
     const e = this.lookup(frame.dst);
     if (e?.local) {
-      decide({ mac: frame.dst, port: this.name, action: 'local' }, `bridge ${this.name}: ${frame.dst} is our own address: deliver to ${this.name}`);
+      decide(
+        { mac: frame.dst, port: this.name, action: 'local' },
+        `bridge ${this.name}: ${frame.dst} is our own address: deliver to ${this.name}`,
+      );
       this.passUp(skb, frame);
       return;
     }
     if (e) {
       if (e.port === port && !flags.hairpin) {
-        decide({ mac: frame.dst, port: e.port.name, action: 'drop' }, `bridge ${this.name}: ${frame.dst} is behind the port the frame came from: drop`);
-        drop(this.ns, skb, 'BRIDGE_NO_EGRESS_PORT', 'a bridge never sends a frame back out of its ingress port (hairpin off)', port);
+        decide(
+          { mac: frame.dst, port: e.port.name, action: 'drop' },
+          `bridge ${this.name}: ${frame.dst} is behind the port the frame came from: drop`,
+        );
+        drop(
+          this.ns,
+          skb,
+          'BRIDGE_NO_EGRESS_PORT',
+          'a bridge never sends a frame back out of its ingress port (hairpin off)',
+          port,
+        );
         return;
       }
-      decide({ mac: frame.dst, port: e.port.name, action: 'forward' }, `bridge ${this.name}: ${frame.dst} is behind ${e.port.name}: forward`);
+      decide(
+        { mac: frame.dst, port: e.port.name, action: 'forward' },
+        `bridge ${this.name}: ${frame.dst} is behind ${e.port.name}: forward`,
+      );
       this.forwardTo(e.port, skb, frame);
       return;
     }
-    decide({ mac: frame.dst, action: 'flood' }, `bridge ${this.name}: ${frame.dst} unknown: flood to every other port`);
+    decide(
+      { mac: frame.dst, action: 'flood' },
+      `bridge ${this.name}: ${frame.dst} unknown: flood to every other port`,
+    );
     this.flood(skb, frame, port);
     if (this.promiscCount > 0) this.passUp(this.ns.world.cloneSkb(skb), frame);
   }
@@ -186,13 +262,18 @@ export class Bridge extends Device {
       drop(this.ns, skb, 'BRIDGE_PORT_DISABLED', `${port.name} is not forwarding`, port);
       return;
     }
-    emit(this.ns, 'br_forward', skb, `bridge ${this.name} forwards out of ${port.name}`, port, { to: port });
+    emit(this.ns, 'br_forward', skb, `bridge ${this.name} forwards out of ${port.name}`, port, {
+      to: port,
+    });
     devQueueXmit(port, skb, frame);
   }
 
   private flood(skb: Skb, frame: EthernetFrame, ingress?: Device): void {
     const targets = this.ports.filter(
-      (p) => this.portForwarding(p) && this.portFlags.get(p)!.flood && (p !== ingress || this.portFlags.get(p)!.hairpin),
+      (p) =>
+        this.portForwarding(p) &&
+        this.portFlags.get(p)!.flood &&
+        (p !== ingress || this.portFlags.get(p)!.hairpin),
     );
     for (const p of targets) {
       const c = targets.length > 1 ? this.ns.world.cloneSkb(skb) : skb;
@@ -206,30 +287,63 @@ export class Bridge extends Device {
     if (!this.adminUp) return;
     this.countRx(frame);
     tap(this, 'In', frame);
-    emit(this.ns, 'br_pass_frame_up', skb, `bridge ${this.name} passes the frame up to its own stack`, this);
+    emit(
+      this.ns,
+      'br_pass_frame_up',
+      skb,
+      `bridge ${this.name} passes the frame up to its own stack`,
+      this,
+    );
     deliverToStack(this, skb);
   }
 
   /** br_dev_xmit: the bridge's own stack sends a frame (it has an address or routes through it). */
   xmit(skb: Skb, frame: EthernetFrame): void {
     if (isMulticastMac(frame.dst)) {
-      emit(this.ns, 'br_handle_frame', skb, `bridge ${this.name} sends broadcast ${describeFrame(frame)} to every port`, this, {
-        decision: { kind: 'fdb', mac: frame.dst, action: 'flood', entries: this.fdbView() },
-      });
+      emit(
+        this.ns,
+        'br_handle_frame',
+        skb,
+        `bridge ${this.name} sends broadcast ${describeFrame(frame)} to every port`,
+        this,
+        {
+          decision: { kind: 'fdb', mac: frame.dst, action: 'flood', entries: this.fdbView() },
+        },
+      );
       this.flood(skb, frame);
       return;
     }
     const e = this.lookup(frame.dst);
     if (e && !e.local) {
-      emit(this.ns, 'br_handle_frame', skb, `bridge ${this.name}: ${frame.dst} is behind ${e.port.name}`, this, {
-        decision: { kind: 'fdb', mac: frame.dst, port: e.port.name, action: 'forward', entries: this.fdbView() },
-      });
+      emit(
+        this.ns,
+        'br_handle_frame',
+        skb,
+        `bridge ${this.name}: ${frame.dst} is behind ${e.port.name}`,
+        this,
+        {
+          decision: {
+            kind: 'fdb',
+            mac: frame.dst,
+            port: e.port.name,
+            action: 'forward',
+            entries: this.fdbView(),
+          },
+        },
+      );
       this.forwardTo(e.port, skb, frame);
       return;
     }
-    emit(this.ns, 'br_handle_frame', skb, `bridge ${this.name}: ${frame.dst} unknown: flood`, this, {
-      decision: { kind: 'fdb', mac: frame.dst, action: 'flood', entries: this.fdbView() },
-    });
+    emit(
+      this.ns,
+      'br_handle_frame',
+      skb,
+      `bridge ${this.name}: ${frame.dst} unknown: flood`,
+      this,
+      {
+        decision: { kind: 'fdb', mac: frame.dst, action: 'flood', entries: this.fdbView() },
+      },
+    );
     this.flood(skb, frame);
   }
 }

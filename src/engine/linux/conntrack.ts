@@ -21,7 +21,15 @@ export interface Tuple {
 export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
 export type CtDir = 'original' | 'reply';
 
-export type TcpCtState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK' | 'TIME_WAIT' | 'CLOSE';
+export type TcpCtState =
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'ESTABLISHED'
+  | 'FIN_WAIT'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK'
+  | 'TIME_WAIT'
+  | 'CLOSE';
 
 export interface NatBinding {
   /** Source rewrite for the original direction (SNAT/MASQUERADE). */
@@ -52,13 +60,20 @@ export interface CtEntry {
 const key = (t: Tuple) => `${t.proto}/${t.src}:${t.sport}>${t.dst}:${t.dport}`;
 
 export function invert(t: Tuple): Tuple {
-  return { proto: t.proto, src: t.dst, dst: t.src, sport: t.proto === 1 ? t.sport : t.dport, dport: t.proto === 1 ? t.dport : t.sport };
+  return {
+    proto: t.proto,
+    src: t.dst,
+    dst: t.src,
+    sport: t.proto === 1 ? t.sport : t.dport,
+    dport: t.proto === 1 ? t.dport : t.sport,
+  };
 }
 
 /** The tuple of a packet, if conntrack tracks its protocol. */
 export function tupleOf(p: Ipv4Packet): Tuple | undefined {
   const l4 = p.payload;
-  if (l4.kind === 'tcp' || l4.kind === 'udp') return { proto: p.protocol, src: p.src, dst: p.dst, sport: l4.sport, dport: l4.dport };
+  if (l4.kind === 'tcp' || l4.kind === 'udp')
+    return { proto: p.protocol, src: p.src, dst: p.dst, sport: l4.sport, dport: l4.dport };
   if (l4.kind === 'icmp' && !('original' in l4)) {
     // Echo request and reply share a tuple keyed by the id; the reply is the inverse.
     return { proto: 1, src: p.src, dst: p.dst, sport: l4.id, dport: 0 };
@@ -168,9 +183,16 @@ export class Conntrack {
     const f = s.flags;
     let st = e.tcpState;
     if (f.rst) st = 'CLOSE';
-    else if (f.syn && !f.ack) st = st === undefined || st === 'CLOSE' || st === 'TIME_WAIT' ? 'SYN_SENT' : st;
+    else if (f.syn && !f.ack)
+      st = st === undefined || st === 'CLOSE' || st === 'TIME_WAIT' ? 'SYN_SENT' : st;
     else if (f.syn && f.ack && dir === 'reply') st = 'SYN_RECV';
-    else if (f.fin) st = st === 'ESTABLISHED' ? 'FIN_WAIT' : st === 'FIN_WAIT' || st === 'CLOSE_WAIT' ? 'LAST_ACK' : st;
+    else if (f.fin)
+      st =
+        st === 'ESTABLISHED'
+          ? 'FIN_WAIT'
+          : st === 'FIN_WAIT' || st === 'CLOSE_WAIT'
+            ? 'LAST_ACK'
+            : st;
     else if (f.ack) {
       if (st === 'SYN_RECV' && dir === 'original') {
         st = 'ESTABLISHED';

@@ -62,11 +62,24 @@ export abstract class Device {
   promiscCount = 0;
   /** IFF_NOARP */
   noarp = false;
-  stats: DeviceStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0, txDropped: 0 };
+  stats: DeviceStats = {
+    rxPackets: 0,
+    rxBytes: 0,
+    txPackets: 0,
+    txBytes: 0,
+    rxDropped: 0,
+    txDropped: 0,
+  };
   /** Set when the kernel first brought the device up, for IPv6 link-local display. */
   everUp = false;
   /** Carrier was seen since the device last came up: IPv6 gave it a link-local address. */
   hadCarrier = false;
+  /**
+   * When IPv6 duplicate address detection for the link-local address ends: a random delay of up
+   * to 1 s, then one neighbour solicitation and 1 s (RetransTimer) of waiting. Until then `ip
+   * addr` shows the address as tentative.
+   */
+  dadDoneAt = 0;
 
   constructor(ns: NetNs, name: string, mac: Mac, macAssign: MacAssign, mtu: number) {
     this.uid = nextDeviceUid++;
@@ -128,12 +141,27 @@ export abstract class Device {
   }
 
   /** Hands a frame to another device after the medium's latency. */
-  protected deliverTo(peer: Device, skb: Skb, frame: EthernetFrame, latency = this.latency()): void {
+  protected deliverTo(
+    peer: Device,
+    skb: Skb,
+    frame: EthernetFrame,
+    latency = this.latency(),
+  ): void {
     const world = this.ns.world;
     // skb_scrub_packet: a frame handed to another device loses its conntrack entry (and, across
     // namespaces, its mark); only loopback keeps them, which is how local traffic stays tracked.
     const keep = peer === this;
-    const next: Skb = keep ? { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined } : { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined, ct: undefined, mark: peer.ns === this.ns ? skb.mark : 0 };
+    const next: Skb = keep
+      ? { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined }
+      : {
+          ...skb,
+          frame,
+          ip: undefined,
+          pktType: undefined,
+          inDev: undefined,
+          ct: undefined,
+          mark: peer.ns === this.ns ? skb.mark : 0,
+        };
     world.sched.schedule(latency, `deliver ${peer.name}`, () => {
       peer.ns.receiveFrame(peer, next);
     });
@@ -181,7 +209,8 @@ export class Veth extends Device {
    */
   override operState(): 'UP' | 'DOWN' | 'UNKNOWN' | 'LOWERLAYERDOWN' {
     if (!this.adminUp) return 'DOWN';
-    if (!this.hasCarrier()) return this.peer && this.peer.ifindex === this.ifindex ? 'DOWN' : 'LOWERLAYERDOWN';
+    if (!this.hasCarrier())
+      return this.peer && this.peer.ifindex === this.ifindex ? 'DOWN' : 'LOWERLAYERDOWN';
     return 'UP';
   }
 
@@ -247,7 +276,15 @@ export class Ether extends Device {
   /** Called by the medium: a frame arrives from the wire. */
   arrive(skb: Skb, frame: EthernetFrame, latency: SimDuration): void {
     this.ns.world.sched.schedule(latency, `wire ${this.name}`, () => {
-      this.ns.receiveFrame(this, { ...skb, frame, ip: undefined, pktType: undefined, inDev: undefined, ct: undefined, mark: 0 });
+      this.ns.receiveFrame(this, {
+        ...skb,
+        frame,
+        ip: undefined,
+        pktType: undefined,
+        inDev: undefined,
+        ct: undefined,
+        mark: 0,
+      });
     });
   }
 }

@@ -6,7 +6,16 @@ import { Fib, RT_TABLE_MAIN, type Route, SCOPE, formatRoute } from './fib';
 import { addrAdd, linkAddDummy, linkSetUp, routeAdd } from './rtnl';
 
 function route(dst: number, len: number, metric: number, dev: Route['dev']): Route {
-  return { table: RT_TABLE_MAIN, type: 'unicast', dst: { addr: networkOf(dst as Ipv4, len), len }, metric, proto: 'boot', scope: SCOPE.link, dev, onlink: false };
+  return {
+    table: RT_TABLE_MAIN,
+    type: 'unicast',
+    dst: { addr: networkOf(dst as Ipv4, len), len },
+    metric,
+    proto: 'boot',
+    scope: SCOPE.link,
+    dev,
+    onlink: false,
+  };
 }
 
 describe('Fib.lookup', () => {
@@ -17,7 +26,14 @@ describe('Fib.lookup', () => {
     linkSetUp(dev!, true);
     fc.assert(
       fc.property(
-        fc.array(fc.record({ dst: fc.integer({ min: 0, max: 0xffffffff }), len: fc.integer({ min: 0, max: 32 }), metric: fc.integer({ min: 0, max: 3 }) }), { maxLength: 40 }),
+        fc.array(
+          fc.record({
+            dst: fc.integer({ min: 0, max: 0xffffffff }),
+            len: fc.integer({ min: 0, max: 32 }),
+            metric: fc.integer({ min: 0, max: 3 }),
+          }),
+          { maxLength: 40 },
+        ),
         fc.integer({ min: 0, max: 0xffffffff }),
         (specs, target) => {
           const fib = new Fib();
@@ -25,10 +41,15 @@ describe('Fib.lookup', () => {
           for (const r of routes) fib.insert(r);
           const hit = fib.lookupTable(RT_TABLE_MAIN, target as Ipv4);
           // Brute force: every matching route, longest prefix first, then lowest metric.
-          const matching = routes.filter((r) => r.dst.len === 0 || r.dst.addr >>> (32 - r.dst.len) === target >>> (32 - r.dst.len));
+          const matching = routes.filter(
+            (r) =>
+              r.dst.len === 0 || r.dst.addr >>> (32 - r.dst.len) === target >>> (32 - r.dst.len),
+          );
           if (matching.length === 0) return hit === undefined;
           const bestLen = Math.max(...matching.map((r) => r.dst.len));
-          const bestMetric = Math.min(...matching.filter((r) => r.dst.len === bestLen).map((r) => r.metric));
+          const bestMetric = Math.min(
+            ...matching.filter((r) => r.dst.len === bestLen).map((r) => r.metric),
+          );
           return hit !== undefined && hit.dst.len === bestLen && hit.metric === bestMetric;
         },
       ),
@@ -44,12 +65,20 @@ describe('Fib.lookup', () => {
     // Down: no routes through the device yet.
     expect(ns.fib.sorted(RT_TABLE_MAIN)).toHaveLength(0);
     linkSetUp(d0, true);
-    expect(ns.fib.sorted(RT_TABLE_MAIN).map((r) => formatRoute(r))).toEqual(['10.0.0.0/24 dev d0 proto kernel scope link src 10.0.0.11']);
+    expect(ns.fib.sorted(RT_TABLE_MAIN).map((r) => formatRoute(r))).toEqual([
+      '10.0.0.0/24 dev d0 proto kernel scope link src 10.0.0.11',
+    ]);
     const bad = routeAdd(ns, { dst: { addr: 0 as Ipv4, len: 0 }, gateway: ipv4('10.9.0.1') });
-    expect(bad).toMatchObject({ ok: false, errno: 'EINVAL', extack: 'Nexthop has invalid gateway' });
+    expect(bad).toMatchObject({
+      ok: false,
+      errno: 'EINVAL',
+      extack: 'Nexthop has invalid gateway',
+    });
     const good = routeAdd(ns, { dst: { addr: 0 as Ipv4, len: 0 }, gateway: ipv4('10.0.0.1') });
     expect(good.ok).toBe(true);
-    expect(routeAdd(ns, { dst: { addr: 0 as Ipv4, len: 0 }, gateway: ipv4('10.0.0.1') })).toMatchObject({ ok: false, errno: 'EEXIST' });
+    expect(
+      routeAdd(ns, { dst: { addr: 0 as Ipv4, len: 0 }, gateway: ipv4('10.0.0.1') }),
+    ).toMatchObject({ ok: false, errno: 'EEXIST' });
     expect(formatRoute(ns.fib.lookup(ipv4('8.8.8.8'))!.route)).toBe('default via 10.0.0.1 dev d0');
     // Taking the device down flushes every route through it, the static default too.
     linkSetUp(d0, false);

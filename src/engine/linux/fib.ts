@@ -52,7 +52,13 @@ export function scopeName(scope: number): string {
 }
 
 export function tableName(t: number): string {
-  return t === RT_TABLE_LOCAL ? 'local' : t === RT_TABLE_MAIN ? 'main' : t === RT_TABLE_DEFAULT ? 'default' : String(t);
+  return t === RT_TABLE_LOCAL
+    ? 'local'
+    : t === RT_TABLE_MAIN
+      ? 'main'
+      : t === RT_TABLE_DEFAULT
+        ? 'default'
+        : String(t);
 }
 
 /** The result of a FIB lookup. */
@@ -105,7 +111,11 @@ export class Fib {
   /** Removes routes matching `pred` from one table only. */
   removeFrom(id: number, pred: (r: Route) => boolean): void {
     const t = this.tables.get(id);
-    if (t) this.tables.set(id, t.filter((r) => !pred(r)));
+    if (t)
+      this.tables.set(
+        id,
+        t.filter((r) => !pred(r)),
+      );
   }
 
   /** Finds a route with the same key (table, dst, tos, metric), which `ip route add` refuses to duplicate. */
@@ -119,7 +129,10 @@ export class Fib {
    * fib_lookup: the local table first, then main, then default. Within a table the longest
    * prefix wins, then the lowest metric. Routes through a device that is down are not usable.
    */
-  lookup(dst: Ipv4, opts: { oif?: Device; tables?: readonly number[] } = {}): FibResult | undefined {
+  lookup(
+    dst: Ipv4,
+    opts: { oif?: Device; tables?: readonly number[] } = {},
+  ): FibResult | undefined {
     const order = opts.tables ?? [RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_DEFAULT];
     for (const id of order) {
       const hit = this.lookupTable(id, dst, opts.oif);
@@ -154,7 +167,10 @@ function compareRoutes(a: Route, b: Route): number {
 }
 
 /** Formats a route as `ip route show` prints it. `withTable` adds "table X" (for `table all`). */
-export function formatRoute(r: Route, opts: { withTable?: boolean; showType?: boolean } = {}): string {
+export function formatRoute(
+  r: Route,
+  opts: { withTable?: boolean; showType?: boolean } = {},
+): string {
   const parts: string[] = [];
   if (r.type !== 'unicast' || opts.showType) parts.push(r.type);
   parts.push(formatRouteDst(r.dst));

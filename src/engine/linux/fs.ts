@@ -6,7 +6,8 @@ import type { Host } from './host';
 import type { NetNs } from './netns';
 import { listSysctls, procPathToKey, readSysctl, writeSysctl } from './procsys';
 
-export type FsError = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'EACCES' | 'EINVAL' | 'ENOTEMPTY';
+export type FsError =
+  'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'EACCES' | 'EINVAL' | 'ENOTEMPTY';
 
 type Node =
   | { kind: 'dir'; entries: Map<string, Node>; mtime: number }
@@ -29,7 +30,8 @@ export class Vfs {
   private root: Node = { kind: 'dir', entries: new Map(), mtime: 0 };
 
   constructor(private readonly host: Host) {
-    for (const d of ['/tmp', '/etc', '/root', '/var/run/netns', '/var/lib', '/proc/sys', '/srv']) this.mkdirp(d);
+    for (const d of ['/tmp', '/etc', '/root', '/var/run/netns', '/var/lib', '/proc/sys', '/srv'])
+      this.mkdirp(d);
     // IPv6 is not modelled, so localhost resolves to 127.0.0.1 only (as on the conformance machine).
     this.writeFile('/etc/hosts', '127.0.0.1\tlocalhost\n');
     this.writeFile('/etc/hostname', `${host.name}\n`);
@@ -49,7 +51,9 @@ export class Vfs {
       if (!next) return undefined;
       if (next.kind === 'symlink' && (followLast || i < parts.length - 1)) {
         const rest = parts.slice(i + 1).join('/');
-        const base = next.target.startsWith('/') ? next.target : `/${parts.slice(0, i).join('/')}/${next.target}`;
+        const base = next.target.startsWith('/')
+          ? next.target
+          : `/${parts.slice(0, i).join('/')}/${next.target}`;
         return this.lookup(rest ? `${base}/${rest}` : base, followLast, depth + 1);
       }
       node = next;
@@ -111,7 +115,11 @@ export class Vfs {
     return listSysctls(ns).some((k) => k.startsWith(`${key}.`));
   }
 
-  writeFile(path: string, data: string, opts: { append?: boolean; ns?: NetNs } = {}): FsError | undefined {
+  writeFile(
+    path: string,
+    data: string,
+    opts: { append?: boolean; ns?: NetNs } = {},
+  ): FsError | undefined {
     const norm = normalizePath(path);
     if (norm.startsWith('/proc/')) {
       const key = procPathToKey(norm);
@@ -163,7 +171,8 @@ export class Vfs {
       if (!ns) return 'ENOENT';
       const prefix = norm === '/proc/sys' ? '' : `${procPathToKey(norm)}.`;
       const names = new Set<string>();
-      for (const k of listSysctls(ns)) if (k.startsWith(prefix)) names.add(k.slice(prefix.length).split('.')[0]!);
+      for (const k of listSysctls(ns))
+        if (k.startsWith(prefix)) names.add(k.slice(prefix.length).split('.')[0]!);
       return names.size ? [...names].sort() : 'ENOENT';
     }
     const node = this.lookup(norm);
@@ -172,13 +181,18 @@ export class Vfs {
     return [...node.entries.keys()].sort();
   }
 
-  stat(path: string, follow = true): { kind: 'dir' | 'file' | 'symlink'; mtime: number; size: number; target?: string } | undefined {
+  stat(
+    path: string,
+    follow = true,
+  ):
+    { kind: 'dir' | 'file' | 'symlink'; mtime: number; size: number; target?: string } | undefined {
     const node = this.lookup(path, follow);
     if (!node) return undefined;
     return {
       kind: node.kind,
       mtime: node.mtime,
-      size: node.kind === 'file' ? node.data.length : node.kind === 'dir' ? 4096 : node.target.length,
+      size:
+        node.kind === 'file' ? node.data.length : node.kind === 'dir' ? 4096 : node.target.length,
       target: node.kind === 'symlink' ? node.target : undefined,
     };
   }

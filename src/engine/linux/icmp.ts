@@ -3,7 +3,15 @@
  * redirect) with the kernel's source selection and rate limits, and delivering received errors
  * to the socket whose packet caused them.
  */
-import { type Ipv4, IPV4_ANY, IPV4_BROADCAST, formatIpv4, isMulticastAddr, isZeronet, networkOf } from '../net/ipv4';
+import {
+  type Ipv4,
+  IPV4_ANY,
+  IPV4_BROADCAST,
+  formatIpv4,
+  isMulticastAddr,
+  isZeronet,
+  networkOf,
+} from '../net/ipv4';
 import {
   type IcmpEcho,
   type IcmpError,
@@ -31,11 +39,21 @@ function isError(type: number): boolean {
 }
 
 export function icmpErrorText(type: number, code: number): string {
-  if (type === 11) return code === 0 ? 'time to live exceeded in transit' : 'fragment reassembly time exceeded';
+  if (type === 11)
+    return code === 0 ? 'time to live exceeded in transit' : 'fragment reassembly time exceeded';
   if (type === 5) return 'redirect';
   if (type === 3) {
-    const names = ['net unreachable', 'host unreachable', 'protocol unreachable', 'port unreachable', 'fragmentation needed'];
-    return names[code] ?? (code === 13 ? 'communication administratively prohibited' : `unreachable code ${code}`);
+    const names = [
+      'net unreachable',
+      'host unreachable',
+      'protocol unreachable',
+      'port unreachable',
+      'fragmentation needed',
+    ];
+    return (
+      names[code] ??
+      (code === 13 ? 'communication administratively prohibited' : `unreachable code ${code}`)
+    );
   }
   return `type ${type} code ${code}`;
 }
@@ -62,10 +80,19 @@ function rateAllow(ns: NetNs, peer: Ipv4): boolean {
   return ok;
 }
 
-function sendIcmp(ns: NetNs, dst: Ipv4, src: Ipv4 | undefined, msg: IcmpEcho | IcmpError, tos: number, flowId: number, cause?: Skb): void {
+function sendIcmp(
+  ns: NetNs,
+  dst: Ipv4,
+  src: Ipv4 | undefined,
+  msg: IcmpEcho | IcmpError,
+  tos: number,
+  flowId: number,
+  cause?: Skb,
+): void {
   const rt = ipRouteOutput(ns, dst, { src });
   if (isOutputError(rt)) {
-    if (cause) drop(ns, cause, 'IP_OUTNOROUTES', `no route back to ${formatIpv4(dst)} for the ICMP message`);
+    if (cause)
+      drop(ns, cause, 'IP_OUTNOROUTES', `no route back to ${formatIpv4(dst)} for the ICMP message`);
     return;
   }
   const packet: Ipv4Packet = {
@@ -87,14 +114,31 @@ function sendIcmp(ns: NetNs, dst: Ipv4, src: Ipv4 | undefined, msg: IcmpEcho | I
  * icmp_send: report a problem with `skbIn` to its sender. Never about ICMP errors, broadcasts,
  * or packets from nowhere; rate limited per destination unless the sender is this host.
  */
-export function icmpSend(ns: NetNs, skbIn: Skb, type: 3 | 11, code: number, extra: { mtu?: number } = {}): void {
+export function icmpSend(
+  ns: NetNs,
+  skbIn: Skb,
+  type: 3 | 11,
+  code: number,
+  extra: { mtu?: number } = {},
+): void {
   const ipIn = skbIn.ip!;
   if (ipIn.payload.kind === 'icmp' && isError(ipIn.payload.type)) return;
-  if (ipIn.dst === IPV4_BROADCAST || isMulticastAddr(ipIn.dst) || skbIn.pktType === 'broadcast' || skbIn.pktType === 'multicast') return;
+  if (
+    ipIn.dst === IPV4_BROADCAST ||
+    isMulticastAddr(ipIn.dst) ||
+    skbIn.pktType === 'broadcast' ||
+    skbIn.pktType === 'multicast'
+  )
+    return;
   if (isZeronet(ipIn.src) || isMulticastAddr(ipIn.src)) return;
   const toLocal = ns.isLocalAddr(ipIn.src);
   if (!toLocal && !rateAllow(ns, ipIn.src)) {
-    emit(ns, 'icmp_send', skbIn, `ICMP ${icmpErrorText(type, code)} to ${formatIpv4(ipIn.src)} suppressed by icmp_ratelimit`);
+    emit(
+      ns,
+      'icmp_send',
+      skbIn,
+      `ICMP ${icmpErrorText(type, code)} to ${formatIpv4(ipIn.src)} suppressed by icmp_ratelimit`,
+    );
     return;
   }
   // The error comes from the address the packet was sent to when that is ours; otherwise the
@@ -141,8 +185,21 @@ export function icmpRedirect(ns: NetNs, skbIn: Skb, gateway: Ipv4): void {
     quotedLen: Math.min(ipv4Length(ipIn), ICMP_ERROR_QUOTE_MAX),
     gateway,
   };
-  emit(ns, 'icmp_send', skbIn, `send ICMP redirect: ${formatIpv4(ipIn.src)} can reach ${formatIpv4(ipIn.dst)} via ${formatIpv4(gateway)} directly`);
-  sendIcmp(ns, ipIn.src, undefined, msg, (ipIn.tos & 0x1e) | TOS_INTERNETCONTROL, skbIn.flowId, skbIn);
+  emit(
+    ns,
+    'icmp_send',
+    skbIn,
+    `send ICMP redirect: ${formatIpv4(ipIn.src)} can reach ${formatIpv4(ipIn.dst)} via ${formatIpv4(gateway)} directly`,
+  );
+  sendIcmp(
+    ns,
+    ipIn.src,
+    undefined,
+    msg,
+    (ipIn.tos & 0x1e) | TOS_INTERNETCONTROL,
+    skbIn.flowId,
+    skbIn,
+  );
 }
 
 /** icmp_rcv */
@@ -156,12 +213,32 @@ export function icmpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
       return;
     }
     if (broadcast && ns.sysctlNumber('net.ipv4.icmp_echo_ignore_broadcasts') !== 0) {
-      drop(ns, skb, 'NOT_SPECIFIED', 'echo to a broadcast address is ignored (icmp_echo_ignore_broadcasts)', dev);
+      drop(
+        ns,
+        skb,
+        'NOT_SPECIFIED',
+        'echo to a broadcast address is ignored (icmp_echo_ignore_broadcasts)',
+        dev,
+      );
       return;
     }
-    emit(ns, 'icmp_rcv', skb, `echo request from ${formatIpv4(ip.src)}: the kernel answers it`, dev, { final: 'delivered' });
+    emit(
+      ns,
+      'icmp_rcv',
+      skb,
+      `echo request from ${formatIpv4(ip.src)}: the kernel answers it`,
+      dev,
+      { final: 'delivered' },
+    );
     const src = broadcast ? inetSelectAddr(ns, dev, ip.src, SCOPE.link) : ip.dst;
-    const reply: IcmpEcho = { kind: 'icmp', type: 0, code: 0, id: msg.id, seq: msg.seq, dataLen: msg.dataLen };
+    const reply: IcmpEcho = {
+      kind: 'icmp',
+      type: 0,
+      code: 0,
+      id: msg.id,
+      seq: msg.seq,
+      dataLen: msg.dataLen,
+    };
     sendIcmp(ns, ip.src, src ?? IPV4_ANY, reply, ip.tos, skb.flowId);
     return;
   }
@@ -171,7 +248,9 @@ export function icmpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
       drop(ns, skb, 'NO_SOCKET', `echo reply id ${msg.id}: no ping socket waits for it`, dev);
       return;
     }
-    emit(ns, 'sock_deliver', skb, `echo reply seq ${msg.seq} delivered to ping`, dev, { final: 'delivered' });
+    emit(ns, 'sock_deliver', skb, `echo reply seq ${msg.seq} delivered to ping`, dev, {
+      final: 'delivered',
+    });
     sock.onReply(ip, msg);
     return;
   }
@@ -179,7 +258,13 @@ export function icmpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
   if (msg.type === 5) {
     icmpRedirectRcv(ns, skb, dev, msg);
   } else {
-    emit(ns, 'icmp_rcv', skb, `ICMP ${icmpErrorText(msg.type, msg.code)} from ${formatIpv4(ip.src)} about ${formatIpv4(msg.original.dst)}`, dev);
+    emit(
+      ns,
+      'icmp_rcv',
+      skb,
+      `ICMP ${icmpErrorText(msg.type, msg.code)} from ${formatIpv4(ip.src)} about ${formatIpv4(msg.original.dst)}`,
+      dev,
+    );
   }
   deliverError(ns, skb, dev, ip, msg);
 }
@@ -192,7 +277,9 @@ function deliverError(ns: NetNs, skb: Skb, dev: Device, ip: Ipv4Packet, msg: Icm
       if ('original' in inner) return;
       const sock = ns.sockets.ping.get(inner.id);
       if (sock) {
-        emit(ns, 'sock_deliver', skb, `error reported to ping (icmp_seq ${inner.seq})`, dev, { final: 'delivered' });
+        emit(ns, 'sock_deliver', skb, `error reported to ping (icmp_seq ${inner.seq})`, dev, {
+          final: 'delivered',
+        });
         sock.onError(ip, msg);
       } else drop(ns, skb, 'NO_SOCKET', 'no socket for the quoted echo request', dev);
       return;
@@ -220,22 +307,35 @@ function icmpRedirectRcv(ns: NetNs, skb: Skb, dev: Device, msg: IcmpError): void
   const note = (text: string) =>
     emit(ns, 'icmp_rcv', skb, text, dev, { decision: { kind: 'note', text } });
   if (!accepting) {
-    note(`redirect for ${formatIpv4(daddr)} ignored: accept_redirects is off${dev.conf.forwarding ? ' (forwarding is on)' : ''}`);
+    note(
+      `redirect for ${formatIpv4(daddr)} ignored: accept_redirects is off${dev.conf.forwarding ? ' (forwarding is on)' : ''}`,
+    );
     return;
   }
   const rt = ipRouteOutput(ns, daddr);
   if (isOutputError(rt) || rt.gateway !== oldGw || rt.dev !== dev) {
-    note(`redirect for ${formatIpv4(daddr)} ignored: ${formatIpv4(oldGw)} is not our gateway for it`);
+    note(
+      `redirect for ${formatIpv4(daddr)} ignored: ${formatIpv4(oldGw)} is not our gateway for it`,
+    );
     return;
   }
   const secure = effectiveConf(ns.confAll, dev.conf, 'secure_redirects') !== 0;
-  const onlink = dev.addrs.some((a) => networkOf(newGw, a.prefixLen) === networkOf(a.local, a.prefixLen));
-  if (isMulticastAddr(newGw) || newGw === IPV4_BROADCAST || isZeronet(newGw) || ns.isLocalAddr(newGw) || (secure && !onlink)) {
+  const onlink = dev.addrs.some(
+    (a) => networkOf(newGw, a.prefixLen) === networkOf(a.local, a.prefixLen),
+  );
+  if (
+    isMulticastAddr(newGw) ||
+    newGw === IPV4_BROADCAST ||
+    isZeronet(newGw) ||
+    ns.isLocalAddr(newGw) ||
+    (secure && !onlink)
+  ) {
     note(`redirect to ${formatIpv4(newGw)} rejected: not a usable on-link gateway`);
     return;
   }
   const n = ns.neigh.lookup(dev, newGw);
-  const valid = n !== undefined && ['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT'].includes(n.state);
+  const valid =
+    n !== undefined && ['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT'].includes(n.state);
   if (!valid) {
     note(`redirect: resolve ${formatIpv4(newGw)} first (no route change until it answers ARP)`);
     ns.neigh.eventSend(dev, newGw, skb);

@@ -19,7 +19,13 @@ import { drop, emit } from './tracing';
 import { udpRcv } from './udp';
 
 /** Runs a netfilter hook; returns the (possibly rewritten) skb, or undefined when it was dropped. */
-function nfHook(ns: NetNs, hook: NfHook, skb: Skb, inDev?: Device, outDev?: Device): Skb | undefined {
+function nfHook(
+  ns: NetNs,
+  hook: NfHook,
+  skb: Skb,
+  inDev?: Device,
+  outDev?: Device,
+): Skb | undefined {
   if (ns.netfilter.empty) return skb;
   const r = ns.netfilter.run(hook, skb, inDev, outDev);
   if (r.verdict === 'ACCEPT') return r.skb;
@@ -32,7 +38,13 @@ export function ipRcv(dev: Device, skb: Skb): void {
   const ip = skb.ip!;
   emit(ns, 'ip_rcv', skb, `IPv4 ${describePacket(ip)} enters the stack of ${ns.label}`, dev);
   if (skb.pktType === 'otherhost') {
-    drop(ns, skb, 'OTHERHOST', `the frame was addressed to another MAC (${skb.frame?.dst}); IP ignores it`, dev);
+    drop(
+      ns,
+      skb,
+      'OTHERHOST',
+      `the frame was addressed to another MAC (${skb.frame?.dst}); IP ignores it`,
+      dev,
+    );
     return;
   }
   const after = nfHook(ns, 'PREROUTING', skb, dev);
@@ -47,19 +59,46 @@ function ipRcvFinish(dev: Device, skb: Skb): void {
   switch (rt.kind) {
     case 'local':
     case 'broadcast':
-      emit(ns, 'ip_route_input', skb, `route lookup for ${formatIpv4(ip.dst)}: ${rt.decision.result}`, dev, { decision: rt.decision });
+      emit(
+        ns,
+        'ip_route_input',
+        skb,
+        `route lookup for ${formatIpv4(ip.dst)}: ${rt.decision.result}`,
+        dev,
+        { decision: rt.decision },
+      );
       ipLocalDeliver(ns, skb, dev, rt.kind === 'broadcast');
       return;
     case 'forward':
-      emit(ns, 'ip_route_input', skb, `route lookup for ${formatIpv4(ip.dst)}: ${rt.decision.result}`, dev, { decision: rt.decision });
+      emit(
+        ns,
+        'ip_route_input',
+        skb,
+        `route lookup for ${formatIpv4(ip.dst)}: ${rt.decision.result}`,
+        dev,
+        { decision: rt.decision },
+      );
       ipForward(ns, skb, dev, rt.dev, rt.nexthop, rt.redirect);
       return;
     case 'error':
-      emit(ns, 'ip_route_input', skb, `route lookup for ${formatIpv4(ip.dst)}: ${rt.decision.result}`, dev, { decision: rt.decision });
+      emit(
+        ns,
+        'ip_route_input',
+        skb,
+        `route lookup for ${formatIpv4(ip.dst)}: ${rt.decision.result}`,
+        dev,
+        { decision: rt.decision },
+      );
       if (rt.silent) {
         if (rt.errno === 'EHOSTUNREACH') ns.snmp.InAddrErrors++;
         else ns.snmp.InNoRoutes++;
-        drop(ns, skb, rt.errno === 'EHOSTUNREACH' ? 'IP_INADDRERRORS' : 'IP_INNOROUTES', `${rt.reason}: dropped silently`, dev);
+        drop(
+          ns,
+          skb,
+          rt.errno === 'EHOSTUNREACH' ? 'IP_INADDRERRORS' : 'IP_INNOROUTES',
+          `${rt.reason}: dropped silently`,
+          dev,
+        );
         return;
       }
       drop(ns, skb, 'IP_INNOROUTES', `${rt.reason}: drop and tell the sender`, dev);
@@ -72,7 +111,14 @@ function ipRcvFinish(dev: Device, skb: Skb): void {
 }
 
 /** ip_forward: a packet for someone else, leaving through `out` toward `nexthop`. */
-function ipForward(ns: NetNs, skb: Skb, inDev: Device, out: Device, nexthop: Ipv4, redirect: boolean): void {
+function ipForward(
+  ns: NetNs,
+  skb: Skb,
+  inDev: Device,
+  out: Device,
+  nexthop: Ipv4,
+  redirect: boolean,
+): void {
   const ip = skb.ip!;
   if (skb.pktType !== 'host') {
     drop(ns, skb, 'OTHERHOST', 'a link-layer broadcast is never forwarded', inDev);
@@ -85,12 +131,24 @@ function ipForward(ns: NetNs, skb: Skb, inDev: Device, out: Device, nexthop: Ipv
   }
   if (redirect) icmpRedirect(ns, skb, nexthop);
   if (ip.df && ipv4Length(ip) > out.mtu) {
-    drop(ns, skb, 'PKT_TOO_BIG', `${ipv4Length(ip)} bytes exceed ${out.name}'s MTU ${out.mtu} and DF is set`, inDev);
+    drop(
+      ns,
+      skb,
+      'PKT_TOO_BIG',
+      `${ipv4Length(ip)} bytes exceed ${out.name}'s MTU ${out.mtu} and DF is set`,
+      inDev,
+    );
     icmpSend(ns, skb, 3, 4, { mtu: out.mtu });
     return;
   }
   const fwd: Skb = { ...skb, ip: { ...ip, ttl: ip.ttl - 1 } };
-  emit(ns, 'ip_forward', fwd, `forward to ${formatIpv4(nexthop)} via ${out.name}, TTL ${ip.ttl} → ${ip.ttl - 1}`, out);
+  emit(
+    ns,
+    'ip_forward',
+    fwd,
+    `forward to ${formatIpv4(nexthop)} via ${out.name}, TTL ${ip.ttl} → ${ip.ttl - 1}`,
+    out,
+  );
   const after = nfHook(ns, 'FORWARD', fwd, inDev, out);
   if (!after) return;
   ns.snmp.ForwDatagrams++;
@@ -103,7 +161,13 @@ function ipLocalDeliver(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
   if (!after) return;
   const ip = after.ip!;
   ns.snmp.InDelivers++;
-  emit(ns, 'ip_local_deliver', after, `deliver to ${ip.protocol === IPPROTO_ICMP ? 'ICMP' : ip.protocol === IPPROTO_TCP ? 'TCP' : ip.protocol === IPPROTO_UDP ? 'UDP' : `protocol ${ip.protocol}`}`, dev);
+  emit(
+    ns,
+    'ip_local_deliver',
+    after,
+    `deliver to ${ip.protocol === IPPROTO_ICMP ? 'ICMP' : ip.protocol === IPPROTO_TCP ? 'TCP' : ip.protocol === IPPROTO_UDP ? 'UDP' : `protocol ${ip.protocol}`}`,
+    dev,
+  );
   switch (ip.payload.kind) {
     case 'icmp':
       icmpRcv(ns, after, dev, broadcast);
@@ -130,7 +194,14 @@ function ipLocalDeliver(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
  */
 export function ipLocalOut(ns: NetNs, skb: Skb, rtIn: OutputRoute): void {
   const ip = skb.ip!;
-  emit(ns, 'ip_route_output', skb, `route lookup for ${formatIpv4(ip.dst)}: ${rtIn.decision.result}`, undefined, { decision: rtIn.decision });
+  emit(
+    ns,
+    'ip_route_output',
+    skb,
+    `route lookup for ${formatIpv4(ip.dst)}: ${rtIn.decision.result}`,
+    undefined,
+    { decision: rtIn.decision },
+  );
   const after = nfHook(ns, 'OUTPUT', { ...skb, local: true }, undefined, rtIn.dev);
   if (!after) return;
   let rt = rtIn;
@@ -138,10 +209,22 @@ export function ipLocalOut(ns: NetNs, skb: Skb, rtIn: OutputRoute): void {
     // ip_route_me_harder: DNAT in OUTPUT changed the destination, so route again.
     const again = ipRouteOutput(ns, after.ip!.dst, { src: after.ip!.src });
     if (isOutputError(again)) {
-      drop(ns, after, 'IP_OUTNOROUTES', `no route to the rewritten destination ${formatIpv4(after.ip!.dst)}`);
+      drop(
+        ns,
+        after,
+        'IP_OUTNOROUTES',
+        `no route to the rewritten destination ${formatIpv4(after.ip!.dst)}`,
+      );
       return;
     }
-    emit(ns, 'ip_route_output', after, `route lookup again after DNAT: ${again.decision.result}`, undefined, { decision: again.decision });
+    emit(
+      ns,
+      'ip_route_output',
+      after,
+      `route lookup again after DNAT: ${again.decision.result}`,
+      undefined,
+      { decision: again.decision },
+    );
     rt = again;
   }
   if (rt.kind === 'local') {

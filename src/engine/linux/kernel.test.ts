@@ -23,7 +23,9 @@ describe('neighbour resolution failure', () => {
     expect(r.exitCode).toBe(1);
     // The kernel gave up at 3 s (3 broadcast probes, 1 s apart): ping finished then.
     expect((r.endTime - r.startTime) / 1e9).toBeCloseTo(3, 0);
-    const arp = captureLinesOf(l.world, r, 'h', 'a', 'va').filter((x) => x.includes('who-has 10.0.0.99'));
+    const arp = captureLinesOf(l.world, r, 'h', 'a', 'va').filter((x) =>
+      x.includes('who-has 10.0.0.99'),
+    );
     expect(arp).toHaveLength(3);
     expect(l.run('ip netns exec a ip neigh').stdout).toBe('10.0.0.99 dev va FAILED \n');
   });
@@ -32,7 +34,9 @@ describe('neighbour resolution failure', () => {
     const l = lab();
     l.setup(VETH_PAIR);
     const r = l.run('ip netns exec a ping -c 3 10.0.0.99');
-    expect(r.stdout).toContain('3 packets transmitted, 0 received, 100% packet loss, time 2000ms\n');
+    expect(r.stdout).toContain(
+      '3 packets transmitted, 0 received, 100% packet loss, time 2000ms\n',
+    );
     expect(r.stdout).not.toContain('Unreachable');
     expect((r.endTime - r.startTime) / 1e9).toBeCloseTo(12, 0);
   });
@@ -41,33 +45,55 @@ describe('neighbour resolution failure', () => {
 describe('routes and addresses', () => {
   it('prints routes with iproute2 6.1.0 trailing spaces and kernel ordering', () => {
     const l = lab();
-    l.setup([...VETH_PAIR, 'ip -n a route add default via 10.0.0.1', 'ip -n a route add 1.1.1.1 via 10.0.0.1 dev va', 'ip -n a route add 10.9.0.0/16 dev va', 'ip -n a route add blackhole 10.8.0.0/16', 'ip -n a route add 10.7.0.0/16 via 10.0.0.1 metric 100', 'ip -n a route add 10.6.0.0/16 via 10.0.0.1 dev va onlink', 'ip -n a route add 10.5.0.0/16 via 10.0.0.1 proto static']);
+    l.setup([
+      ...VETH_PAIR,
+      'ip -n a route add default via 10.0.0.1',
+      'ip -n a route add 1.1.1.1 via 10.0.0.1 dev va',
+      'ip -n a route add 10.9.0.0/16 dev va',
+      'ip -n a route add blackhole 10.8.0.0/16',
+      'ip -n a route add 10.7.0.0/16 via 10.0.0.1 metric 100',
+      'ip -n a route add 10.6.0.0/16 via 10.0.0.1 dev va onlink',
+      'ip -n a route add 10.5.0.0/16 via 10.0.0.1 proto static',
+    ]);
     expect(l.run('ip -n a route').stdout).toBe(
       'default via 10.0.0.1 dev va \n1.1.1.1 via 10.0.0.1 dev va \n10.0.0.0/24 dev va proto kernel scope link src 10.0.0.11 \n10.5.0.0/16 via 10.0.0.1 dev va proto static \n10.6.0.0/16 via 10.0.0.1 dev va onlink \n10.7.0.0/16 via 10.0.0.1 dev va metric 100 \nblackhole 10.8.0.0/16 \n10.9.0.0/16 dev va scope link \n',
     );
     expect(l.run('ip -n a route show table local').stdout).toBe(
       'local 10.0.0.11 dev va proto kernel scope host src 10.0.0.11 \nbroadcast 10.0.0.255 dev va proto kernel scope link src 10.0.0.11 \n',
     );
-    expect(l.run('ip -n a route get 8.8.8.8').stdout).toBe('8.8.8.8 via 10.0.0.1 dev va src 10.0.0.11 uid 0 \n    cache \n');
-    expect(l.run('ip -n a route get 10.0.0.11').stdout).toBe('local 10.0.0.11 dev lo src 10.0.0.11 uid 0 \n    cache <local> \n');
+    expect(l.run('ip -n a route get 8.8.8.8').stdout).toBe(
+      '8.8.8.8 via 10.0.0.1 dev va src 10.0.0.11 uid 0 \n    cache \n',
+    );
+    expect(l.run('ip -n a route get 10.0.0.11').stdout).toBe(
+      'local 10.0.0.11 dev lo src 10.0.0.11 uid 0 \n    cache <local> \n',
+    );
   });
 
   it('keeps the local route of a down device and flushes every other route through it', () => {
     const l = lab();
     l.setup([...VETH_PAIR, 'ip -n a route add default via 10.0.0.1', 'ip -n a link set va down']);
     expect(l.run('ip -n a route').stdout).toBe('');
-    expect(l.run('ip -n a route show table local').stdout).toBe('local 10.0.0.11 dev va proto kernel scope host src 10.0.0.11 \n');
+    expect(l.run('ip -n a route show table local').stdout).toBe(
+      'local 10.0.0.11 dev va proto kernel scope host src 10.0.0.11 \n',
+    );
     l.run('ip -n a link set va up');
     // The static default route does not come back.
-    expect(l.run('ip -n a route').stdout).toBe('10.0.0.0/24 dev va proto kernel scope link src 10.0.0.11 \n');
+    expect(l.run('ip -n a route').stdout).toBe(
+      '10.0.0.0/24 dev va proto kernel scope link src 10.0.0.11 \n',
+    );
   });
 
   it('has no local table in a fresh namespace', () => {
     const l = lab();
     l.setup(['ip netns add x']);
     const r = l.run('ip netns exec x ip route show table local');
-    expect([r.exitCode, r.stderr]).toEqual([2, 'Error: ipv4: FIB table does not exist.\nDump terminated\n']);
-    expect(l.run('ip netns exec x ping -c 1 127.0.0.1').stderr).toBe('ping: connect: Network is unreachable\n');
+    expect([r.exitCode, r.stderr]).toEqual([
+      2,
+      'Error: ipv4: FIB table does not exist.\nDump terminated\n',
+    ]);
+    expect(l.run('ip netns exec x ping -c 1 127.0.0.1').stderr).toBe(
+      'ping: connect: Network is unreachable\n',
+    );
   });
 
   it('refuses bad requests with the kernel and iproute2 texts', () => {
@@ -77,12 +103,24 @@ describe('routes and addresses', () => {
       ['ip -n a route add 10.0.0.0/24 dev va', 2, 'RTNETLINK answers: File exists\n'],
       ['ip -n a route add 5.5.5.0/24 via 10.9.9.9', 2, 'Error: Nexthop has invalid gateway.\n'],
       ['ip -n a route del 4.4.4.4', 2, 'RTNETLINK answers: No such process\n'],
-      ['ip -n a route add 5.5.5.1/24 dev va', 2, 'Error: Invalid prefix for given prefix length.\n'],
-      ['ip -n a route add 5.5.5.0/33 dev va', 1, 'Error: any valid prefix is expected rather than "5.5.5.0/33".\n'],
+      [
+        'ip -n a route add 5.5.5.1/24 dev va',
+        2,
+        'Error: Invalid prefix for given prefix length.\n',
+      ],
+      [
+        'ip -n a route add 5.5.5.0/33 dev va',
+        1,
+        'Error: any valid prefix is expected rather than "5.5.5.0/33".\n',
+      ],
       ['ip -n a route add bogus', 1, 'Error: any valid prefix is expected rather than "bogus".\n'],
       ['ip -n a addr add 10.0.0.11/24 dev va', 2, 'Error: ipv4: Address already assigned.\n'],
       ['ip -n a addr del 10.0.0.99/24 dev va', 2, 'Error: ipv4: Address not found.\n'],
-      ['ip -n a addr add 10.0.0.300/24 dev va', 1, 'Error: any valid prefix is expected rather than "10.0.0.300/24".\n'],
+      [
+        'ip -n a addr add 10.0.0.300/24 dev va',
+        1,
+        'Error: any valid prefix is expected rather than "10.0.0.300/24".\n',
+      ],
       ['ip -n a route get 8.8.8.8', 2, 'RTNETLINK answers: Network is unreachable\n'],
       ['ip link set nosuch up', 1, 'Cannot find device "nosuch"\n'],
     ];
@@ -104,23 +142,48 @@ describe('links', () => {
 
   it('marks a veth without carrier LOWERLAYERDOWN, or DOWN when its peer has the same index', () => {
     const l = lab();
-    l.setup(['ip netns add x', 'ip netns add y', 'ip -n x link add d0 type veth peer name p0 netns y', 'ip -n x link set d0 up']);
+    l.setup([
+      'ip netns add x',
+      'ip netns add y',
+      'ip -n x link add d0 type veth peer name p0 netns y',
+      'ip -n x link set d0 up',
+    ]);
     // Both ends got index 2 (one in each namespace): default_operstate says DOWN.
-    expect(l.run('ip -n x link show d0').stdout).toContain('2: d0@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN');
-    l.setup(['ip link add c1 type veth peer name c1-br', 'ip link set c1 netns x', 'ip link set c1-br up']);
+    expect(l.run('ip -n x link show d0').stdout).toContain(
+      '2: d0@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN',
+    );
+    l.setup([
+      'ip link add c1 type veth peer name c1-br',
+      'ip link set c1 netns x',
+      'ip link set c1-br up',
+    ]);
     expect(l.run('ip link show c1-br').stdout).toContain('state LOWERLAYERDOWN');
   });
 
   it('lets a bridge take its lowest port MAC, and reports carrier from its ports', () => {
     const l = lab();
-    l.setup(['ip link add bridge1 type bridge', 'ip link add a1 type veth peer name a1-br', 'ip link add b1 type veth peer name b1-br', 'ip link set a1-br master bridge1', 'ip link set b1-br master bridge1']);
-    const macs = ['a1-br', 'b1-br'].map((d) => /link\/ether (\S+)/.exec(l.run(`ip link show ${d}`).stdout)![1]!).sort();
+    l.setup([
+      'ip link add bridge1 type bridge',
+      'ip link add a1 type veth peer name a1-br',
+      'ip link add b1 type veth peer name b1-br',
+      'ip link set a1-br master bridge1',
+      'ip link set b1-br master bridge1',
+    ]);
+    const macs = ['a1-br', 'b1-br']
+      .map((d) => /link\/ether (\S+)/.exec(l.run(`ip link show ${d}`).stdout)![1]!)
+      .sort();
     expect(l.run('ip link show bridge1').stdout).toContain(`link/ether ${macs[0]} `);
     l.run('ip link set bridge1 up');
-    expect(l.run('ip link show bridge1').stdout).toContain('<NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN');
+    expect(l.run('ip link show bridge1').stdout).toContain(
+      '<NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN',
+    );
     l.setup(['ip link set a1-br up', 'ip link set a1 up']);
-    expect(l.run('ip link show bridge1').stdout).toContain('<BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP');
-    expect(l.run('bridge link').stdout).toMatch(/^\d+: a1-br@a1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master bridge1 state forwarding priority 32 cost 2 \n\d+: b1-br@b1: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 master bridge1 state disabled priority 32 cost 2 \n$/);
+    expect(l.run('ip link show bridge1').stdout).toContain(
+      '<BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP',
+    );
+    expect(l.run('bridge link').stdout).toMatch(
+      /^\d+: a1-br@a1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master bridge1 state forwarding priority 32 cost 2 \n\d+: b1-br@b1: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 master bridge1 state disabled priority 32 cost 2 \n$/,
+    );
   });
 });
 
@@ -160,15 +223,23 @@ describe('forwarding', () => {
   it('decrements TTL, answers with ttl=63, and reports Time to live exceeded for -t 1', () => {
     const l = lab();
     l.setup([...ROUTER, 'ip netns exec r sysctl -w net.ipv4.ip_forward=1']);
-    expect(l.run('ip netns exec c ping -c 1 10.0.2.2').stdout).toContain('64 bytes from 10.0.2.2: icmp_seq=1 ttl=63 time=');
-    expect(l.run('ip netns exec c ping -c 1 -t 1 10.0.2.2').stdout).toContain('From 10.0.1.1 icmp_seq=1 Time to live exceeded\n');
-    expect(l.run('ip netns exec c ping -c 1 -W 1 10.0.9.9').stdout).toContain('From 10.0.1.1 icmp_seq=1 Destination Net Unreachable\n');
+    expect(l.run('ip netns exec c ping -c 1 10.0.2.2').stdout).toContain(
+      '64 bytes from 10.0.2.2: icmp_seq=1 ttl=63 time=',
+    );
+    expect(l.run('ip netns exec c ping -c 1 -t 1 10.0.2.2').stdout).toContain(
+      'From 10.0.1.1 icmp_seq=1 Time to live exceeded\n',
+    );
+    expect(l.run('ip netns exec c ping -c 1 -W 1 10.0.9.9').stdout).toContain(
+      'From 10.0.1.1 icmp_seq=1 Destination Net Unreachable\n',
+    );
   });
 
   it('gives a new namespace the host root namespace ip_forward', () => {
     const l = lab({ hosts: [{ name: 'node', ipForward: true }] });
     l.setup(['ip netns add p']);
-    expect(l.run('ip netns exec p sysctl net.ipv4.ip_forward').stdout).toBe('net.ipv4.ip_forward = 1\n');
+    expect(l.run('ip netns exec p sysctl net.ipv4.ip_forward').stdout).toBe(
+      'net.ipv4.ip_forward = 1\n',
+    );
     l.setup(['sysctl -w net.ipv4.ip_forward=0', 'ip netns add q']);
     expect(l.run('ip netns exec q cat /proc/sys/net/ipv4/ip_forward').stdout).toBe('0\n');
   });
@@ -177,14 +248,22 @@ describe('forwarding', () => {
 describe('TCP on loopback, as curl and http.server exchange it', () => {
   it('produces the flag sequence the kernel showed', () => {
     const l = lab();
-    l.setup(['ip netns add x', 'ip netns exec x ip link set lo up', 'ip netns exec x python3 -m http.server 8080 &']);
+    l.setup([
+      'ip netns add x',
+      'ip netns exec x ip link set lo up',
+      'ip netns exec x python3 -m http.server 8080 &',
+    ]);
     const r = l.run('ip netns exec x curl -s localhost:8080');
     expect(r.exitCode).toBe(0);
-    const flags = captureLinesOf(l.world, r, 'h', 'x', 'lo').map((x) => /Flags \[([^\]]+)\]/.exec(x)?.[1]);
+    const flags = captureLinesOf(l.world, r, 'h', 'x', 'lo').map(
+      (x) => /Flags \[([^\]]+)\]/.exec(x)?.[1],
+    );
     // Recorded with tcpdump -i lo on the lab machine: each data segment is acknowledged at once,
     // the server closes first and the client's FIN carries its ACK.
     expect(flags).toEqual(['S', 'S.', '.', 'P.', '.', 'P.', '.', 'P.', '.', 'F.', 'F.', '.']);
-    expect(captureLinesOf(l.world, r, 'h', 'x', 'lo')[0]).toMatch(/length 74: 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.8080: Flags \[S\], seq \d+, win 65495, options \[mss 65495,sackOK,TS val \d+ ecr 0,nop,wscale 10\], length 0$/);
+    expect(captureLinesOf(l.world, r, 'h', 'x', 'lo')[0]).toMatch(
+      /length 74: 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.8080: Flags \[S\], seq \d+, win 65495, options \[mss 65495,sackOK,TS val \d+ ecr 0,nop,wscale 10\], length 0$/,
+    );
   });
 
   it('refuses a closed port with a reset, and curl says so in its 7.88.1 words', () => {
@@ -193,7 +272,7 @@ describe('TCP on loopback, as curl and http.server exchange it', () => {
     const r = l.run('ip netns exec x curl -v localhost:8080');
     expect(r.exitCode).toBe(7);
     expect(r.stderr).toBe(
-      '*   Trying 127.0.0.1:8080...\n* connect to 127.0.0.1 port 8080 failed: Connection refused\n*   Trying [::1]:8080...\n* connect to ::1 port 8080 failed: Connection refused\n* Failed to connect to localhost port 8080 after 0 ms: Couldn\'t connect to server\n* Closing connection 0\ncurl: (7) Failed to connect to localhost port 8080 after 0 ms: Couldn\'t connect to server\n',
+      "*   Trying 127.0.0.1:8080...\n* connect to 127.0.0.1 port 8080 failed: Connection refused\n*   Trying [::1]:8080...\n* connect to ::1 port 8080 failed: Connection refused\n* Failed to connect to localhost port 8080 after 0 ms: Couldn't connect to server\n* Closing connection 0\ncurl: (7) Failed to connect to localhost port 8080 after 0 ms: Couldn't connect to server\n",
     );
   });
 
@@ -201,16 +280,25 @@ describe('TCP on loopback, as curl and http.server exchange it', () => {
     const l = lab();
     l.setup(['ip netns add x']);
     const r = l.run('ip netns exec x curl -v -m 2 localhost:8080');
-    expect(r.stderr).toContain('* Immediate connect fail for 127.0.0.1: Network is unreachable\n*   Trying [::1]:8080...\n* Immediate connect fail for ::1: Cannot assign requested address\n');
+    expect(r.stderr).toContain(
+      '* Immediate connect fail for 127.0.0.1: Network is unreachable\n*   Trying [::1]:8080...\n* Immediate connect fail for ::1: Cannot assign requested address\n',
+    );
   });
 
   it('lists the directory the way Debian 12 Python 3.11 does', () => {
     const l = lab();
-    l.setup(['ip netns add x', 'ip netns exec x ip link set lo up', 'mkdir -p /srv/empty', 'cd /srv/empty && ip netns exec x python3 -m http.server 8080 &']);
+    l.setup([
+      'ip netns add x',
+      'ip netns exec x ip link set lo up',
+      'mkdir -p /srv/empty',
+      'cd /srv/empty && ip netns exec x python3 -m http.server 8080 &',
+    ]);
     expect(l.run('ip netns exec x curl -s localhost:8080').stdout).toBe(
       '<!DOCTYPE HTML>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Directory listing for /</title>\n</head>\n<body>\n<h1>Directory listing for /</h1>\n<hr>\n<ul>\n</ul>\n<hr>\n</body>\n</html>\n',
     );
-    expect(l.run('ip netns exec x curl -sI localhost:8080').stdout).toMatch(/^HTTP\/1\.0 200 OK\r\nServer: SimpleHTTP\/0\.6 Python\/3\.11\.2\r\nDate: .* GMT\r\nContent-type: text\/html; charset=utf-8\r\nContent-Length: 187\r\n\r\n$/);
+    expect(l.run('ip netns exec x curl -sI localhost:8080').stdout).toMatch(
+      /^HTTP\/1\.0 200 OK\r\nServer: SimpleHTTP\/0\.6 Python\/3\.11\.2\r\nDate: .* GMT\r\nContent-type: text\/html; charset=utf-8\r\nContent-Length: 187\r\n\r\n$/,
+    );
   });
 });
 
@@ -244,8 +332,12 @@ describe('NAT', () => {
     const r = l.run('ip netns exec c curl -s 192.168.9.2:8080');
     expect(r.exitCode).toBe(0);
     const ct = l.run('ip netns exec r conntrack -L');
-    expect(ct.stdout).toMatch(/^tcp      6 120 TIME_WAIT src=10\.0\.1\.2 dst=192\.168\.9\.2 sport=(\d+) dport=8080 src=192\.168\.9\.2 dst=192\.168\.9\.1 sport=8080 dport=\1 \[ASSURED\] mark=0 use=1\n$/);
+    expect(ct.stdout).toMatch(
+      /^tcp      6 120 TIME_WAIT src=10\.0\.1\.2 dst=192\.168\.9\.2 sport=(\d+) dport=8080 src=192\.168\.9\.2 dst=192\.168\.9\.1 sport=8080 dport=\1 \[ASSURED\] mark=0 use=1\n$/,
+    );
     expect(ct.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n');
-    expect(l.run('ip netns exec r iptables -t nat -L POSTROUTING -n -v').stdout).toContain('MASQUERADE  0    --  *      r1      10.0.1.0/24          0.0.0.0/0');
+    expect(l.run('ip netns exec r iptables -t nat -L POSTROUTING -n -v').stdout).toContain(
+      'MASQUERADE  0    --  *      r1      10.0.1.0/24          0.0.0.0/0',
+    );
   });
 });

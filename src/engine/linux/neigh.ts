@@ -24,7 +24,14 @@ export type NudState =
   | 'NONE';
 
 /** States in which the entry holds a usable link-layer address (NUD_VALID). */
-const VALID: ReadonlySet<NudState> = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT', 'NOARP']);
+const VALID: ReadonlySet<NudState> = new Set([
+  'REACHABLE',
+  'STALE',
+  'DELAY',
+  'PROBE',
+  'PERMANENT',
+  'NOARP',
+]);
 
 export interface PendingOutput {
   readonly skb: Skb;
@@ -123,16 +130,23 @@ export class NeighTable {
     if (!e) e = this.create(dev, nexthop, 'NONE');
     e.used = now;
     const decision = (action: string) =>
-      emit(this.ns, 'neigh_resolve_output', out.skb, `neighbour ${formatIpv4(nexthop)} is ${e.state}: ${action}`, dev, {
-        decision: {
-          kind: 'neigh',
-          ip: formatIpv4(nexthop),
-          dev: dev.name,
-          state: e.state,
-          mac: e.mac,
-          action,
+      emit(
+        this.ns,
+        'neigh_resolve_output',
+        out.skb,
+        `neighbour ${formatIpv4(nexthop)} is ${e.state}: ${action}`,
+        dev,
+        {
+          decision: {
+            kind: 'neigh',
+            ip: formatIpv4(nexthop),
+            dev: dev.name,
+            state: e.state,
+            mac: e.mac,
+            action,
+          },
         },
-      });
+      );
     switch (e.state) {
       case 'REACHABLE':
       case 'PERMANENT':
@@ -164,7 +178,11 @@ export class NeighTable {
         decision('queue and send ARP request');
         this.enqueue(e, out);
         this.probe(e);
-        e.timer = this.ns.world.sched.schedule(ms(dev.neighParms.retrans_time_ms), 'neigh retrans', () => this.timer(e!));
+        e.timer = this.ns.world.sched.schedule(
+          ms(dev.neighParms.retrans_time_ms),
+          'neigh retrans',
+          () => this.timer(e!),
+        );
         return;
       }
     }
@@ -178,7 +196,11 @@ export class NeighTable {
     this.setState(e, 'INCOMPLETE');
     e.probes = dev.neighParms.ucast_solicit;
     this.probeWith(e, cause);
-    e.timer = this.ns.world.sched.schedule(ms(dev.neighParms.retrans_time_ms), 'neigh retrans', () => this.timer(e!));
+    e.timer = this.ns.world.sched.schedule(
+      ms(dev.neighParms.retrans_time_ms),
+      'neigh retrans',
+      () => this.timer(e!),
+    );
   }
 
   private enqueue(e: NeighEntry, out: PendingOutput): void {
@@ -206,7 +228,9 @@ export class NeighTable {
 
   private maxProbes(e: NeighEntry): number {
     const p = e.dev.neighParms;
-    return p.ucast_solicit + p.app_solicit + (e.state === 'PROBE' ? p.mcast_resolicit : p.mcast_solicit);
+    return (
+      p.ucast_solicit + p.app_solicit + (e.state === 'PROBE' ? p.mcast_resolicit : p.mcast_solicit)
+    );
   }
 
   /** neigh_timer_handler */
@@ -217,10 +241,17 @@ export class NeighTable {
     e.timer = undefined;
     if (e.state === 'REACHABLE') {
       if (now < e.confirmed + this.reachableTime(e.dev)) {
-        e.timer = sched.scheduleAt((e.confirmed + this.reachableTime(e.dev)) as SimTime, 'neigh reachable', () => this.timer(e), true);
+        e.timer = sched.scheduleAt(
+          (e.confirmed + this.reachableTime(e.dev)) as SimTime,
+          'neigh reachable',
+          () => this.timer(e),
+          true,
+        );
       } else if (now <= e.used + seconds(p.delay_first_probe_time)) {
         this.setState(e, 'DELAY');
-        e.timer = sched.schedule(seconds(p.delay_first_probe_time), 'neigh delay', () => this.timer(e));
+        e.timer = sched.schedule(seconds(p.delay_first_probe_time), 'neigh delay', () =>
+          this.timer(e),
+        );
       } else {
         this.setState(e, 'STALE');
       }
@@ -229,7 +260,12 @@ export class NeighTable {
     if (e.state === 'DELAY') {
       if (now < e.confirmed + seconds(p.delay_first_probe_time)) {
         this.setState(e, 'REACHABLE');
-        e.timer = sched.schedule(this.reachableTime(e.dev), 'neigh reachable', () => this.timer(e), true);
+        e.timer = sched.schedule(
+          this.reachableTime(e.dev),
+          'neigh reachable',
+          () => this.timer(e),
+          true,
+        );
       } else {
         this.setState(e, 'PROBE');
         e.probes = 0;
@@ -247,23 +283,42 @@ export class NeighTable {
       const queued = e.queue;
       e.queue = [];
       for (const out of queued) {
-        emit(this.ns, 'neigh_timer_handler', out.skb, `ARP for ${formatIpv4(e.ip)} on ${e.dev.name} got no answer: FAILED`, e.dev, {
-          decision: { kind: 'drop', reason: 'NEIGH_FAILED', text: `no ARP reply for ${formatIpv4(e.ip)} after ${e.probes} requests` },
-          final: 'dropped',
-        });
+        emit(
+          this.ns,
+          'neigh_timer_handler',
+          out.skb,
+          `ARP for ${formatIpv4(e.ip)} on ${e.dev.name} got no answer: FAILED`,
+          e.dev,
+          {
+            decision: {
+              kind: 'drop',
+              reason: 'NEIGH_FAILED',
+              text: `no ARP reply for ${formatIpv4(e.ip)} after ${e.probes} requests`,
+            },
+            final: 'dropped',
+          },
+        );
         out.fail();
       }
       return;
     }
     this.probe(e);
-    e.timer = sched.schedule(ms(e.dev.neighParms.retrans_time_ms), 'neigh retrans', () => this.timer(e));
+    e.timer = sched.schedule(ms(e.dev.neighParms.retrans_time_ms), 'neigh retrans', () =>
+      this.timer(e),
+    );
   }
 
   /**
    * neigh_update: a link-layer address was learnt (ARP reply or request) or set by the user.
    * `override` lets a different MAC replace a valid one.
    */
-  update(dev: Device, ip: Ipv4, mac: Mac, newState: NudState, opts: { override: boolean; create: boolean; admin?: boolean }): NeighEntry | undefined {
+  update(
+    dev: Device,
+    ip: Ipv4,
+    mac: Mac,
+    newState: NudState,
+    opts: { override: boolean; create: boolean; admin?: boolean },
+  ): NeighEntry | undefined {
     let e = this.lookup(dev, ip);
     if (!e) {
       if (!opts.create) return undefined;
@@ -290,7 +345,12 @@ export class NeighTable {
       e.timer = undefined;
       this.setState(e, state);
       if (state === 'REACHABLE') {
-        e.timer = sched.schedule(this.reachableTime(dev), 'neigh reachable', () => this.timer(e!), true);
+        e.timer = sched.schedule(
+          this.reachableTime(dev),
+          'neigh reachable',
+          () => this.timer(e!),
+          true,
+        );
       }
     } else {
       e.updated = now;
@@ -303,7 +363,11 @@ export class NeighTable {
           // Sending through a STALE entry starts the DELAY timer (neigh_event_send).
           this.setState(e, 'DELAY');
           sched.cancel(e.timer);
-          e.timer = sched.schedule(seconds(dev.neighParms.delay_first_probe_time), 'neigh delay', () => this.timer(e!));
+          e.timer = sched.schedule(
+            seconds(dev.neighParms.delay_first_probe_time),
+            'neigh delay',
+            () => this.timer(e!),
+          );
         }
         out.send(mac);
       }
@@ -318,7 +382,13 @@ export class NeighTable {
   }
 
   /** `ip neigh add/replace`: an administrative entry. */
-  setAdmin(dev: Device, ip: Ipv4, mac: Mac | undefined, state: NudState, proto?: string): NeighEntry {
+  setAdmin(
+    dev: Device,
+    ip: Ipv4,
+    mac: Mac | undefined,
+    state: NudState,
+    proto?: string,
+  ): NeighEntry {
     let e = this.lookup(dev, ip);
     if (!e) e = this.create(dev, ip, 'NONE');
     this.ns.world.sched.cancel(e.timer);
@@ -330,7 +400,12 @@ export class NeighTable {
     this.setState(e, state);
     if (state === 'REACHABLE') {
       e.confirmed = this.ns.world.sched.now;
-      e.timer = this.ns.world.sched.schedule(this.reachableTime(dev), 'neigh reachable', () => this.timer(e!), true);
+      e.timer = this.ns.world.sched.schedule(
+        this.reachableTime(dev),
+        'neigh reachable',
+        () => this.timer(e!),
+        true,
+      );
     }
     if (!VALID.has(old) && VALID.has(state) && mac) {
       const queued = e.queue;

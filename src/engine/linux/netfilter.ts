@@ -44,28 +44,84 @@ export interface PortRange {
   readonly to: number;
 }
 
-export type CtStateName = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' | 'SNAT' | 'DNAT';
-export type AddrType = 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT';
+export type CtStateName =
+  'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' | 'SNAT' | 'DNAT';
+export type AddrType =
+  | 'UNSPEC'
+  | 'UNICAST'
+  | 'LOCAL'
+  | 'BROADCAST'
+  | 'ANYCAST'
+  | 'MULTICAST'
+  | 'BLACKHOLE'
+  | 'UNREACHABLE'
+  | 'PROHIBIT';
 
 export type Match =
-  | { readonly kind: 'tcp' | 'udp'; readonly sport?: Neg<PortRange>; readonly dport?: Neg<PortRange>; readonly implicit: boolean }
+  | {
+      readonly kind: 'tcp' | 'udp';
+      readonly sport?: Neg<PortRange>;
+      readonly dport?: Neg<PortRange>;
+      readonly implicit: boolean;
+    }
   | { readonly kind: 'icmp'; readonly type?: Neg<number>; readonly implicit: boolean }
-  | { readonly kind: 'multiport'; readonly which: 'dports' | 'sports' | 'ports'; readonly ports: readonly PortRange[]; readonly neg: boolean }
+  | {
+      readonly kind: 'multiport';
+      readonly which: 'dports' | 'sports' | 'ports';
+      readonly ports: readonly PortRange[];
+      readonly neg: boolean;
+    }
   | { readonly kind: 'conntrack'; readonly ctstate: Neg<readonly CtStateName[]> }
   | { readonly kind: 'state'; readonly state: Neg<readonly CtStateName[]> }
   | { readonly kind: 'mark'; readonly value: number; readonly mask: number; readonly neg: boolean }
-  | { readonly kind: 'addrtype'; readonly src?: Neg<readonly AddrType[]>; readonly dst?: Neg<readonly AddrType[]>; readonly limitIn?: boolean; readonly limitOut?: boolean }
+  | {
+      readonly kind: 'addrtype';
+      readonly src?: Neg<readonly AddrType[]>;
+      readonly dst?: Neg<readonly AddrType[]>;
+      readonly limitIn?: boolean;
+      readonly limitOut?: boolean;
+    }
   | { readonly kind: 'comment'; readonly text: string }
-  | { readonly kind: 'statistic'; readonly mode: 'random'; readonly probability: number; readonly neg: boolean }
-  | { readonly kind: 'statistic'; readonly mode: 'nth'; readonly every: number; readonly packet: number; readonly neg: boolean; counter: { n: number } };
+  | {
+      readonly kind: 'statistic';
+      readonly mode: 'random';
+      readonly probability: number;
+      readonly neg: boolean;
+    }
+  | {
+      readonly kind: 'statistic';
+      readonly mode: 'nth';
+      readonly every: number;
+      readonly packet: number;
+      readonly neg: boolean;
+      counter: { n: number };
+    };
 
 export type Target =
   | { readonly kind: 'ACCEPT' | 'DROP' | 'RETURN' }
   | { readonly kind: 'REJECT'; readonly with: string }
   | { readonly kind: 'jump'; readonly chain: string; readonly goto: boolean }
-  | { readonly kind: 'DNAT' | 'SNAT'; readonly ip: Ipv4; readonly ipTo?: Ipv4; readonly port?: number; readonly portTo?: number; readonly random: boolean }
-  | { readonly kind: 'MASQUERADE'; readonly port?: number; readonly portTo?: number; readonly randomFully: boolean; readonly random: boolean }
-  | { readonly kind: 'MARK'; readonly op: 'set-xmark' | 'set-mark' | 'or-mark' | 'and-mark' | 'xor-mark'; readonly value: number; readonly mask: number }
+  | {
+      readonly kind: 'DNAT' | 'SNAT';
+      readonly ip: Ipv4;
+      readonly ipTo?: Ipv4;
+      readonly port?: number;
+      readonly portTo?: number;
+      readonly random: boolean;
+    }
+  | {
+      readonly kind: 'MASQUERADE';
+      readonly port?: number;
+      readonly portTo?: number;
+      readonly randomFully: boolean;
+      readonly random: boolean;
+    }
+  | {
+      readonly kind: 'MARK';
+      readonly op: 'set-xmark' | 'set-mark' | 'or-mark' | 'and-mark' | 'xor-mark';
+      readonly value: number;
+      readonly mask: number;
+    }
   | { readonly kind: 'LOG'; readonly prefix?: string; readonly level?: number }
   | { readonly kind: 'NOTRACK' };
 
@@ -94,18 +150,28 @@ export interface Chain {
 export class NfTable {
   readonly chains = new Map<string, Chain>();
   constructor(readonly name: TableName) {
-    for (const c of TABLE_CHAINS[name]) this.chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
+    for (const c of TABLE_CHAINS[name])
+      this.chains.set(c, {
+        name: c,
+        builtin: true,
+        policy: 'ACCEPT',
+        rules: [],
+        pkts: 0,
+        bytes: 0,
+      });
   }
 
   /** How many rules jump or go to `chain` (the "references" in `iptables -L`). */
   references(chain: string): number {
     let n = 0;
-    for (const c of this.chains.values()) for (const r of c.rules) if (r.target?.kind === 'jump' && r.target.chain === chain) n++;
+    for (const c of this.chains.values())
+      for (const r of c.rules) if (r.target?.kind === 'jump' && r.target.chain === chain) n++;
     return n;
   }
 
   get empty(): boolean {
-    for (const c of this.chains.values()) if (c.rules.length > 0 || !c.builtin || c.policy !== 'ACCEPT') return false;
+    for (const c of this.chains.values())
+      if (c.rules.length > 0 || !c.builtin || c.policy !== 'ACCEPT') return false;
     return true;
   }
 }
@@ -181,7 +247,11 @@ function matchOne(m: Match, skb: Skb, ctx: NfContext, p: Ipv4Packet): boolean {
       const ports = l4Ports(p);
       if (!ports) return false;
       const hit = m.ports.some((r) =>
-        m.which === 'dports' ? portIn(r, ports.dport) : m.which === 'sports' ? portIn(r, ports.sport) : portIn(r, ports.dport) || portIn(r, ports.sport),
+        m.which === 'dports'
+          ? portIn(r, ports.dport)
+          : m.which === 'sports'
+            ? portIn(r, ports.sport)
+            : portIn(r, ports.dport) || portIn(r, ports.sport),
       );
       return hit !== m.neg;
     }
@@ -194,8 +264,18 @@ function matchOne(m: Match, skb: Skb, ctx: NfContext, p: Ipv4Packet): boolean {
     case 'mark':
       return ((skb.mark & m.mask) === m.value) !== m.neg;
     case 'addrtype': {
-      if (m.src && m.src.value.includes(addrType(ctx.ns, p.src, m.limitIn ? ctx.inDev : undefined)) === m.src.neg) return false;
-      if (m.dst && m.dst.value.includes(addrType(ctx.ns, p.dst, m.limitOut ? ctx.outDev : undefined)) === m.dst.neg) return false;
+      if (
+        m.src &&
+        m.src.value.includes(addrType(ctx.ns, p.src, m.limitIn ? ctx.inDev : undefined)) ===
+          m.src.neg
+      )
+        return false;
+      if (
+        m.dst &&
+        m.dst.value.includes(addrType(ctx.ns, p.dst, m.limitOut ? ctx.outDev : undefined)) ===
+          m.dst.neg
+      )
+        return false;
       return true;
     }
     case 'comment':
@@ -219,7 +299,8 @@ export function ruleMatches(r: Rule, skb: Skb, ctx: NfContext): boolean {
   if (r.dst && cidrContains(r.dst.value, p.dst) === r.dst.neg) return false;
   if (r.inIf && ifaceMatches(r.inIf.value, ctx.inDev?.name) === r.inIf.neg) return false;
   if (r.outIf && ifaceMatches(r.outIf.value, ctx.outDev?.name) === r.outIf.neg) return false;
-  if (r.proto && r.proto.value !== 0 && (p.protocol === r.proto.value) === r.proto.neg) return false;
+  if (r.proto && r.proto.value !== 0 && (p.protocol === r.proto.value) === r.proto.neg)
+    return false;
   for (const m of r.matches) if (!matchOne(m, skb, ctx, p)) return false;
   return true;
 }
@@ -286,23 +367,42 @@ export class Netfilter {
       if (!table) continue;
       const out = this.walk(table, hook, skb, ctx, walks);
       if (out.verdict === 'DROP' || out.verdict === 'REJECT') {
-        const text = out.rule ? ruleText(tname, out.ruleChain!, out.rule) : `policy DROP of ${tname} ${hook}`;
+        const text = out.rule
+          ? ruleText(tname, out.ruleChain!, out.rule)
+          : `policy DROP of ${tname} ${hook}`;
         this.record(hook, skb, walks, out.verdict, before, natRule, inDev ?? outDev);
-        if (out.verdict === 'REJECT' && out.rule?.target?.kind === 'REJECT') this.reject(skb, out.rule.target.with);
+        if (out.verdict === 'REJECT' && out.rule?.target?.kind === 'REJECT')
+          this.reject(skb, out.rule.target.with);
         return { verdict: 'DROP', reason: text };
       }
     }
     // Confirm the entry when the packet leaves the last hook of its path.
-    if ((hook === 'POSTROUTING' || hook === 'INPUT') && skb.ct && !skb.ct.entry.confirmed && skb.ct.state !== 'UNTRACKED') {
+    if (
+      (hook === 'POSTROUTING' || hook === 'INPUT') &&
+      skb.ct &&
+      !skb.ct.entry.confirmed &&
+      skb.ct.state !== 'UNTRACKED'
+    ) {
       this.conntrack.confirm(skb.ct.entry);
     }
     this.record(hook, skb, walks, 'ACCEPT', before, natRule, inDev ?? outDev);
     return { verdict: 'ACCEPT', skb };
   }
 
-  private record(hook: NfHook, skb: Skb, walks: ChainWalk[], verdict: 'ACCEPT' | 'DROP' | 'REJECT', before: Ipv4Packet, natRule: string | undefined, dev?: Device): void {
+  private record(
+    hook: NfHook,
+    skb: Skb,
+    walks: ChainWalk[],
+    verdict: 'ACCEPT' | 'DROP' | 'REJECT',
+    before: Ipv4Packet,
+    natRule: string | undefined,
+    dev?: Device,
+  ): void {
     const after = skb.ip!;
-    const changed = after.src !== before.src || after.dst !== before.dst || JSON.stringify(l4Ports(after)) !== JSON.stringify(l4Ports(before));
+    const changed =
+      after.src !== before.src ||
+      after.dst !== before.dst ||
+      JSON.stringify(l4Ports(after)) !== JSON.stringify(l4Ports(before));
     if (walks.length === 0 && !changed && verdict === 'ACCEPT') return;
     const d: NetfilterDecision = {
       kind: 'netfilter',
@@ -311,12 +411,18 @@ export class Netfilter {
       verdict,
       ctstate: skb.ct ? ctStateNames(skb).join(',') : undefined,
       conntrack: skb.ct ? this.conntrack.format(skb.ct.entry) : undefined,
-      nat: changed ? { before: describePacket(before), after: describePacket(after), rule: natRule } : undefined,
+      nat: changed
+        ? { before: describePacket(before), after: describePacket(after), rule: natRule }
+        : undefined,
     };
     const summary = changed
       ? `${hook}: ${describePacket(before)} rewritten to ${describePacket(after)}`
       : `${hook}: ${verdict === 'ACCEPT' ? 'accepted' : verdict === 'REJECT' ? 'rejected' : 'dropped'}${walks.length ? ` after ${walks.map((w) => `${w.table}/${w.chain}`).join(' → ')}` : ''}`;
-    emit(this.ns, 'nf_hook', skb, summary, dev, { decision: d, packet: after, final: verdict === 'ACCEPT' ? undefined : 'dropped' });
+    emit(this.ns, 'nf_hook', skb, summary, dev, {
+      decision: d,
+      packet: after,
+      final: verdict === 'ACCEPT' ? undefined : 'dropped',
+    });
   }
 
   /** nf_conntrack_in: find or create the entry, classify the packet, keep state current. */
@@ -325,9 +431,13 @@ export class Netfilter {
     if (skb.ct) {
       // Looped back locally: the packet keeps the entry it had.
       const { entry, dir } = skb.ct;
-      return { ...skb, ct: { entry, dir, state: entry.seenReply || dir === 'reply' ? 'ESTABLISHED' : 'NEW' } };
+      return {
+        ...skb,
+        ct: { entry, dir, state: entry.seenReply || dir === 'reply' ? 'ESTABLISHED' : 'NEW' },
+      };
     }
-    if (p.payload.kind === 'icmp' && 'original' in p.payload) return this.trackIcmpError(skb, p.payload);
+    if (p.payload.kind === 'icmp' && 'original' in p.payload)
+      return this.trackIcmpError(skb, p.payload);
     const t = tupleOf(p);
     if (!t) return skb;
     const hit = this.conntrack.lookup(t);
@@ -347,11 +457,24 @@ export class Netfilter {
     if (!inner) return skb;
     const hit = this.conntrack.lookup(inner);
     if (!hit) return skb;
-    return { ...skb, ct: { entry: hit.entry, dir: hit.dir === 'original' ? 'reply' : 'original', state: 'RELATED' } };
+    return {
+      ...skb,
+      ct: {
+        entry: hit.entry,
+        dir: hit.dir === 'original' ? 'reply' : 'original',
+        state: 'RELATED',
+      },
+    };
   }
 
   /** Walks a built-in chain and the chains it jumps to (ipt_do_table). */
-  private walk(table: NfTable, chainName: string, skb: Skb, ctx: NfContext, walks: ChainWalk[]): Outcome & { mangled?: Skb } {
+  private walk(
+    table: NfTable,
+    chainName: string,
+    skb: Skb,
+    ctx: NfContext,
+    walks: ChainWalk[],
+  ): Outcome & { mangled?: Skb } {
     const stack: { chain: Chain; i: number }[] = [];
     let chain = table.chains.get(chainName);
     if (!chain) return { verdict: 'ACCEPT' };
@@ -359,7 +482,13 @@ export class Netfilter {
     let evaluated = 0;
     const len = ipv4Length(skb.ip!);
     const leave = (outcome: string, matched?: Rule) => {
-      walks.push({ table: table.name, chain: chain!.name, evaluated, matched: matched ? ruleText(table.name, chain!.name, matched) : undefined, outcome });
+      walks.push({
+        table: table.name,
+        chain: chain!.name,
+        evaluated,
+        matched: matched ? ruleText(table.name, chain!.name, matched) : undefined,
+        outcome,
+      });
       evaluated = 0;
     };
     for (let guard = 0; guard < 100000; guard++) {
@@ -420,9 +549,19 @@ export class Netfilter {
           continue;
         }
         case 'LOG':
-          emit(this.ns, 'nf_hook', skb, `LOG ${t.prefix ?? ''}${describePacket(skb.ip!)}`, ctx.inDev ?? ctx.outDev, {
-            decision: { kind: 'note', text: `kernel log: ${t.prefix ?? ''}IN=${ctx.inDev?.name ?? ''} OUT=${ctx.outDev?.name ?? ''} SRC=${formatIpv4(skb.ip!.src)} DST=${formatIpv4(skb.ip!.dst)}` },
-          });
+          emit(
+            this.ns,
+            'nf_hook',
+            skb,
+            `LOG ${t.prefix ?? ''}${describePacket(skb.ip!)}`,
+            ctx.inDev ?? ctx.outDev,
+            {
+              decision: {
+                kind: 'note',
+                text: `kernel log: ${t.prefix ?? ''}IN=${ctx.inDev?.name ?? ''} OUT=${ctx.outDev?.name ?? ''} SRC=${formatIpv4(skb.ip!.src)} DST=${formatIpv4(skb.ip!.dst)}`,
+              },
+            },
+          );
           continue;
         case 'NOTRACK':
           skb.ct = undefined;
@@ -439,14 +578,24 @@ export class Netfilter {
   }
 
   /** The nat table at a hook: consulted for a connection's first packet only; bindings replayed. */
-  private natHook(skbIn: Skb, ctx: NfContext, table: NfTable | undefined, walks: ChainWalk[]): { skb: Skb; rule?: string } {
+  private natHook(
+    skbIn: Skb,
+    ctx: NfContext,
+    table: NfTable | undefined,
+    walks: ChainWalk[],
+  ): { skb: Skb; rule?: string } {
     let skb = skbIn;
     const ct = skb.ct;
     if (!ct || ct.state === 'INVALID' || ct.state === 'UNTRACKED') return { skb };
     const e = ct.entry;
     const dstManip = ctx.hook === 'PREROUTING' || ctx.hook === 'OUTPUT';
     let rule: string | undefined;
-    if (ct.dir === 'original' && !e.confirmed && table && (dstManip ? !e.natDoneDst : !e.natDoneSrc)) {
+    if (
+      ct.dir === 'original' &&
+      !e.confirmed &&
+      table &&
+      (dstManip ? !e.natDoneDst : !e.natDoneSrc)
+    ) {
       const out = this.walk(table, ctx.hook, skb, ctx, walks);
       if (out.verdict === 'NAT' && out.rule?.target) {
         this.bind(e, ctx, out.rule.target);
@@ -465,7 +614,13 @@ export class Netfilter {
     if (t.kind === 'DNAT') {
       e.nat.dnat = { ip: t.ip, port: t.port };
       const port = t.port ?? e.orig.dport;
-      e.reply = { proto: e.orig.proto, src: t.ip, dst: e.reply.dst, sport: icmp ? e.reply.sport : port, dport: e.reply.dport };
+      e.reply = {
+        proto: e.orig.proto,
+        src: t.ip,
+        dst: e.reply.dst,
+        sport: icmp ? e.reply.sport : port,
+        dport: e.reply.dport,
+      };
       return;
     }
     if (t.kind !== 'SNAT' && t.kind !== 'MASQUERADE') return;
@@ -479,7 +634,9 @@ export class Netfilter {
     }
     // For ICMP echo the "port" NAT may change is the echo id.
     const candidate = (pt: number): Tuple =>
-      icmp ? { proto: 1, src: e.reply.src, dst: ip, sport: pt, dport: 0 } : { proto: e.orig.proto, src: e.reply.src, dst: ip, sport: e.reply.sport, dport: pt };
+      icmp
+        ? { proto: 1, src: e.reply.src, dst: ip, sport: pt, dport: 0 }
+        : { proto: e.orig.proto, src: e.reply.src, dst: ip, sport: e.reply.sport, dport: pt };
     let port = e.orig.sport;
     const random = t.kind === 'MASQUERADE' ? t.randomFully : t.random;
     if (random || this.conntrack.replyTaken(candidate(port), e)) {
@@ -525,11 +682,19 @@ function markApply(mark: number, t: Extract<Target, { kind: 'MARK' }>): number {
   }
 }
 
-function rewrite(p: Ipv4Packet, src: { ip: Ipv4; port?: number } | undefined, dst: { ip: Ipv4; port?: number } | undefined): Ipv4Packet {
+function rewrite(
+  p: Ipv4Packet,
+  src: { ip: Ipv4; port?: number } | undefined,
+  dst: { ip: Ipv4; port?: number } | undefined,
+): Ipv4Packet {
   let l4: L4 = p.payload;
   if (l4.kind === 'tcp' || l4.kind === 'udp') {
     l4 = { ...l4, sport: src?.port ?? l4.sport, dport: dst?.port ?? l4.dport } as L4;
-  } else if (l4.kind === 'icmp' && !('original' in l4) && (src?.port !== undefined || dst?.port !== undefined)) {
+  } else if (
+    l4.kind === 'icmp' &&
+    !('original' in l4) &&
+    (src?.port !== undefined || dst?.port !== undefined)
+  ) {
     l4 = { ...l4, id: src?.port ?? dst?.port ?? l4.id };
   }
   return { ...p, src: src?.ip ?? p.src, dst: dst?.ip ?? p.dst, payload: l4 };
@@ -544,16 +709,34 @@ function applyNat(skb: Skb, e: CtEntry, dir: 'original' | 'reply', dstManip: boo
   const p = skb.ip!;
   let out = p;
   if (dstManip) {
-    if (dir === 'original' && e.nat.dnat) out = rewrite(p, undefined, { ip: e.nat.dnat.ip, port: e.nat.dnat.port });
-    if (dir === 'reply' && e.nat.snat) out = rewrite(p, undefined, { ip: e.orig.src, port: e.nat.snat.port !== undefined ? e.orig.sport : undefined });
+    if (dir === 'original' && e.nat.dnat)
+      out = rewrite(p, undefined, { ip: e.nat.dnat.ip, port: e.nat.dnat.port });
+    if (dir === 'reply' && e.nat.snat)
+      out = rewrite(p, undefined, {
+        ip: e.orig.src,
+        port: e.nat.snat.port !== undefined ? e.orig.sport : undefined,
+      });
   } else {
-    if (dir === 'original' && e.nat.snat) out = rewrite(p, { ip: e.nat.snat.ip, port: e.nat.snat.port }, undefined);
-    if (dir === 'reply' && e.nat.dnat) out = rewrite(p, { ip: e.orig.dst, port: e.nat.dnat.port !== undefined ? e.orig.dport : undefined }, undefined);
+    if (dir === 'original' && e.nat.snat)
+      out = rewrite(p, { ip: e.nat.snat.ip, port: e.nat.snat.port }, undefined);
+    if (dir === 'reply' && e.nat.dnat)
+      out = rewrite(
+        p,
+        { ip: e.orig.dst, port: e.nat.dnat.port !== undefined ? e.orig.dport : undefined },
+        undefined,
+      );
   }
-  if (out !== p && p.payload.kind === 'icmp' && 'original' in p.payload && skb.ct?.state === 'RELATED') {
+  if (
+    out !== p &&
+    p.payload.kind === 'icmp' &&
+    'original' in p.payload &&
+    skb.ct?.state === 'RELATED'
+  ) {
     // The quoted packet travelled the other way: translate it with the roles swapped.
     const q = p.payload.original;
-    const qd = dstManip ? rewrite(q, { ip: out.dst, port: undefined }, undefined) : rewrite(q, undefined, { ip: out.src, port: undefined });
+    const qd = dstManip
+      ? rewrite(q, { ip: out.dst, port: undefined }, undefined)
+      : rewrite(q, undefined, { ip: out.src, port: undefined });
     out = { ...out, payload: { ...p.payload, original: qd } };
   }
   return out === p ? skb : { ...skb, ip: out };

@@ -49,11 +49,20 @@ export class NetNs {
   /** Route exceptions learnt from ICMP redirects (fib_nh_exception): daddr → new gateway. */
   readonly redirectExceptions = new Map<Ipv4, { gateway: Ipv4; dev: Device }>();
   /** Per-peer limiters for ICMP errors and redirects (inet_peer). */
-  readonly peers = new Map<Ipv4, { tokens: number; last: number; redirects: number; redirectLast: number }>();
+  readonly peers = new Map<
+    Ipv4,
+    { tokens: number; last: number; redirects: number; redirectLast: number }
+  >();
   /** A counter for IPv4 ids of packets without a socket's own counter. */
   ipIdCounter: number;
   /** Interesting counters (a subset of /proc/net/snmp). */
-  readonly snmp = { InAddrErrors: 0, InNoRoutes: 0, ForwDatagrams: 0, InDelivers: 0, OutNoRoutes: 0 };
+  readonly snmp = {
+    InAddrErrors: 0,
+    InNoRoutes: 0,
+    ForwDatagrams: 0,
+    InDelivers: 0,
+    OutNoRoutes: 0,
+  };
   readonly lo: Loopback;
 
   constructor(host: Host, label: string, isInit: boolean, inheritFrom?: NetNs) {
@@ -84,13 +93,16 @@ export class NetNs {
     return this.nextIfindex++ as IfIndex;
   }
 
-  /** Gives `dev` a chosen index; later devices are numbered after it (the kernel counts on). */
+  /**
+   * Gives `dev` a chosen index. Like dev_index_reserve with an explicit index, this does not move
+   * the namespace's counter: later devices still get the lowest free index after the last one
+   * the kernel chose itself.
+   */
   setIfindex(dev: Device, ifindex: number): boolean {
     if (!this.ifindexFree(ifindex)) return false;
     this.detach(dev);
     dev.ifindex = ifindex as IfIndex;
     this.attach(dev);
-    if (ifindex >= this.nextIfindex) this.nextIfindex = ifindex + 1;
     return true;
   }
 
@@ -151,7 +163,10 @@ export class NetNs {
   /** Adds an address and the kernel's routes for it. Caller checks duplicates. */
   addAddr(dev: Device, addr: IfAddr): void {
     const primary = dev.addrs.find(
-      (a) => !a.secondary && a.prefixLen === addr.prefixLen && networkOf(a.local, a.prefixLen) === networkOf(addr.local, addr.prefixLen),
+      (a) =>
+        !a.secondary &&
+        a.prefixLen === addr.prefixLen &&
+        networkOf(a.local, a.prefixLen) === networkOf(addr.local, addr.prefixLen),
     );
     addr.secondary = primary !== undefined;
     dev.addrs.push(addr);
@@ -160,13 +175,14 @@ export class NetNs {
 
   removeAddr(dev: Device, addr: IfAddr): void {
     dev.addrs = dev.addrs.filter((a) => a !== addr);
-    this.fib.remove(
-      (r) => r.proto === 'kernel' && r.dev === dev && r.prefsrc === addr.local,
-    );
+    this.fib.remove((r) => r.proto === 'kernel' && r.dev === dev && r.prefsrc === addr.local);
     if (!addr.secondary) {
       // promote_secondaries=1: the first secondary of the same subnet becomes primary.
       const next = dev.addrs.find(
-        (a) => a.secondary && a.prefixLen === addr.prefixLen && networkOf(a.local, a.prefixLen) === networkOf(addr.local, addr.prefixLen),
+        (a) =>
+          a.secondary &&
+          a.prefixLen === addr.prefixLen &&
+          networkOf(a.local, a.prefixLen) === networkOf(addr.local, addr.prefixLen),
       );
       if (next) {
         next.secondary = false;
@@ -184,7 +200,15 @@ export class NetNs {
     const isLo = dev.kind === 'loopback';
     const localKey = { table: RT_TABLE_LOCAL, dst: { addr: addr.local, len: 32 }, metric: 0 };
     if (!fib.findSameKey(localKey)) {
-      fib.insert({ ...localKey, type: 'local', proto: 'kernel', scope: SCOPE.host, prefsrc: addr.local, dev, onlink: false });
+      fib.insert({
+        ...localKey,
+        type: 'local',
+        proto: 'kernel',
+        scope: SCOPE.host,
+        prefsrc: addr.local,
+        dev,
+        onlink: false,
+      });
     }
     if (!dev.adminUp || addr.secondary) return;
     const bcasts = new Set<Ipv4>();
@@ -193,15 +217,41 @@ export class NetNs {
     for (const b of bcasts) {
       const bkey = { table: RT_TABLE_LOCAL, dst: { addr: b, len: 32 }, metric: 0 };
       if (!fib.findSameKey(bkey)) {
-        fib.insert({ ...bkey, type: 'broadcast', proto: 'kernel', scope: SCOPE.link, prefsrc: addr.local, dev, onlink: false });
+        fib.insert({
+          ...bkey,
+          type: 'broadcast',
+          proto: 'kernel',
+          scope: SCOPE.link,
+          prefsrc: addr.local,
+          dev,
+          onlink: false,
+        });
       }
     }
     if (addr.prefixLen < 32 && !addr.noprefixroute) {
       const net = { addr: networkOf(addr.local, addr.prefixLen), len: addr.prefixLen };
       const table = isLo ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
-      const exists = fib.table(table).some((r) => r.dev === dev && r.proto === 'kernel' && r.dst.addr === net.addr && r.dst.len === net.len);
+      const exists = fib
+        .table(table)
+        .some(
+          (r) =>
+            r.dev === dev &&
+            r.proto === 'kernel' &&
+            r.dst.addr === net.addr &&
+            r.dst.len === net.len,
+        );
       if (!exists) {
-        fib.insert({ table, dst: net, metric: 0, type: isLo ? 'local' : 'unicast', proto: 'kernel', scope: isLo ? SCOPE.host : SCOPE.link, prefsrc: addr.local, dev, onlink: false });
+        fib.insert({
+          table,
+          dst: net,
+          metric: 0,
+          type: isLo ? 'local' : 'unicast',
+          proto: 'kernel',
+          scope: isLo ? SCOPE.host : SCOPE.link,
+          prefsrc: addr.local,
+          dev,
+          onlink: false,
+        });
       }
     }
   }
@@ -211,13 +261,22 @@ export class NetNs {
     if (!dev.adminUp) {
       // fib_disable_ip: every route through the device goes, static ones included; the local
       // routes of its addresses stay (the addresses are still ours).
-      this.fib.remove((r) => r.dev === dev && !(r.type === 'local' && r.proto === 'kernel' && r.dst.len === 32));
+      this.fib.remove(
+        (r) => r.dev === dev && !(r.type === 'local' && r.proto === 'kernel' && r.dst.len === 32),
+      );
       this.neigh.flushDev(dev);
-      for (const [k, e] of this.redirectExceptions) if (e.dev === dev) this.redirectExceptions.delete(k);
+      for (const [k, e] of this.redirectExceptions)
+        if (e.dev === dev) this.redirectExceptions.delete(k);
     } else {
       if (dev.kind === 'loopback' && dev.addrs.length === 0) {
         // inetdev_event(NETDEV_UP) on loopback: 127.0.0.1/8 appears by itself.
-        dev.addrs.push({ local: IPV4_LOOPBACK, prefixLen: 8, scope: 'host', label: 'lo', secondary: false });
+        dev.addrs.push({
+          local: IPV4_LOOPBACK,
+          prefixLen: 8,
+          scope: 'host',
+          label: 'lo',
+          secondary: false,
+        });
       }
       for (const a of dev.addrs) this.addAddrRoutes(dev, a);
     }

@@ -12,6 +12,8 @@ export interface OutputChunk {
   readonly pid: number;
   readonly stream: 'stdout' | 'stderr';
   readonly text: string;
+  /** Written by a background job (or the shell's job notices), not by the command itself. */
+  readonly background?: boolean;
 }
 
 export type Signal = 'SIGINT' | 'SIGTERM' | 'SIGKILL' | 'SIGHUP';

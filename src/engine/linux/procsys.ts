@@ -5,7 +5,12 @@
 import type { Device } from './device';
 import { setForwarding } from './host';
 import type { NetNs } from './netns';
-import { DEV_CONF_DEFAULTS, NEIGH_PARMS_DEFAULTS, type DevConfKey, type NeighParmKey } from './sysctl';
+import {
+  DEV_CONF_DEFAULTS,
+  NEIGH_PARMS_DEFAULTS,
+  type DevConfKey,
+  type NeighParmKey,
+} from './sysctl';
 
 export type SysctlError = 'ENOENT' | 'EINVAL';
 
@@ -54,7 +59,13 @@ export function readSysctl(ns: NetNs, key: string): string | undefined {
     case 'global':
       return ns.globals.get(r.key);
     case 'conf':
-      return String(r.which === 'all' ? ns.confAll[r.key] : r.which === 'default' ? ns.confDefault[r.key] : r.which.conf[r.key]);
+      return String(
+        r.which === 'all'
+          ? ns.confAll[r.key]
+          : r.which === 'default'
+            ? ns.confDefault[r.key]
+            : r.which.conf[r.key],
+      );
     case 'neigh':
       return String(r.which === 'default' ? ns.neighDefault[r.key] : r.which.neighParms[r.key]);
   }
@@ -102,7 +113,8 @@ export function writeSysctl(ns: NetNs, key: string, value: string): SysctlError 
 export function listSysctls(ns: NetNs): string[] {
   const keys = new Set<string>(['net.ipv4.ip_forward', ...ns.globals.keys()]);
   const ifs = ['all', 'default', ...ns.devices.map((d) => d.name.replace(/\./g, '/'))];
-  for (const i of ifs) for (const k of Object.keys(DEV_CONF_DEFAULTS)) keys.add(`net.ipv4.conf.${i}.${k}`);
+  for (const i of ifs)
+    for (const k of Object.keys(DEV_CONF_DEFAULTS)) keys.add(`net.ipv4.conf.${i}.${k}`);
   for (const i of ['default', ...ns.devices.map((d) => d.name.replace(/\./g, '/'))]) {
     for (const k of Object.keys(NEIGH_PARMS_DEFAULTS)) keys.add(`net.ipv4.neigh.${i}.${k}`);
   }

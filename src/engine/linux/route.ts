@@ -38,12 +38,18 @@ function addrScope(s: 'global' | 'link' | 'host'): number {
  * inet_select_addr: a primary address on `dev` with scope no narrower than `scope`, preferring one
  * in the same subnet as `dst`; failing that, any such address on another device of the namespace.
  */
-export function inetSelectAddr(ns: NetNs, dev: Device | undefined, dst: Ipv4, scope: number): Ipv4 | undefined {
+export function inetSelectAddr(
+  ns: NetNs,
+  dev: Device | undefined,
+  dst: Ipv4,
+  scope: number,
+): Ipv4 | undefined {
   let first: Ipv4 | undefined;
   if (dev) {
     for (const a of dev.addrs) {
       if (a.secondary || addrScope(a.scope) > scope) continue;
-      if (dst !== IPV4_ANY && networkOf(dst, a.prefixLen) === networkOf(a.local, a.prefixLen)) return a.local;
+      if (dst !== IPV4_ANY && networkOf(dst, a.prefixLen) === networkOf(a.local, a.prefixLen))
+        return a.local;
       if (first === undefined) first = a.local;
     }
     if (first !== undefined) return first;
@@ -61,8 +67,14 @@ export function inetSelectAddr(ns: NetNs, dev: Device | undefined, dst: Ipv4, sc
 }
 
 /** Builds the trace's view of a lookup: the main table with the mask arithmetic per row. */
-export function routeDecision(ns: NetNs, dst: Ipv4, hit: FibResult | undefined, result: string): RouteDecision {
-  if (!ns.world.trace.detailed) return { kind: 'route', destination: formatIpv4(dst), table: '', rows: [], result };
+export function routeDecision(
+  ns: NetNs,
+  dst: Ipv4,
+  hit: FibResult | undefined,
+  result: string,
+): RouteDecision {
+  if (!ns.world.trace.detailed)
+    return { kind: 'route', destination: formatIpv4(dst), table: '', rows: [], result };
   const rows: RouteRow[] = [];
   let chosen: number | undefined;
   const tableId = hit && hit.table !== RT_TABLE_LOCAL ? hit.table : RT_TABLE_MAIN;
@@ -117,15 +129,24 @@ function nexthopFor(ns: NetNs, r: Route, dst: Ipv4): { nexthop: Ipv4; gateway?: 
 /** ip_route_input_slow for a packet from `src` to `dst` that arrived on `dev`. */
 export function ipRouteInput(ns: NetNs, dev: Device, dst: Ipv4, src: Ipv4): InputRoute {
   if (dst === IPV4_BROADCAST || (src === IPV4_ANY && dst === IPV4_BROADCAST)) {
-    return { kind: 'broadcast', decision: routeDecision(ns, dst, undefined, 'limited broadcast: deliver locally') };
+    return {
+      kind: 'broadcast',
+      decision: routeDecision(ns, dst, undefined, 'limited broadcast: deliver locally'),
+    };
   }
-  if (isMulticastAddr(src) || src === IPV4_BROADCAST) return { kind: 'martian', reason: 'martian source (multicast or broadcast)' };
+  if (isMulticastAddr(src) || src === IPV4_BROADCAST)
+    return { kind: 'martian', reason: 'martian source (multicast or broadcast)' };
   if (isMulticastAddr(dst)) return { kind: 'martian', reason: 'multicast is not modelled' };
   const localnet = effectiveConf(ns.confAll, dev.conf, 'route_localnet') !== 0;
   if (dev.kind !== 'loopback') {
     if (isZeronet(dst)) return { kind: 'martian', reason: 'martian destination 0.0.0.0/8' };
-    if (isLoopbackAddr(dst) && !localnet) return { kind: 'martian', reason: 'martian destination 127.0.0.0/8 on a non-loopback device' };
-    if (isLoopbackAddr(src) && !localnet) return { kind: 'martian', reason: 'martian source 127.0.0.0/8 on a non-loopback device' };
+    if (isLoopbackAddr(dst) && !localnet)
+      return {
+        kind: 'martian',
+        reason: 'martian destination 127.0.0.0/8 on a non-loopback device',
+      };
+    if (isLoopbackAddr(src) && !localnet)
+      return { kind: 'martian', reason: 'martian source 127.0.0.0/8 on a non-loopback device' };
   }
   const forwarding = dev.conf.forwarding !== 0;
   const hit = ns.fib.lookup(dst);
@@ -135,24 +156,54 @@ export function ipRouteInput(ns: NetNs, dev: Device, dst: Ipv4, src: Ipv4): Inpu
       kind: 'error',
       errno,
       silent: !forwarding,
-      reason: forwarding ? 'no route to the destination' : 'not for this host, and forwarding is off',
-      decision: routeDecision(ns, dst, undefined, forwarding ? 'no route: network unreachable' : 'no route (forwarding off)'),
+      reason: forwarding
+        ? 'no route to the destination'
+        : 'not for this host, and forwarding is off',
+      decision: routeDecision(
+        ns,
+        dst,
+        undefined,
+        forwarding ? 'no route: network unreachable' : 'no route (forwarding off)',
+      ),
     };
   }
   const r = hit.route;
-  if (r.type === 'broadcast') return { kind: 'broadcast', decision: routeDecision(ns, dst, hit, 'broadcast: deliver locally') };
+  if (r.type === 'broadcast')
+    return {
+      kind: 'broadcast',
+      decision: routeDecision(ns, dst, hit, 'broadcast: deliver locally'),
+    };
   if (r.type === 'local') {
-    if (ns.isLocalAddr(src) && dev.kind !== 'loopback' && effectiveConf(ns.confAll, dev.conf, 'accept_local') === 0) {
+    if (
+      ns.isLocalAddr(src) &&
+      dev.kind !== 'loopback' &&
+      effectiveConf(ns.confAll, dev.conf, 'accept_local') === 0
+    ) {
       return { kind: 'martian', reason: 'martian source: our own address arrived from outside' };
     }
-    return { kind: 'local', decision: routeDecision(ns, dst, hit, 'local: deliver to this namespace') };
+    return {
+      kind: 'local',
+      decision: routeDecision(ns, dst, hit, 'local: deliver to this namespace'),
+    };
   }
   if (r.type === 'blackhole') {
-    return { kind: 'error', errno: 'EINVAL', silent: true, reason: 'blackhole route', decision: routeDecision(ns, dst, hit, 'blackhole: discard') };
+    return {
+      kind: 'error',
+      errno: 'EINVAL',
+      silent: true,
+      reason: 'blackhole route',
+      decision: routeDecision(ns, dst, hit, 'blackhole: discard'),
+    };
   }
   if (r.type === 'unreachable' || r.type === 'prohibit') {
     const errno: RouteErrno = r.type === 'unreachable' ? 'EHOSTUNREACH' : 'EACCES';
-    return { kind: 'error', errno, silent: !forwarding, reason: `${r.type} route`, decision: routeDecision(ns, dst, hit, `${r.type}: reject`) };
+    return {
+      kind: 'error',
+      errno,
+      silent: !forwarding,
+      reason: `${r.type} route`,
+      decision: routeDecision(ns, dst, hit, `${r.type}: reject`),
+    };
   }
   if (!forwarding) {
     return {
@@ -168,8 +219,13 @@ export function ipRouteInput(ns: NetNs, dev: Device, dst: Ipv4, src: Ipv4): Inpu
   const rpf = effectiveConf(ns.confAll, dev.conf, 'rp_filter');
   if (rpf !== 0) {
     const back = ns.fib.lookup(src);
-    const ok = back !== undefined && back.route.type === 'unicast' && (rpf === 2 || back.route.dev === dev);
-    if (!ok) return { kind: 'martian', reason: `reverse path filter (rp_filter=${rpf}) rejects source ${formatIpv4(src)}` };
+    const ok =
+      back !== undefined && back.route.type === 'unicast' && (rpf === 2 || back.route.dev === dev);
+    if (!ok)
+      return {
+        kind: 'martian',
+        reason: `reverse path filter (rp_filter=${rpf}) rejects source ${formatIpv4(src)}`,
+      };
   }
   const { nexthop, gateway } = nexthopFor(ns, r, dst);
   // __mkroute_input + fib_validate_source: redirect when the packet leaves by the device it came
@@ -177,7 +233,11 @@ export function ipRouteInput(ns: NetNs, dev: Device, dst: Ipv4, src: Ipv4): Inpu
   let redirect = false;
   if (out === dev && effectiveConf(ns.confAll, out.conf, 'send_redirects') !== 0) {
     const back = ns.fib.lookup(src);
-    redirect = back !== undefined && back.route.type === 'unicast' && back.route.dev === dev && back.route.gateway === undefined;
+    redirect =
+      back !== undefined &&
+      back.route.type === 'unicast' &&
+      back.route.dev === dev &&
+      back.route.gateway === undefined;
   }
   return {
     kind: 'forward',
@@ -185,7 +245,12 @@ export function ipRouteInput(ns: NetNs, dev: Device, dst: Ipv4, src: Ipv4): Inpu
     nexthop,
     route: r,
     redirect,
-    decision: routeDecision(ns, dst, hit, `forward ${gateway !== undefined ? `via ${formatIpv4(gateway)} ` : ''}dev ${out.name}`),
+    decision: routeDecision(
+      ns,
+      dst,
+      hit,
+      `forward ${gateway !== undefined ? `via ${formatIpv4(gateway)} ` : ''}dev ${out.name}`,
+    ),
   };
 }
 
@@ -209,35 +274,79 @@ export function isOutputError(r: OutputRoute | OutputError): r is OutputError {
 }
 
 /** ip_route_output_key: the route for a locally generated packet. */
-export function ipRouteOutput(ns: NetNs, dst: Ipv4, opts: { src?: Ipv4; oif?: Device } = {}): OutputRoute | OutputError {
+export function ipRouteOutput(
+  ns: NetNs,
+  dst: Ipv4,
+  opts: { src?: Ipv4; oif?: Device } = {},
+): OutputRoute | OutputError {
   if (opts.src !== undefined && opts.src !== IPV4_ANY && !ns.isLocalAddr(opts.src)) {
-    return { errno: 'EINVAL', decision: routeDecision(ns, dst, undefined, `${formatIpv4(opts.src)} is not a local address`) };
+    return {
+      errno: 'EINVAL',
+      decision: routeDecision(ns, dst, undefined, `${formatIpv4(opts.src)} is not a local address`),
+    };
   }
   if (dst === IPV4_BROADCAST && opts.oif) {
     const src = opts.src ?? inetSelectAddr(ns, opts.oif, IPV4_ANY, SCOPE.link) ?? IPV4_ANY;
-    return { kind: 'broadcast', dev: opts.oif, nexthop: dst, src, decision: routeDecision(ns, dst, undefined, `broadcast on ${opts.oif.name}`) };
+    return {
+      kind: 'broadcast',
+      dev: opts.oif,
+      nexthop: dst,
+      src,
+      decision: routeDecision(ns, dst, undefined, `broadcast on ${opts.oif.name}`),
+    };
   }
   const hit = ns.fib.lookup(dst, { oif: opts.oif });
   if (!hit) {
     if (opts.oif && opts.oif.adminUp) {
       // With an output device and no route, the kernel assumes the destination is on-link.
       const src = opts.src ?? inetSelectAddr(ns, opts.oif, dst, SCOPE.link) ?? IPV4_ANY;
-      return { kind: 'unicast', dev: opts.oif, nexthop: dst, src, decision: routeDecision(ns, dst, undefined, `no route; assumed on-link on ${opts.oif.name}`) };
+      return {
+        kind: 'unicast',
+        dev: opts.oif,
+        nexthop: dst,
+        src,
+        decision: routeDecision(
+          ns,
+          dst,
+          undefined,
+          `no route; assumed on-link on ${opts.oif.name}`,
+        ),
+      };
     }
-    return { errno: 'ENETUNREACH', decision: routeDecision(ns, dst, undefined, 'no route: Network is unreachable') };
+    return {
+      errno: 'ENETUNREACH',
+      decision: routeDecision(ns, dst, undefined, 'no route: Network is unreachable'),
+    };
   }
   const r = hit.route;
   if (r.type === 'local') {
     const src = opts.src ?? r.prefsrc ?? dst;
-    return { kind: 'local', dev: ns.lo, nexthop: dst, src, route: r, decision: routeDecision(ns, dst, hit, 'local: loop back through lo') };
+    return {
+      kind: 'local',
+      dev: ns.lo,
+      nexthop: dst,
+      src,
+      route: r,
+      decision: routeDecision(ns, dst, hit, 'local: loop back through lo'),
+    };
   }
   if (r.type === 'broadcast') {
     const src = opts.src ?? r.prefsrc ?? inetSelectAddr(ns, r.dev, dst, SCOPE.link) ?? IPV4_ANY;
-    return { kind: 'broadcast', dev: r.dev!, nexthop: dst, src, route: r, decision: routeDecision(ns, dst, hit, `broadcast on ${r.dev!.name}`) };
+    return {
+      kind: 'broadcast',
+      dev: r.dev!,
+      nexthop: dst,
+      src,
+      route: r,
+      decision: routeDecision(ns, dst, hit, `broadcast on ${r.dev!.name}`),
+    };
   }
-  if (r.type === 'blackhole') return { errno: 'EINVAL', decision: routeDecision(ns, dst, hit, 'blackhole') };
-  if (r.type === 'unreachable') return { errno: 'EHOSTUNREACH', decision: routeDecision(ns, dst, hit, 'unreachable') };
-  if (r.type === 'prohibit') return { errno: 'EACCES', decision: routeDecision(ns, dst, hit, 'prohibit') };
+  if (r.type === 'blackhole')
+    return { errno: 'EINVAL', decision: routeDecision(ns, dst, hit, 'blackhole') };
+  if (r.type === 'unreachable')
+    return { errno: 'EHOSTUNREACH', decision: routeDecision(ns, dst, hit, 'unreachable') };
+  if (r.type === 'prohibit')
+    return { errno: 'EACCES', decision: routeDecision(ns, dst, hit, 'prohibit') };
   const dev = r.dev!;
   const { nexthop, gateway } = nexthopFor(ns, r, dst);
   const src =
@@ -252,6 +361,11 @@ export function ipRouteOutput(ns: NetNs, dst: Ipv4, opts: { src?: Ipv4; oif?: De
     gateway,
     src,
     route: r,
-    decision: routeDecision(ns, dst, hit, `${gateway !== undefined ? `via ${formatIpv4(gateway)} ` : ''}dev ${dev.name} src ${formatIpv4(src)}`),
+    decision: routeDecision(
+      ns,
+      dst,
+      hit,
+      `${gateway !== undefined ? `via ${formatIpv4(gateway)} ` : ''}dev ${dev.name} src ${formatIpv4(src)}`,
+    ),
   };
 }

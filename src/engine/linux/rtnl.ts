@@ -36,7 +36,11 @@ export interface RtnlError {
 export type RtnlResult<T = void> = { ok: true; value: T } | ({ ok: false } & RtnlError);
 
 const ok = <T>(value: T): RtnlResult<T> => ({ ok: true, value });
-const fail = (errno: Errno, extack?: string): { ok: false } & RtnlError => ({ ok: false, errno, extack });
+const fail = (errno: Errno, extack?: string): { ok: false } & RtnlError => ({
+  ok: false,
+  errno,
+  extack,
+});
 
 export const ERRNO_TEXT: Record<Errno, string> = {
   EEXIST: 'File exists',
@@ -60,7 +64,9 @@ function allocName(ns: NetNs, prefix: string): string {
 }
 
 export function validIfname(name: string): boolean {
-  return name.length > 0 && name.length < 16 && !/[\s/:]/.test(name) && name !== '.' && name !== '..';
+  return (
+    name.length > 0 && name.length < 16 && !/[\s/:]/.test(name) && name !== '.' && name !== '..'
+  );
 }
 
 // --- links
@@ -78,9 +84,21 @@ export function linkAddVeth(
   if (peerNs.device(n2) || (peerNs === ns && n1 === n2)) return fail('EEXIST');
   const world = ns.world;
   // veth_newlink registers the peer first, so it gets the lower ifindex.
-  const b = new Veth(peerNs, n2, opts.peerMac ?? world.randomMac(), opts.peerMac ? 'set' : 'random', opts.mtu ?? 1500);
+  const b = new Veth(
+    peerNs,
+    n2,
+    opts.peerMac ?? world.randomMac(),
+    opts.peerMac ? 'set' : 'random',
+    opts.mtu ?? 1500,
+  );
   peerNs.attach(b);
-  const a = new Veth(ns, n1, opts.mac ?? world.randomMac(), opts.mac ? 'set' : 'random', opts.mtu ?? 1500);
+  const a = new Veth(
+    ns,
+    n1,
+    opts.mac ?? world.randomMac(),
+    opts.mac ? 'set' : 'random',
+    opts.mtu ?? 1500,
+  );
   ns.attach(a);
   a.peer = b;
   b.peer = a;
@@ -150,7 +168,11 @@ function notifyCarrier(dev: Device | undefined): void {
 /** addrconf: a device that is up and sees carrier gets (and keeps) its link-local address. */
 function refreshCarrier(dev: Device): void {
   if (!dev.adminUp) dev.hadCarrier = false;
-  else if (dev.hasCarrier()) dev.hadCarrier = true;
+  else if (dev.hasCarrier() && !dev.hadCarrier) {
+    dev.hadCarrier = true;
+    const world = dev.ns.world;
+    dev.dadDoneAt = world.sched.now + 1e9 + world.rng.int(0, 999) * 1e6;
+  }
 }
 
 export function linkSetUp(dev: Device, up: boolean): RtnlResult {
@@ -171,7 +193,7 @@ export function linkSetMaster(dev: Device, master: Device | undefined): RtnlResu
   }
   if (!(master instanceof Bridge)) return fail('EOPNOTSUPP', 'Master does not support enslaving');
   if (dev === master) return fail('ELOOP');
-  if (dev.kind === 'loopback') return fail('EINVAL', "Can not enslave loopback device");
+  if (dev.kind === 'loopback') return fail('EINVAL', 'Can not enslave loopback device');
   if (dev.kind === 'bridge' && (dev as Bridge).ports.includes(master)) return fail('ELOOP');
   if (dev.master === master) return ok(undefined);
   if (dev.master instanceof Bridge) dev.master.removePort(dev);
@@ -197,7 +219,13 @@ export function linkSetMac(dev: Device, mac: Mac): RtnlResult {
   if (dev instanceof Bridge) {
     const own = dev.fdb.get(old);
     if (own && own.port === dev) dev.fdb.delete(old);
-    dev.fdb.set(mac, { mac, port: dev, local: true, isStatic: true, updated: dev.ns.world.sched.now });
+    dev.fdb.set(mac, {
+      mac,
+      port: dev,
+      local: true,
+      isStatic: true,
+      updated: dev.ns.world.sched.now,
+    });
   }
   return ok(undefined);
 }
@@ -235,13 +263,18 @@ export function linkSetNetns(dev: Device, target: NetNs): RtnlResult {
 
 // --- addresses
 
-export function addrAdd(dev: Device, c: Cidr, opts: { broadcast?: Ipv4; scope?: IfAddr['scope']; label?: string; noprefixroute?: boolean } = {}): RtnlResult {
-  if (dev.addrs.some((a) => a.local === c.addr)) return fail('EEXIST', 'ipv4: Address already assigned');
+export function addrAdd(
+  dev: Device,
+  c: Cidr,
+  opts: { broadcast?: Ipv4; scope?: IfAddr['scope']; label?: string; noprefixroute?: boolean } = {},
+): RtnlResult {
+  if (dev.addrs.some((a) => a.local === c.addr))
+    return fail('EEXIST', 'ipv4: Address already assigned');
   const addr: IfAddr = {
     local: c.addr,
     prefixLen: c.len,
     broadcast: opts.broadcast,
-    scope: opts.scope ?? ((c.addr >>> 24) === 127 ? 'host' : 'global'),
+    scope: opts.scope ?? (c.addr >>> 24 === 127 ? 'host' : 'global'),
     label: opts.label ?? dev.name,
     secondary: false,
     noprefixroute: opts.noprefixroute,
@@ -273,10 +306,15 @@ export interface RouteSpec {
 }
 
 /** fib_check_nh: validates the next hop and finds its device. */
-function checkNexthop(ns: NetNs, spec: RouteSpec, table: number): RtnlResult<{ dev?: Device; scope: number }> {
+function checkNexthop(
+  ns: NetNs,
+  spec: RouteSpec,
+  table: number,
+): RtnlResult<{ dev?: Device; scope: number }> {
   const type = spec.type ?? 'unicast';
   if (type !== 'unicast') {
-    if (spec.dev && !spec.dev.adminUp && type === 'local') return fail('ENETDOWN', 'Device for nexthop is not up');
+    if (spec.dev && !spec.dev.adminUp && type === 'local')
+      return fail('ENETDOWN', 'Device for nexthop is not up');
     return ok({ dev: spec.dev, scope: SCOPE.host });
   }
   if (spec.gateway === undefined) {
@@ -286,7 +324,8 @@ function checkNexthop(ns: NetNs, spec: RouteSpec, table: number): RtnlResult<{ d
   }
   const gw = spec.gateway;
   if (spec.onlink) {
-    if ((spec.scope ?? SCOPE.global) >= SCOPE.link) return fail('EINVAL', 'Nexthop has invalid scope');
+    if ((spec.scope ?? SCOPE.global) >= SCOPE.link)
+      return fail('EINVAL', 'Nexthop has invalid scope');
     if (!spec.dev) return fail('ENODEV', 'Nexthop device required for onlink');
     if (!spec.dev.adminUp) return fail('ENETDOWN', 'Nexthop device is not up');
     const local = ns.fib.lookupTable(RT_TABLE_LOCAL, gw);
@@ -294,7 +333,10 @@ function checkNexthop(ns: NetNs, spec: RouteSpec, table: number): RtnlResult<{ d
     return ok({ dev: spec.dev, scope: SCOPE.link });
   }
   // The gateway must be reachable through a link- or host-scope route (a connected subnet).
-  const order = table !== RT_TABLE_MAIN ? [table, RT_TABLE_LOCAL, RT_TABLE_MAIN] : [RT_TABLE_LOCAL, RT_TABLE_MAIN];
+  const order =
+    table !== RT_TABLE_MAIN
+      ? [table, RT_TABLE_LOCAL, RT_TABLE_MAIN]
+      : [RT_TABLE_LOCAL, RT_TABLE_MAIN];
   let found: Route | undefined;
   for (const t of order) {
     let best: Route | undefined;
@@ -309,7 +351,8 @@ function checkNexthop(ns: NetNs, spec: RouteSpec, table: number): RtnlResult<{ d
       break;
     }
   }
-  if (!found || (found.type !== 'unicast' && found.type !== 'local')) return fail('EINVAL', 'Nexthop has invalid gateway');
+  if (!found || (found.type !== 'unicast' && found.type !== 'local'))
+    return fail('EINVAL', 'Nexthop has invalid gateway');
   if (found.type === 'local') return fail('EINVAL', 'Nexthop has invalid gateway');
   const dev = found.dev;
   if (!dev) return fail('EINVAL', 'No egress device for nexthop gateway');
@@ -318,10 +361,16 @@ function checkNexthop(ns: NetNs, spec: RouteSpec, table: number): RtnlResult<{ d
 }
 
 function sameKey(r: Route, table: number, dst: Cidr, metric: number): boolean {
-  return r.table === table && r.dst.addr === dst.addr && r.dst.len === dst.len && r.metric === metric;
+  return (
+    r.table === table && r.dst.addr === dst.addr && r.dst.len === dst.len && r.metric === metric
+  );
 }
 
-export function routeAdd(ns: NetNs, spec: RouteSpec, mode: 'add' | 'replace' | 'append' | 'change' = 'add'): RtnlResult<Route> {
+export function routeAdd(
+  ns: NetNs,
+  spec: RouteSpec,
+  mode: 'add' | 'replace' | 'append' | 'change' = 'add',
+): RtnlResult<Route> {
   const table = spec.table ?? RT_TABLE_MAIN;
   const dst = { addr: networkOf(spec.dst.addr, spec.dst.len), len: spec.dst.len };
   if (dst.addr !== spec.dst.addr) return fail('EINVAL', 'Invalid prefix for given prefix length');
@@ -331,7 +380,8 @@ export function routeAdd(ns: NetNs, spec: RouteSpec, mode: 'add' | 'replace' | '
   if (!existing && mode === 'change') return fail('ENOENT');
   const nh = checkNexthop(ns, spec, table);
   if (!nh.ok) return nh;
-  if (spec.prefsrc !== undefined && !ns.isLocalAddr(spec.prefsrc)) return fail('EINVAL', 'Invalid prefsrc address');
+  if (spec.prefsrc !== undefined && !ns.isLocalAddr(spec.prefsrc))
+    return fail('EINVAL', 'Invalid prefsrc address');
   const type = spec.type ?? 'unicast';
   const route: Route = {
     table,
@@ -339,7 +389,13 @@ export function routeAdd(ns: NetNs, spec: RouteSpec, mode: 'add' | 'replace' | '
     dst,
     metric,
     proto: spec.proto ?? 'boot',
-    scope: spec.scope ?? (type === 'local' ? SCOPE.host : spec.gateway === undefined && type === 'unicast' ? SCOPE.link : SCOPE.global),
+    scope:
+      spec.scope ??
+      (type === 'local'
+        ? SCOPE.host
+        : spec.gateway === undefined && type === 'unicast'
+          ? SCOPE.link
+          : SCOPE.global),
     prefsrc: spec.prefsrc,
     gateway: spec.gateway,
     dev: type === 'unicast' || type === 'local' || type === 'broadcast' ? nh.value.dev : spec.dev,
@@ -354,18 +410,20 @@ export function routeAdd(ns: NetNs, spec: RouteSpec, mode: 'add' | 'replace' | '
 
 export function routeDel(ns: NetNs, spec: Partial<RouteSpec> & { dst: Cidr }): RtnlResult<Route> {
   const table = spec.table ?? RT_TABLE_MAIN;
-  const found = ns.fib.table(table).find(
-    (r) =>
-      r.dst.addr === spec.dst.addr &&
-      r.dst.len === spec.dst.len &&
-      (spec.type === undefined || r.type === spec.type) &&
-      (spec.metric === undefined || r.metric === spec.metric) &&
-      (spec.gateway === undefined || r.gateway === spec.gateway) &&
-      (spec.dev === undefined || r.dev === spec.dev) &&
-      (spec.proto === undefined || r.proto === spec.proto) &&
-      (spec.scope === undefined || r.scope === spec.scope) &&
-      (spec.prefsrc === undefined || r.prefsrc === spec.prefsrc),
-  );
+  const found = ns.fib
+    .table(table)
+    .find(
+      (r) =>
+        r.dst.addr === spec.dst.addr &&
+        r.dst.len === spec.dst.len &&
+        (spec.type === undefined || r.type === spec.type) &&
+        (spec.metric === undefined || r.metric === spec.metric) &&
+        (spec.gateway === undefined || r.gateway === spec.gateway) &&
+        (spec.dev === undefined || r.dev === spec.dev) &&
+        (spec.proto === undefined || r.proto === spec.proto) &&
+        (spec.scope === undefined || r.scope === spec.scope) &&
+        (spec.prefsrc === undefined || r.prefsrc === spec.prefsrc),
+    );
   if (!found) return fail('ESRCH');
   ns.fib.remove((r) => r === found);
   return ok(found);
@@ -373,7 +431,15 @@ export function routeDel(ns: NetNs, spec: Partial<RouteSpec> & { dst: Cidr }): R
 
 // --- neighbours
 
-export function neighAdd(ns: NetNs, dev: Device, ip: Ipv4, mac: Mac | undefined, state: NudState, mode: 'add' | 'replace' | 'change', proto?: string): RtnlResult {
+export function neighAdd(
+  ns: NetNs,
+  dev: Device,
+  ip: Ipv4,
+  mac: Mac | undefined,
+  state: NudState,
+  mode: 'add' | 'replace' | 'change',
+  proto?: string,
+): RtnlResult {
   const e = ns.neigh.lookup(dev, ip);
   if (e && e.state !== 'NONE' && mode === 'add') return fail('EEXIST');
   if ((!e || e.state === 'NONE') && mode === 'change') return fail('ENOENT');

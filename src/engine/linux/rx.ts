@@ -77,7 +77,13 @@ export function devQueueXmit(dev: Device, skb: Skb, frame: EthernetFrame): boole
   if (!dev.hasCarrier()) {
     // With carrier off the device's queue is the noop qdisc: the frame is dropped before any tap.
     dev.stats.txDropped++;
-    drop(ns, { ...skb, frame }, 'NO_CARRIER', `${dev.name} has no carrier (its other end is down)`, dev);
+    drop(
+      ns,
+      { ...skb, frame },
+      'NO_CARRIER',
+      `${dev.name} has no carrier (its other end is down)`,
+      dev,
+    );
     return false;
   }
   dev.countTx(frame);

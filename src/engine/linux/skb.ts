@@ -27,5 +27,9 @@ export interface Skb {
   /** The bridge port a frame entered on, while inside a bridge. */
   brInPort?: Device;
   /** The conntrack entry and direction, once conntrack has seen the packet (skb->_nfct). */
-  ct?: { readonly entry: CtEntry; readonly dir: 'original' | 'reply'; readonly state: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' };
+  ct?: {
+    readonly entry: CtEntry;
+    readonly dir: 'original' | 'reply';
+    readonly state: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+  };
 }

@@ -51,8 +51,14 @@ export class SocketTable {
   constructor(private readonly ns: NetNs) {}
 
   /** A free ephemeral port from ip_local_port_range, chosen at random as the kernel does. */
-  ephemeralPort(proto: 'tcp' | 'udp', local: Ipv4, remote?: { ip: Ipv4; port: number }): number | undefined {
-    const [lo, hi] = (this.ns.globals.get('net.ipv4.ip_local_port_range') ?? '32768\t60999').split('\t').map(Number) as [number, number];
+  ephemeralPort(
+    proto: 'tcp' | 'udp',
+    local: Ipv4,
+    remote?: { ip: Ipv4; port: number },
+  ): number | undefined {
+    const [lo, hi] = (this.ns.globals.get('net.ipv4.ip_local_port_range') ?? '32768\t60999')
+      .split('\t')
+      .map(Number) as [number, number];
     const span = hi - lo + 1;
     const start = this.ns.world.rng.int(0, span - 1);
     for (let i = 0; i < span; i++) {
@@ -62,9 +68,22 @@ export class SocketTable {
     return undefined;
   }
 
-  portInUse(proto: 'tcp' | 'udp', local: Ipv4, port: number, remote?: { ip: Ipv4; port: number }): boolean {
-    if (proto === 'udp') return this.udp.some((s) => s.port === port && (s.addr === 0 || local === 0 || s.addr === local));
-    if (this.tcpListeners.some((l) => l.port === port && (l.addr === 0 || local === 0 || l.addr === local))) return true;
+  portInUse(
+    proto: 'tcp' | 'udp',
+    local: Ipv4,
+    port: number,
+    remote?: { ip: Ipv4; port: number },
+  ): boolean {
+    if (proto === 'udp')
+      return this.udp.some(
+        (s) => s.port === port && (s.addr === 0 || local === 0 || s.addr === local),
+      );
+    if (
+      this.tcpListeners.some(
+        (l) => l.port === port && (l.addr === 0 || local === 0 || l.addr === local),
+      )
+    )
+      return true;
     for (const c of this.tcpConns.values()) {
       if (c.localPort !== port) continue;
       if (!remote) return true;

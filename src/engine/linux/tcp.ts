@@ -106,7 +106,11 @@ export function tcpListen(
   backlog = 128,
 ): TcpListener | Errno {
   if (addr !== IPV4_ANY && !ns.isLocalAddr(addr)) return 'EADDRNOTAVAIL';
-  if (ns.sockets.tcpListeners.some((l) => l.port === port && (l.addr === IPV4_ANY || addr === IPV4_ANY || l.addr === addr))) {
+  if (
+    ns.sockets.tcpListeners.some(
+      (l) => l.port === port && (l.addr === IPV4_ANY || addr === IPV4_ANY || l.addr === addr),
+    )
+  ) {
     return 'EADDRINUSE';
   }
   const l = new TcpListener(ns, addr, port, backlog, onAccept, ns.world.newFlowId());
@@ -208,7 +212,9 @@ export class TcpConnection {
   }
 
   private ackOptions(): TcpOption[] {
-    return this.tsOk ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: this.tsVal(), ecr: this.tsRecent }] : [];
+    return this.tsOk
+      ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: this.tsVal(), ecr: this.tsRecent }]
+      : [];
   }
 
   /** The advertised window: unscaled in SYNs (a whole number of MSS), scaled afterwards. */
@@ -240,7 +246,8 @@ export class TcpConnection {
       dst: this.remoteIp,
       ttl: ns.sysctlNumber('net.ipv4.ip_default_ttl'),
       protocol: IPPROTO_TCP,
-      id: this.fromListener && this.state === 'SYN_RECV' ? 0 : (this.ipId = (this.ipId + 1) & 0xffff),
+      id:
+        this.fromListener && this.state === 'SYN_RECV' ? 0 : (this.ipId = (this.ipId + 1) & 0xffff),
       tos: 0,
       df: true,
       payload: seg,
@@ -250,7 +257,12 @@ export class TcpConnection {
       drop(ns, skb, 'IP_OUTNOROUTES', `no route to ${formatIpv4(this.remoteIp)} any more`);
       return;
     }
-    emit(ns, 'tcp_transmit_skb', skb, `TCP ${this.state}: send ${flagText(flags)}${data ? ` ${utf8Length(data)} bytes` : ''}`);
+    emit(
+      ns,
+      'tcp_transmit_skb',
+      skb,
+      `TCP ${this.state}: send ${flagText(flags)}${data ? ` ${utf8Length(data)} bytes` : ''}`,
+    );
     if (flags.ack) {
       this.sched.cancel(this.delackTimer);
       this.delackTimer = undefined;
@@ -272,7 +284,15 @@ export class TcpConnection {
     this.transmit({ syn: true }, this.iss, '', this.synOptions(0));
     if (!retransmit) {
       this.sndNxt = seqAdd(this.iss, 1);
-      this.inflight.push({ seq: this.iss, data: '', len: 1, syn: true, fin: false, sentAt: this.sched.now, retransmitted: false });
+      this.inflight.push({
+        seq: this.iss,
+        data: '',
+        len: 1,
+        syn: true,
+        fin: false,
+        sentAt: this.sched.now,
+        retransmitted: false,
+      });
     }
     this.armRto();
   }
@@ -301,9 +321,16 @@ export class TcpConnection {
     this.rto = Math.min(this.rto * 2, seconds(120)) as SimDuration;
     const first = this.inflight[0]!;
     first.retransmitted = true;
-    if (first.syn && this.state === 'SYN_SENT') this.transmit({ syn: true }, this.iss, '', this.synOptions(0));
-    else if (first.syn) this.transmit({ syn: true, ack: true }, this.iss, '', this.synOptions(this.tsRecent));
-    else this.transmit({ ack: true, psh: first.data.length > 0 && !first.fin, fin: first.fin }, first.seq, first.data);
+    if (first.syn && this.state === 'SYN_SENT')
+      this.transmit({ syn: true }, this.iss, '', this.synOptions(0));
+    else if (first.syn)
+      this.transmit({ syn: true, ack: true }, this.iss, '', this.synOptions(this.tsRecent));
+    else
+      this.transmit(
+        { ack: true, psh: first.data.length > 0 && !first.fin, fin: first.fin },
+        first.seq,
+        first.data,
+      );
     this.armRto();
   }
 
@@ -315,7 +342,8 @@ export class TcpConnection {
     if (this.delackTimer) return;
     this.delackTimer = this.sched.schedule(TCP_DELACK_MIN, `tcp delack ${this.localPort}`, () => {
       this.delackTimer = undefined;
-      if (this.state !== 'CLOSED' && this.state !== 'TIME_WAIT') this.transmit({ ack: true }, this.sndNxt);
+      if (this.state !== 'CLOSED' && this.state !== 'TIME_WAIT')
+        this.transmit({ ack: true }, this.sndNxt);
     });
   }
 
@@ -342,7 +370,12 @@ export class TcpConnection {
 
   /** Abortive close (SO_LINGER 0 or a killed process): RST to the peer. */
   reset(): void {
-    if (this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') {
+    if (
+      this.state === 'ESTABLISHED' ||
+      this.state === 'CLOSE_WAIT' ||
+      this.state === 'FIN_WAIT1' ||
+      this.state === 'FIN_WAIT2'
+    ) {
       this.transmit({ rst: true, ack: true }, this.sndNxt, '', []);
     }
     this.teardown();
@@ -350,21 +383,46 @@ export class TcpConnection {
 
   private push(): void {
     if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return;
-    while (this.sendBuf.length > 0 && this.inflight.length < this.cwnd && this.bytesInFlight() < this.peerWindow) {
+    while (
+      this.sendBuf.length > 0 &&
+      this.inflight.length < this.cwnd &&
+      this.bytesInFlight() < this.peerWindow
+    ) {
       const chunk = takeBytes(this.sendBuf, this.sndMss);
       this.sendBuf = this.sendBuf.slice(chunk.length);
       const len = utf8Length(chunk);
-      const seg: InflightSegment = { seq: this.sndNxt, data: chunk, len, syn: false, fin: false, sentAt: this.sched.now, retransmitted: false };
+      const seg: InflightSegment = {
+        seq: this.sndNxt,
+        data: chunk,
+        len,
+        syn: false,
+        fin: false,
+        sentAt: this.sched.now,
+        retransmitted: false,
+      };
       const last = this.sendBuf.length === 0;
       this.transmit({ ack: true, psh: last }, this.sndNxt, chunk);
       this.sndNxt = seqAdd(this.sndNxt, len);
       this.inflight.push(seg);
       if (!this.rtoTimer) this.armRto();
     }
-    if (this.sendBuf.length === 0 && this.finQueued && !this.finSent && this.inflight.length < this.cwnd) {
+    if (
+      this.sendBuf.length === 0 &&
+      this.finQueued &&
+      !this.finSent &&
+      this.inflight.length < this.cwnd
+    ) {
       this.finSent = true;
       this.transmit({ fin: true, ack: true }, this.sndNxt);
-      this.inflight.push({ seq: this.sndNxt, data: '', len: 1, syn: false, fin: true, sentAt: this.sched.now, retransmitted: false });
+      this.inflight.push({
+        seq: this.sndNxt,
+        data: '',
+        len: 1,
+        syn: false,
+        fin: true,
+        sentAt: this.sched.now,
+        retransmitted: false,
+      });
       this.sndNxt = seqAdd(this.sndNxt, 1);
       this.state = this.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
       if (!this.rtoTimer) this.armRto();
@@ -395,7 +453,9 @@ export class TcpConnection {
         this.readSynOptions(seg);
         this.ackUpTo(seg.ack);
         this.state = 'ESTABLISHED';
-        emit(ns, 'tcp_v4_rcv', skb, 'SYN-ACK received: connection established', dev, { final: 'delivered' });
+        emit(ns, 'tcp_v4_rcv', skb, 'SYN-ACK received: connection established', dev, {
+          final: 'delivered',
+        });
         this.transmit({ ack: true }, this.sndNxt);
         this.handlers.onConnected?.(this);
         this.push();
@@ -416,7 +476,9 @@ export class TcpConnection {
       }
       this.ackUpTo(seg.ack);
       this.state = 'ESTABLISHED';
-      emit(ns, 'tcp_v4_rcv', skb, 'handshake complete: connection accepted', dev, { final: 'delivered' });
+      emit(ns, 'tcp_v4_rcv', skb, 'handshake complete: connection accepted', dev, {
+        final: 'delivered',
+      });
       this.quick = 16;
       this.handlers = this.acceptor?.(this) ?? {};
       this.acceptor = undefined;
@@ -451,9 +513,22 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.readSynOptions(seg);
     for (const o of seg.options) if (o.kind === 'ts') this.tsRecent = o.val;
-    this.transmit({ syn: true, ack: true }, this.iss, '', this.tsOk ? this.synOptions(this.tsRecent) : [{ kind: 'mss', value: this.mss }]);
+    this.transmit(
+      { syn: true, ack: true },
+      this.iss,
+      '',
+      this.tsOk ? this.synOptions(this.tsRecent) : [{ kind: 'mss', value: this.mss }],
+    );
     this.sndNxt = seqAdd(this.iss, 1);
-    this.inflight.push({ seq: this.iss, data: '', len: 1, syn: true, fin: false, sentAt: this.sched.now, retransmitted: false });
+    this.inflight.push({
+      seq: this.iss,
+      data: '',
+      len: 1,
+      syn: true,
+      fin: false,
+      sentAt: this.sched.now,
+      retransmitted: false,
+    });
     this.armRto();
   }
 
@@ -475,19 +550,24 @@ export class TcpConnection {
       this.unackedRecv += len;
       emit(ns, 'tcp_v4_rcv', skb, `${len} bytes for the application`, dev, { final: 'delivered' });
       const data = seg.data;
-      this.sched.schedule(WAKEUP, `tcp read ${this.localPort}`, () => this.handlers.onData?.(this, data));
+      this.sched.schedule(WAKEUP, `tcp read ${this.localPort}`, () =>
+        this.handlers.onData?.(this, data),
+      );
       // A fresh connection acknowledges data at once (quickack); the lab's captures of curl and
       // http.server on this kernel show an ACK for every segment of the response.
       const quickack = this.quick > 0;
       if (quickack) this.quick--;
       this.scheduleAck(quickack || this.unackedRecv > this.mss);
     } else if (!seg.flags.fin) {
-      emit(ns, 'tcp_v4_rcv', skb, `ACK ${seg.ack - this.iss} in ${this.state}`, dev, { final: 'delivered' });
+      emit(ns, 'tcp_v4_rcv', skb, `ACK ${seg.ack - this.iss} in ${this.state}`, dev, {
+        final: 'delivered',
+      });
     }
     if (seg.flags.fin) {
       this.rcvNxt = seqAdd(this.rcvNxt, 1);
       this.peerFin = true;
-      if (len === 0) emit(ns, 'tcp_v4_rcv', skb, `FIN received in ${this.state}`, dev, { final: 'delivered' });
+      if (len === 0)
+        emit(ns, 'tcp_v4_rcv', skb, `FIN received in ${this.state}`, dev, { final: 'delivered' });
       switch (this.state) {
         case 'ESTABLISHED':
           this.state = 'CLOSE_WAIT';
@@ -554,7 +634,12 @@ export class TcpConnection {
     this.sched.cancel(this.rtoTimer);
     this.rtoTimer = undefined;
     this.handlers.onClosed?.(this);
-    this.twTimer = this.sched.schedule(TCP_TIMEWAIT_LEN, 'tcp time-wait', () => this.teardown(), true);
+    this.twTimer = this.sched.schedule(
+      TCP_TIMEWAIT_LEN,
+      'tcp time-wait',
+      () => this.teardown(),
+      true,
+    );
   }
 
   /** An ICMP error about this connection (tcp_v4_err). */
@@ -607,7 +692,9 @@ function takeBytes(s: string, n: number): string {
 
 export function flagText(f: TcpFlags): string {
   return (
-    [f.syn && 'SYN', f.fin && 'FIN', f.rst && 'RST', f.psh && 'PSH', f.ack && 'ACK'].filter(Boolean).join('+') || 'none'
+    [f.syn && 'SYN', f.fin && 'FIN', f.rst && 'RST', f.psh && 'PSH', f.ack && 'ACK']
+      .filter(Boolean)
+      .join('+') || 'none'
   );
 }
 
@@ -622,17 +709,34 @@ export function tcpConnect(
   const rt = ipRouteOutput(ns, dst, { src: opts.src });
   if (isOutputError(rt)) {
     const skb = ns.world.newSkb(opts.flowId ?? ns.world.newFlowId());
-    emit(ns, 'ip_route_output', skb, `connect to ${formatIpv4(dst)}:${dport}: ${rt.decision.result}`, undefined, {
-      decision: rt.decision,
-      final: 'dropped',
-    });
+    emit(
+      ns,
+      'ip_route_output',
+      skb,
+      `connect to ${formatIpv4(dst)}:${dport}: ${rt.decision.result}`,
+      undefined,
+      {
+        decision: rt.decision,
+        final: 'dropped',
+      },
+    );
     return rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno === 'EACCES' ? 'EACCES' : rt.errno;
   }
   const src = rt.src;
   const sport = opts.sport ?? ns.sockets.ephemeralPort('tcp', src, { ip: dst, port: dport });
   if (sport === undefined) return 'EADDRNOTAVAIL';
   const mtu = rt.kind === 'local' ? ns.lo.mtu : rt.dev.mtu;
-  const c = new TcpConnection(ns, src, sport, dst, dport, 'SYN_SENT', mtu, opts.flowId ?? ns.world.newFlowId(), false);
+  const c = new TcpConnection(
+    ns,
+    src,
+    sport,
+    dst,
+    dport,
+    'SYN_SENT',
+    mtu,
+    opts.flowId ?? ns.world.newFlowId(),
+    false,
+  );
   c.handlers = handlers;
   ns.sockets.tcpConns.set(c.key, c);
   c.startConnect();
@@ -648,12 +752,26 @@ export function tcpRcv(ns: NetNs, skb: Skb, dev: Device): void {
     conn.receive(skb, seg, dev);
     return;
   }
-  const listener = ns.sockets.tcpListeners.find((l) => l.port === seg.dport && (l.addr === IPV4_ANY || l.addr === ip.dst));
+  const listener = ns.sockets.tcpListeners.find(
+    (l) => l.port === seg.dport && (l.addr === IPV4_ANY || l.addr === ip.dst),
+  );
   if (listener && seg.flags.syn && !seg.flags.ack && !seg.flags.rst) {
-    emit(ns, 'tcp_v4_rcv', skb, `SYN for port ${seg.dport}: a listener answers with SYN-ACK`, dev, { final: 'delivered' });
+    emit(ns, 'tcp_v4_rcv', skb, `SYN for port ${seg.dport}: a listener answers with SYN-ACK`, dev, {
+      final: 'delivered',
+    });
     const rt = ipRouteOutput(ns, ip.src, { src: ip.dst });
     const mtu = isOutputError(rt) ? 1500 : rt.kind === 'local' ? ns.lo.mtu : rt.dev.mtu;
-    const child = new TcpConnection(ns, ip.dst, seg.dport, ip.src, seg.sport, 'SYN_RECV', mtu, skb.flowId, true);
+    const child = new TcpConnection(
+      ns,
+      ip.dst,
+      seg.dport,
+      ip.src,
+      seg.sport,
+      'SYN_RECV',
+      mtu,
+      skb.flowId,
+      true,
+    );
     child.acceptor = listener.onAccept;
     ns.sockets.tcpConns.set(child.key, child);
     child.acceptSyn(seg);
@@ -673,8 +791,28 @@ function sendReset(ns: NetNs, skb: Skb): void {
   const seg = ip.payload as TcpSegment;
   const len = utf8Length(seg.data) + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
   const rst: TcpSegment = seg.flags.ack
-    ? { kind: 'tcp', sport: seg.dport, dport: seg.sport, seq: seg.ack, ack: 0, flags: { rst: true }, window: 0, options: [], data: '' }
-    : { kind: 'tcp', sport: seg.dport, dport: seg.sport, seq: 0, ack: seqAdd(seg.seq, len), flags: { rst: true, ack: true }, window: 0, options: [], data: '' };
+    ? {
+        kind: 'tcp',
+        sport: seg.dport,
+        dport: seg.sport,
+        seq: seg.ack,
+        ack: 0,
+        flags: { rst: true },
+        window: 0,
+        options: [],
+        data: '',
+      }
+    : {
+        kind: 'tcp',
+        sport: seg.dport,
+        dport: seg.sport,
+        seq: 0,
+        ack: seqAdd(seg.seq, len),
+        flags: { rst: true, ack: true },
+        window: 0,
+        options: [],
+        data: '',
+      };
   const rt = ipRouteOutput(ns, ip.src, { src: ip.dst });
   if (isOutputError(rt)) return;
   const packet: Ipv4Packet = {
@@ -702,9 +840,19 @@ export function tcpErr(ns: NetNs, skb: Skb, _ip: Ipv4Packet, msg: IcmpError): vo
   if (msg.type === 5) return; // redirects only change routing
   if (msg.type === 3 && msg.code === 4) return; // PMTU: not modelled beyond the drop
   const errno: Errno =
-    msg.type === 11 ? 'EHOSTUNREACH' : msg.code === 0 ? 'ENETUNREACH' : msg.code === 3 ? 'ECONNREFUSED' : msg.code === 13 ? 'EHOSTUNREACH' : 'EHOSTUNREACH';
+    msg.type === 11
+      ? 'EHOSTUNREACH'
+      : msg.code === 0
+        ? 'ENETUNREACH'
+        : msg.code === 3
+          ? 'ECONNREFUSED'
+          : msg.code === 13
+            ? 'EHOSTUNREACH'
+            : 'EHOSTUNREACH';
   // icmp_err_convert: protocol/port unreachable are "fatal"; net/host unreachable are soft once established.
   const hard = msg.type === 3 && (msg.code === 2 || msg.code === 3);
-  emit(ns, 'sock_deliver', skb, `ICMP error for TCP ${conn.state}: ${errno}`, undefined, { final: 'delivered' });
+  emit(ns, 'sock_deliver', skb, `ICMP error for TCP ${conn.state}: ${errno}`, undefined, {
+    final: 'delivered',
+  });
   conn.icmpError(errno, hard);
 }

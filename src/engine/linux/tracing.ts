@@ -46,5 +46,8 @@ export function emit(
 
 /** Records a drop (kfree_skb) with a kernel-style reason and a sentence for the learner. */
 export function drop(ns: NetNs, skb: Skb, reason: string, text: string, dev?: Device): void {
-  emit(ns, 'kfree_skb', skb, text, dev, { decision: { kind: 'drop', reason, text }, final: 'dropped' });
+  emit(ns, 'kfree_skb', skb, text, dev, {
+    decision: { kind: 'drop', reason, text },
+    final: 'dropped',
+  });
 }

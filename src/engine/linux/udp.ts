@@ -26,7 +26,12 @@ export interface UdpSocket {
   closed: boolean;
 }
 
-export function udpBind(ns: NetNs, addr: Ipv4, port: number, handlers: UdpHandlers): UdpSocket | Errno {
+export function udpBind(
+  ns: NetNs,
+  addr: Ipv4,
+  port: number,
+  handlers: UdpHandlers,
+): UdpSocket | Errno {
   if (addr !== IPV4_ANY && !ns.isLocalAddr(addr)) return 'EADDRNOTAVAIL';
   let p = port;
   if (p === 0) {
@@ -50,7 +55,8 @@ export function udpClose(s: UdpSocket): void {
 export function udpSend(s: UdpSocket, dst: Ipv4, dport: number, data: string): Errno | undefined {
   const ns = s.ns;
   const rt = ipRouteOutput(ns, dst, { src: s.addr === IPV4_ANY ? undefined : s.addr });
-  if (isOutputError(rt)) return rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno;
+  if (isOutputError(rt))
+    return rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno;
   const dgram: UdpDatagram = { kind: 'udp', sport: s.port, dport, payload: { kind: 'data', data } };
   const packet: Ipv4Packet = {
     kind: 'ipv4',
@@ -84,7 +90,9 @@ export function udpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): vo
     return;
   }
   if (u.payload.kind !== 'data') return;
-  emit(ns, 'udp_rcv', skb, `UDP datagram for port ${u.dport} delivered`, dev, { final: 'delivered' });
+  emit(ns, 'udp_rcv', skb, `UDP datagram for port ${u.dport} delivered`, dev, {
+    final: 'delivered',
+  });
   sock.handlers.onDatagram({ ip: ip.src, port: u.sport }, u.payload.data, ip);
 }
 
@@ -92,9 +100,20 @@ export function udpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): vo
 export function udpErr(ns: NetNs, skb: Skb, _ip: Ipv4Packet, msg: IcmpError): void {
   const orig = msg.original;
   const u = orig.payload as UdpDatagram;
-  const sock = ns.sockets.udp.find((s) => s.port === u.sport && s.peer && s.peer.ip === orig.dst && s.peer.port === u.dport);
+  const sock = ns.sockets.udp.find(
+    (s) => s.port === u.sport && s.peer && s.peer.ip === orig.dst && s.peer.port === u.dport,
+  );
   if (!sock) return;
-  emit(ns, 'sock_deliver', skb, 'ICMP error reported to the UDP socket', undefined, { final: 'delivered' });
-  const errno: Errno = msg.type === 3 ? (msg.code === 3 ? 'ECONNREFUSED' : msg.code === 0 ? 'ENETUNREACH' : 'EHOSTUNREACH') : 'EHOSTUNREACH';
+  emit(ns, 'sock_deliver', skb, 'ICMP error reported to the UDP socket', undefined, {
+    final: 'delivered',
+  });
+  const errno: Errno =
+    msg.type === 3
+      ? msg.code === 3
+        ? 'ECONNREFUSED'
+        : msg.code === 0
+          ? 'ENETUNREACH'
+          : 'EHOSTUNREACH'
+      : 'EHOSTUNREACH';
   sock.handlers.onError?.(errno);
 }

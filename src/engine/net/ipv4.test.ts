@@ -46,15 +46,25 @@ describe('IPv4 addresses', () => {
   });
 
   it('round-trips every address (property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => parseIpv4(formatIpv4(n as never)) === n));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (n) => parseIpv4(formatIpv4(n as never)) === n,
+      ),
+    );
   });
 
   it('cidrContains agrees with comparing the top bits (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), (a, b, len) => {
-        const same = len === 0 || a >>> (32 - len) === b >>> (32 - len);
-        return cidrContains({ addr: a as never, len }, b as never) === same;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 32 }),
+        (a, b, len) => {
+          const same = len === 0 || a >>> (32 - len) === b >>> (32 - len);
+          return cidrContains({ addr: a as never, len }, b as never) === same;
+        },
+      ),
     );
   });
 });

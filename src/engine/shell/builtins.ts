@@ -116,14 +116,19 @@ const kill: Builtin = (sh, argv, io) => {
     else targets.push(a);
   }
   if (targets.length === 0) {
-    io.stderr('kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n');
+    io.stderr(
+      'kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n',
+    );
     return 2;
   }
   let code = 0;
   for (const t of targets) {
     let pid: number | undefined;
     if (t.startsWith('%')) {
-      const id = t === '%' || t === '%%' || t === '%+' ? sh.jobs[sh.jobs.length - 1]?.id : Number(t.slice(1));
+      const id =
+        t === '%' || t === '%%' || t === '%+'
+          ? sh.jobs[sh.jobs.length - 1]?.id
+          : Number(t.slice(1));
       pid = sh.jobs.find((j) => j.id === id && !j.reported)?.proc.pid;
       if (pid === undefined) {
         io.stderr(`bash: kill: ${t}: no such job\n`);

@@ -3,7 +3,16 @@
  * backticks, assignments, redirections (including heredocs), pipes, &&, ||, ; and &, comments.
  * Errors read like bash's own ("syntax error near unexpected token `|'").
  */
-import type { AndOr, Pipeline, Redirect, RedirOp, Script, SimpleCommand, Word, WordPart } from './ast';
+import type {
+  AndOr,
+  Pipeline,
+  Redirect,
+  RedirOp,
+  Script,
+  SimpleCommand,
+  Word,
+  WordPart,
+} from './ast';
 
 export class ShellSyntaxError extends Error {}
 
@@ -83,7 +92,8 @@ class Lexer {
     this.readHeredocBodies();
     if (this.pendingHeredocs.length > 0) {
       // bash warns and uses what it has; we do the same with an empty body.
-      for (const h of this.pendingHeredocs) this.heredocBodies.set(h.index, { body: '', quoted: h.quoted });
+      for (const h of this.pendingHeredocs)
+        this.heredocBodies.set(h.index, { body: '', quoted: h.quoted });
       this.pendingHeredocs = [];
     }
   }
@@ -101,9 +111,16 @@ class Lexer {
       const w = this.readWordRaw();
       const raw = s.slice(start, this.i);
       const quoted = /['"\\]/.test(raw);
-      const delim = w.parts.map((p) => (p.kind === 'lit' ? p.text : p.kind === 'var' ? `$${p.name}` : '')).join('');
+      const delim = w.parts
+        .map((p) => (p.kind === 'lit' ? p.text : p.kind === 'var' ? `$${p.name}` : ''))
+        .join('');
       this.tokens.push({ kind: 'word', word: w, raw });
-      this.pendingHeredocs.push({ delim, quoted, strip: op === '<<-', index: this.tokens.length - 2 });
+      this.pendingHeredocs.push({
+        delim,
+        quoted,
+        strip: op === '<<-',
+        index: this.tokens.length - 2,
+      });
     }
   }
 
@@ -126,7 +143,10 @@ class Lexer {
         lines.push(line);
       }
       if (!found && this.i > s.length) this.i = s.length;
-      this.heredocBodies.set(h.index, { body: lines.length ? `${lines.join('\n')}\n` : '', quoted: h.quoted });
+      this.heredocBodies.set(h.index, {
+        body: lines.length ? `${lines.join('\n')}\n` : '',
+        quoted: h.quoted,
+      });
     }
   }
 
@@ -237,13 +257,15 @@ class Lexer {
         src += s[j];
         j++;
       }
-      if (j >= s.length) throw new ShellSyntaxError('unexpected EOF while looking for matching ``\'');
+      if (j >= s.length)
+        throw new ShellSyntaxError("unexpected EOF while looking for matching ``'");
       this.i = j + 1;
       return { kind: 'cmdsub', source: src, quoted };
     }
     const next = s[this.i + 1];
     if (next === '(') {
-      if (s[this.i + 2] === '(') throw new ShellSyntaxError('arithmetic expansion $((…)) is not supported');
+      if (s[this.i + 2] === '(')
+        throw new ShellSyntaxError('arithmetic expansion $((…)) is not supported');
       let depth = 1;
       let j = this.i + 2;
       let inS = false;
@@ -271,7 +293,8 @@ class Lexer {
       const end = s.indexOf('}', this.i + 2);
       if (end < 0) throw new ShellSyntaxError("unexpected EOF while looking for matching `}'");
       const name = s.slice(this.i + 2, end);
-      if (!NAME.test(name) && !/^[0-9?$!#@*]$/.test(name)) throw new ShellSyntaxError(`\${${name}}: bad substitution`);
+      if (!NAME.test(name) && !/^[0-9?$!#@*]$/.test(name))
+        throw new ShellSyntaxError(`\${${name}}: bad substitution`);
       this.i = end + 1;
       return { kind: 'var', name, quoted };
     }
@@ -314,11 +337,15 @@ export function parseScript(source: string): Script {
       const t = toks[i]!;
       if (t.kind === 'word') {
         const first = t.word.parts[0];
-        const eq = words.length === 0 && first?.kind === 'lit' && !first.quoted ? first.text.indexOf('=') : -1;
+        const eq =
+          words.length === 0 && first?.kind === 'lit' && !first.quoted
+            ? first.text.indexOf('=')
+            : -1;
         if (eq > 0 && NAME.test(first!.kind === 'lit' ? first.text.slice(0, eq) : '')) {
           const lit = first as { kind: 'lit'; text: string; quoted: boolean };
           const rest: WordPart[] = [];
-          if (lit.text.length > eq + 1) rest.push({ kind: 'lit', text: lit.text.slice(eq + 1), quoted: false });
+          if (lit.text.length > eq + 1)
+            rest.push({ kind: 'lit', text: lit.text.slice(eq + 1), quoted: false });
           rest.push(...t.word.parts.slice(1));
           assigns.push({ name: lit.text.slice(0, eq), value: { parts: rest } });
         } else words.push(t.word);
@@ -335,7 +362,11 @@ export function parseScript(source: string): Script {
         i++;
         const fd = t.fd ?? (t.op.startsWith('<') ? 0 : 1);
         if (t.op === '<<' || t.op === '<<-') {
-          redirects.push({ fd, op: t.op, heredoc: lx.heredocBodies.get(idx) ?? { body: '', quoted: true } });
+          redirects.push({
+            fd,
+            op: t.op,
+            heredoc: lx.heredocBodies.get(idx) ?? { body: '', quoted: true },
+          });
         } else redirects.push({ fd, op: t.op, target: target.word });
         continue;
       }
@@ -354,7 +385,11 @@ export function parseScript(source: string): Script {
     }
     const t1 = toks[i];
     if (t1?.kind === 'op' && (t1.op === '(' || t1.op === ')')) {
-      throw new ShellSyntaxError(t1.op === '(' ? 'subshells ( … ) are not supported' : `syntax error near unexpected token \`)'`);
+      throw new ShellSyntaxError(
+        t1.op === '('
+          ? 'subshells ( … ) are not supported'
+          : `syntax error near unexpected token \`)'`,
+      );
     }
     const first = parseSimple();
     if (!first) return undefined;
@@ -378,7 +413,10 @@ export function parseScript(source: string): Script {
     const first = parsePipeline();
     if (!first) throw unexpected(toks[i]);
     const rest: { op: '&&' | '||'; pipeline: Pipeline }[] = [];
-    while (toks[i]?.kind === 'op' && ((toks[i] as { op: string }).op === '&&' || (toks[i] as { op: string }).op === '||')) {
+    while (
+      toks[i]?.kind === 'op' &&
+      ((toks[i] as { op: string }).op === '&&' || (toks[i] as { op: string }).op === '||')
+    ) {
       const op = (toks[i] as { op: '&&' | '||' }).op;
       i++;
       while (toks[i]?.kind === 'newline') i++;

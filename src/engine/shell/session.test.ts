@@ -12,8 +12,14 @@ describe('the shell', () => {
 
   it('fails like bash for unknown commands and syntax errors', () => {
     const l = lab();
-    expect(l.run('frobnicate now')).toMatchObject({ exitCode: 127, stderr: 'bash: frobnicate: command not found\n' });
-    expect(l.run('./bridge')).toMatchObject({ exitCode: 127, stderr: 'bash: ./bridge: No such file or directory\n' });
+    expect(l.run('frobnicate now')).toMatchObject({
+      exitCode: 127,
+      stderr: 'bash: frobnicate: command not found\n',
+    });
+    expect(l.run('./bridge')).toMatchObject({
+      exitCode: 127,
+      stderr: 'bash: ./bridge: No such file or directory\n',
+    });
     expect(l.run('ip link |')).toMatchObject({ exitCode: 2 });
   });
 
@@ -21,9 +27,18 @@ describe('the shell', () => {
     const l = lab();
     expect(l.run('echo 1 > /proc/sys/net/ipv4/ip_forward').exitCode).toBe(0);
     expect(l.run('sysctl net.ipv4.ip_forward').stdout).toBe('net.ipv4.ip_forward = 1\n');
-    expect(l.run('echo abc > /proc/sys/net/ipv4/ip_forward')).toMatchObject({ exitCode: 1, stderr: 'bash: echo: write error: Invalid argument\n' });
-    expect(l.run('cat /proc/sys/net/ipv4/nosuch')).toMatchObject({ exitCode: 1, stderr: 'cat: /proc/sys/net/ipv4/nosuch: No such file or directory\n' });
-    expect(l.run('sysctl nosuch.key')).toMatchObject({ exitCode: 255, stderr: 'sysctl: cannot stat /proc/sys/nosuch/key: No such file or directory\n' });
+    expect(l.run('echo abc > /proc/sys/net/ipv4/ip_forward')).toMatchObject({
+      exitCode: 1,
+      stderr: 'bash: echo: write error: Invalid argument\n',
+    });
+    expect(l.run('cat /proc/sys/net/ipv4/nosuch')).toMatchObject({
+      exitCode: 1,
+      stderr: 'cat: /proc/sys/net/ipv4/nosuch: No such file or directory\n',
+    });
+    expect(l.run('sysctl nosuch.key')).toMatchObject({
+      exitCode: 255,
+      stderr: 'sysctl: cannot stat /proc/sys/nosuch/key: No such file or directory\n',
+    });
   });
 
   it('pipes, heredocs and && / ||', () => {
@@ -120,15 +135,19 @@ const WORDS = [
 describe('robustness', () => {
   it('random command sequences never throw and always end within the budget (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 14 }), fc.integer({ min: 1, max: 1000 }), (cmds, seed) => {
-        const l = lab({ seed });
-        for (const c of cmds) {
-          const r = l.run(c);
-          if (!Number.isInteger(r.exitCode)) return false;
-          if (r.endTime - r.startTime > 601e9) return false;
-        }
-        return true;
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 14 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (cmds, seed) => {
+          const l = lab({ seed });
+          for (const c of cmds) {
+            const r = l.run(c);
+            if (!Number.isInteger(r.exitCode)) return false;
+            if (r.endTime - r.startTime > 601e9) return false;
+          }
+          return true;
+        },
+      ),
       { numRuns: 60 },
     );
   });

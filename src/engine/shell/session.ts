@@ -124,8 +124,14 @@ export class Shell implements JobControl {
       command: line,
       exitCode: code,
       output: out,
-      stdout: out.filter((c) => c.stream === 'stdout').map((c) => c.text).join(''),
-      stderr: out.filter((c) => c.stream === 'stderr').map((c) => c.text).join(''),
+      stdout: out
+        .filter((c) => c.stream === 'stdout')
+        .map((c) => c.text)
+        .join(''),
+      stderr: out
+        .filter((c) => c.stream === 'stderr')
+        .map((c) => c.text)
+        .join(''),
       traceFrom,
       traceTo: world.trace.length,
       captureFrom,
@@ -163,7 +169,10 @@ export class Shell implements JobControl {
   /** After a command: let traffic in flight land (at most 200 ms of simulated time). */
   private settle(): void {
     const sched = this.world.sched;
-    sched.run(() => !sched.hasForegroundWork(), { maxEvents: 200_000, until: after(sched.now, ms(200)) });
+    sched.run(() => !sched.hasForegroundWork(), {
+      maxEvents: 200_000,
+      until: after(sched.now, ms(200)),
+    });
   }
 
   private doneNotices(): OutputChunk[] {
@@ -172,11 +181,16 @@ export class Shell implements JobControl {
       if (j.reported || j.proc.running) continue;
       j.reported = true;
       const status = j.proc.killedBy
-        ? { SIGINT: 'Interrupt', SIGTERM: 'Terminated', SIGKILL: 'Killed', SIGHUP: 'Hangup' }[j.proc.killedBy]
+        ? { SIGINT: 'Interrupt', SIGTERM: 'Terminated', SIGKILL: 'Killed', SIGHUP: 'Hangup' }[
+            j.proc.killedBy
+          ]
         : j.proc.exitCode === 0
           ? 'Done'
           : `Exit ${j.proc.exitCode}`;
-      out.push(this.chunk('stderr', `[${j.id}]+  ${status.padEnd(24)}${j.text}\n`));
+      out.push({
+        ...this.chunk('stderr', `[${j.id}]+  ${status.padEnd(24)}${j.text}\n`),
+        background: true,
+      });
     }
     const live = this.jobs.filter((j) => !j.reported);
     this.jobs.length = 0;
@@ -190,7 +204,8 @@ export class Shell implements JobControl {
     let code = this.runPipeline(item.first, stdout, stderr, false);
     for (const r of item.rest) {
       if (this.budgetNote) break;
-      if ((r.op === '&&' && code === 0) || (r.op === '||' && code !== 0)) code = this.runPipeline(r.pipeline, stdout, stderr, false);
+      if ((r.op === '&&' && code === 0) || (r.op === '||' && code !== 0))
+        code = this.runPipeline(r.pipeline, stdout, stderr, false);
     }
     return code;
   }
@@ -210,7 +225,8 @@ export class Shell implements JobControl {
       let go = code === 0;
       for (let k = 0; k < item.rest.length - 1; k++) {
         const r = item.rest[k]!;
-        if ((r.op === '&&' && code === 0) || (r.op === '||' && code !== 0)) code = this.runPipeline(r.pipeline, () => undefined, stderr, true);
+        if ((r.op === '&&' && code === 0) || (r.op === '||' && code !== 0))
+          code = this.runPipeline(r.pipeline, () => undefined, stderr, true);
         go = code === 0;
       }
       const lastOp = item.rest[item.rest.length - 1]!.op;
@@ -229,7 +245,7 @@ export class Shell implements JobControl {
 
   private startBackgroundJob(cmd: SimpleCommand, text: string, stderr: Sink): number {
     const toTerminal = (stream: 'stdout' | 'stderr') => (text: string) => {
-      this.pending.push(this.chunk(stream, text));
+      this.pending.push({ ...this.chunk(stream, text), background: true });
     };
     const started = this.startCommand(cmd, '', toTerminal('stdout'), toTerminal('stderr'), true);
     if (!started) return this.lastExit;
@@ -255,7 +271,13 @@ export class Shell implements JobControl {
   }
 
   /** Runs a simple command in the foreground and returns its exit code. */
-  private runSimple(cmd: SimpleCommand, stdin: string, stdout: Sink, stderr: Sink, tty: boolean): number {
+  private runSimple(
+    cmd: SimpleCommand,
+    stdin: string,
+    stdout: Sink,
+    stderr: Sink,
+    tty: boolean,
+  ): number {
     const proc = this.startCommand(cmd, stdin, stdout, stderr, false, tty);
     if (!proc) return this.lastExit;
     this.waitFor(proc, stderr);
@@ -266,12 +288,16 @@ export class Shell implements JobControl {
   private waitFor(proc: Process, stderr: Sink): void {
     const sched = this.world.sched;
     const deadline = after(sched.now, this.maxTime);
-    const interruptAt = proc.interactiveTimeout !== undefined ? after(sched.now, proc.interactiveTimeout) : undefined;
+    const interruptAt =
+      proc.interactiveTimeout !== undefined ? after(sched.now, proc.interactiveTimeout) : undefined;
     while (proc.running) {
       const until = interruptAt !== undefined && interruptAt < deadline ? interruptAt : deadline;
       const left = this.maxEvents - this.eventsThisLine;
       const before = sched.eventsRun;
-      const outcome: RunOutcome = sched.run(() => !proc.running, { maxEvents: Math.max(left, 0), until });
+      const outcome: RunOutcome = sched.run(() => !proc.running, {
+        maxEvents: Math.max(left, 0),
+        until,
+      });
       this.eventsThisLine += sched.eventsRun - before;
       if (!proc.running) break;
       if (outcome.kind === 'event-budget') {
@@ -364,7 +390,9 @@ export class Shell implements JobControl {
     const ctx = this.makeContext(proc, argv, input, env, outIsTty, outFile);
     const tool = this.lookup(name);
     if (!tool) {
-      const msg = name.includes('/') ? `bash: ${name}: No such file or directory\n` : `bash: ${name}: command not found\n`;
+      const msg = name.includes('/')
+        ? `bash: ${name}: No such file or directory\n`
+        : `bash: ${name}: command not found\n`;
       proc.writeErr(msg);
       proc.exit(127);
       this.lastExit = 127;
@@ -384,7 +412,14 @@ export class Shell implements JobControl {
     return TOOLS[base];
   }
 
-  private makeContext(proc: Process, argv: readonly string[], stdin: string, env: ReadonlyMap<string, string>, tty: boolean, outFile?: string): ToolContext {
+  private makeContext(
+    proc: Process,
+    argv: readonly string[],
+    stdin: string,
+    env: ReadonlyMap<string, string>,
+    tty: boolean,
+    outFile?: string,
+  ): ToolContext {
     const ctx: ToolContext = {
       argv,
       proc,
@@ -422,7 +457,8 @@ export class Shell implements JobControl {
     if (r.op === '>&' || r.op === '<&') {
       if (target === '1' && r.fd === 2) return { ...cur, err: cur.out };
       if (target === '2' && r.fd === 1) return { ...cur, out: cur.err };
-      if (target === '-') return { ...cur, ...(r.fd === 1 ? { out: () => undefined } : { err: () => undefined }) };
+      if (target === '-')
+        return { ...cur, ...(r.fd === 1 ? { out: () => undefined } : { err: () => undefined }) };
       if (/^[0-9]+$/.test(target)) {
         stderr(`bash: ${target}: Bad file descriptor\n`);
         return undefined;
@@ -444,7 +480,11 @@ export class Shell implements JobControl {
     else {
       const isProc = path.startsWith('/proc/');
       if (!isProc) {
-        const err = append ? (fs.exists(path) ? undefined : fs.writeFile(path, '')) : fs.writeFile(path, '');
+        const err = append
+          ? fs.exists(path)
+            ? undefined
+            : fs.writeFile(path, '')
+          : fs.writeFile(path, '');
         if (err) {
           stderr(`bash: ${target}: ${fsErrorText(err)}\n`);
           return undefined;
@@ -468,10 +508,13 @@ export class Shell implements JobControl {
 
   private expandHeredoc(body: string, stderr: Sink): string {
     // Variables and command substitutions expand in an unquoted heredoc.
-    return body.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*|[?$!])|\$\(([^)]*)\)|`([^`]*)`/g, (_m, a, b, c, d) => {
-      if (a || b) return this.varValue(a ?? b);
-      return this.commandSubstitution(c ?? d ?? '', stderr);
-    });
+    return body.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*|[?$!])|\$\(([^)]*)\)|`([^`]*)`/g,
+      (_m, a, b, c, d) => {
+        if (a || b) return this.varValue(a ?? b);
+        return this.commandSubstitution(c ?? d ?? '', stderr);
+      },
+    );
   }
 
   varValue(name: string): string {
@@ -535,7 +578,8 @@ export class Shell implements JobControl {
         have = have || p.quoted || p.text.length > 0;
         continue;
       }
-      const value = p.kind === 'var' ? this.varValue(p.name) : this.commandSubstitution(p.source, stderr);
+      const value =
+        p.kind === 'var' ? this.varValue(p.name) : this.commandSubstitution(p.source, stderr);
       if (p.quoted) {
         cur += value;
         have = true;
@@ -543,7 +587,14 @@ export class Shell implements JobControl {
     }
     if (have || cur) fields.push(cur);
     // Tilde expansion at the start of an unquoted word.
-    return fields.map((f, i) => (i === 0 && w.parts[0]?.kind === 'lit' && !w.parts[0].quoted && (f === '~' || f.startsWith('~/')) ? `/root${f.slice(1)}` : f));
+    return fields.map((f, i) =>
+      i === 0 &&
+      w.parts[0]?.kind === 'lit' &&
+      !w.parts[0].quoted &&
+      (f === '~' || f.startsWith('~/'))
+        ? `/root${f.slice(1)}`
+        : f,
+    );
   }
 }
 

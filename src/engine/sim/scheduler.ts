@@ -43,7 +43,12 @@ export class Scheduler {
   }
 
   /** Schedules `action` after `delay`; returns a handle that `cancel` accepts. */
-  schedule(delay: SimDuration, label: string, action: () => void, background = false): ScheduledEvent {
+  schedule(
+    delay: SimDuration,
+    label: string,
+    action: () => void,
+    background = false,
+  ): ScheduledEvent {
     return this.scheduleAt(after(this.nowValue, delay), label, action, background);
   }
 

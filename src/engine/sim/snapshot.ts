@@ -69,7 +69,8 @@ export interface TopologySnapshot {
 
 function deviceView(d: Device): DeviceView {
   const peer = d.kind === 'veth' ? (d as Device & { peer?: Device }).peer : undefined;
-  const seg = d.kind === 'ether' ? (d as Device & { medium?: { name: string } }).medium?.name : undefined;
+  const seg =
+    d.kind === 'ether' ? (d as Device & { medium?: { name: string } }).medium?.name : undefined;
   const base = {
     id: d.uid,
     ifindex: d.ifindex,
@@ -90,7 +91,9 @@ function deviceView(d: Device): DeviceView {
     return {
       ...base,
       ports: d.ports.map((p) => p.uid),
-      fdb: d.liveFdb().map((e) => `${e.mac} ${e.local ? `${e.port.name} (local)` : `via ${e.port.name}`}`),
+      fdb: d
+        .liveFdb()
+        .map((e) => `${e.mac} ${e.local ? `${e.port.name} (local)` : `via ${e.port.name}`}`),
     };
   }
   return base;
@@ -101,7 +104,9 @@ function netnsView(ns: NetNs): NetnsView {
   const name = host.nameOf(ns);
   const procs = [...host.processes.values()].filter((p) => p.ns === ns);
   const listening = [
-    ...ns.sockets.tcpListeners.map((l) => `tcp ${l.addr === 0 ? '0.0.0.0' : formatIpv4(l.addr)}:${l.port}`),
+    ...ns.sockets.tcpListeners.map(
+      (l) => `tcp ${l.addr === 0 ? '0.0.0.0' : formatIpv4(l.addr)}:${l.port}`,
+    ),
     ...ns.sockets.udp.map((u) => `udp ${u.addr === 0 ? '0.0.0.0' : formatIpv4(u.addr)}:${u.port}`),
   ];
   return {
@@ -115,7 +120,10 @@ function netnsView(ns: NetNs): NetnsView {
     neighbours: ns.neigh
       .list()
       .filter((e) => e.state !== 'NONE')
-      .map((e) => `${formatIpv4(e.ip)} dev ${e.dev.name}${e.mac && e.state !== 'FAILED' && e.state !== 'INCOMPLETE' ? ` lladdr ${e.mac}` : ''} ${e.state}`),
+      .map(
+        (e) =>
+          `${formatIpv4(e.ip)} dev ${e.dev.name}${e.mac && e.state !== 'FAILED' && e.state !== 'INCOMPLETE' ? ` lladdr ${e.mac}` : ''} ${e.state}`,
+      ),
     ipForward: ns.ipForward,
     processes: procs.map((p) => ({ pid: p.pid, comm: p.argv.join(' ') })),
     listening,
@@ -126,13 +134,20 @@ export function snapshot(world: World): TopologySnapshot {
   const hosts: HostView[] = [];
   const links: LinkView[] = [];
   for (const host of world.hosts.values()) {
-    hosts.push({ name: host.name, external: host.external, namespaces: host.namespaces.map(netnsView) });
+    hosts.push({
+      name: host.name,
+      external: host.external,
+      namespaces: host.namespaces.map(netnsView),
+    });
     for (const ns of host.namespaces) {
       for (const d of ns.devices) {
         const peer = d.kind === 'veth' ? (d as Device & { peer?: Device }).peer : undefined;
         if (peer && d.uid < peer.uid) links.push({ kind: 'veth', a: d.uid, b: peer.uid });
         if (d.master) links.push({ kind: 'port', a: d.uid, b: d.master.uid });
-        const seg = d.kind === 'ether' ? (d as Device & { medium?: { name: string } }).medium?.name : undefined;
+        const seg =
+          d.kind === 'ether'
+            ? (d as Device & { medium?: { name: string } }).medium?.name
+            : undefined;
         if (seg) links.push({ kind: 'wire', a: d.uid, segment: seg });
       }
     }

@@ -125,7 +125,8 @@ export interface NoteDecision {
   readonly text: string;
 }
 
-export type Decision = RouteDecision | NeighDecision | FdbDecision | DropDecision | NetfilterDecision | NoteDecision;
+export type Decision =
+  RouteDecision | NeighDecision | FdbDecision | DropDecision | NetfilterDecision | NoteDecision;
 
 export interface TraceEvent {
   readonly seq: number;

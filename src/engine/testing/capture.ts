@@ -3,7 +3,13 @@ import { TcpdumpState, formatFrame } from '../shell/tools/tcpdumpFormat';
 import type { CommandResult } from '../shell/session';
 import type { World } from '../sim/world';
 
-export function captureLinesOf(world: World, r: Pick<CommandResult, 'captureFrom' | 'captureTo'>, host: string, netns: string, dev: string): string[] {
+export function captureLinesOf(
+  world: World,
+  r: Pick<CommandResult, 'captureFrom' | 'captureTo'>,
+  host: string,
+  netns: string,
+  dev: string,
+): string[] {
   const st = new TcpdumpState();
   return world.captures
     .since(r.captureFrom)

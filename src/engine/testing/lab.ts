@@ -13,7 +13,13 @@ export interface Lab {
   /** Frames one interface carried during `r`, as tcpdump -nn -e prints them. */
 }
 
-export function lab(opts: { hosts?: { name: string; ipForward?: boolean; nic?: { network: string; address: string } }[]; seed?: number; maxEvents?: number } = {}): Lab {
+export function lab(
+  opts: {
+    hosts?: { name: string; ipForward?: boolean; nic?: { network: string; address: string } }[];
+    seed?: number;
+    maxEvents?: number;
+  } = {},
+): Lab {
   const world = new World({ seed: opts.seed ?? 7 });
   const shells = new Map<string, Shell>();
   for (const h of opts.hosts ?? [{ name: 'h' }]) {
@@ -37,7 +43,8 @@ export function lab(opts: { hosts?: { name: string; ipForward?: boolean; nic?: {
     setup: (lines, host) => {
       for (const l of lines) {
         const r = sh(host).run(l);
-        if (r.exitCode !== 0 && !l.trim().endsWith('&')) throw new Error(`setup "${l}" exited ${r.exitCode}: ${r.stderr}`);
+        if (r.exitCode !== 0 && !l.trim().endsWith('&'))
+          throw new Error(`setup "${l}" exited ${r.exitCode}: ${r.stderr}`);
       }
     },
   };

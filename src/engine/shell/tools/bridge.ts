@@ -27,7 +27,13 @@ export const bridge: Tool = (ctx) => {
       const o = args[i]!.replace(/^--?/, '');
       if (matches(o, 'details')) details = true;
       else if (o === 'n' || matches(o, 'netns')) ns = openNetns(proc.host, args[++i] ?? '');
-      else if (matches(o, 'statistics') || matches(o, 'color') || matches(o, 'oneline') || matches(o, 'compressvlans')) continue;
+      else if (
+        matches(o, 'statistics') ||
+        matches(o, 'color') ||
+        matches(o, 'oneline') ||
+        matches(o, 'compressvlans')
+      )
+        continue;
       else if (matches(o, 'Version')) {
         proc.write('bridge utility, 6.1.0\n');
         proc.exit(0);
@@ -41,7 +47,8 @@ export const bridge: Tool = (ctx) => {
     if (matches(obj, 'link')) linkCmd(ns, rest, details, out);
     else if (matches(obj, 'fdb')) fdbCmd(ns, rest, out);
     else if (matches(obj, 'help')) throw new IpExit(255, USAGE);
-    else if (['mdb', 'vlan', 'vni', 'monitor'].some((o) => matches(obj, o))) throw new IpExit(2, `packet-life: "bridge ${obj}" is not modelled yet\n`);
+    else if (['mdb', 'vlan', 'vni', 'monitor'].some((o) => matches(obj, o)))
+      throw new IpExit(2, `packet-life: "bridge ${obj}" is not modelled yet\n`);
     else throw new IpExit(255, `Object "${obj}" is unknown, try "bridge help".\n`);
     if (out.length) proc.write(`${out.join('\n')}\n`);
     proc.exit(0);
@@ -77,10 +84,14 @@ function linkCmd(ns: NetNs, args: string[], details: boolean, out: string[]): vo
       if (!(d.master instanceof Bridge)) continue;
       if (only && d !== only) continue;
       const br = d.master;
-      out.push(`${d.ifindex}: ${portName(ns, d)}: ${linkFlags(d)} mtu ${d.mtu} master ${br.name} state ${br.portState(d)} priority 32 cost 2 `);
+      out.push(
+        `${d.ifindex}: ${portName(ns, d)}: ${linkFlags(d)} mtu ${d.mtu} master ${br.name} state ${br.portState(d)} priority 32 cost 2 `,
+      );
       if (details) {
         const f = br.portFlags.get(d)!;
-        out.push(`    hairpin ${f.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${f.learning ? 'on' : 'off'} flood ${f.flood ? 'on' : 'off'} mcast_flood on bcast_flood on mcast_router 1 mcast_to_unicast off neigh_suppress off vlan_tunnel off isolated off locked off`);
+        out.push(
+          `    hairpin ${f.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${f.learning ? 'on' : 'off'} flood ${f.flood ? 'on' : 'off'} mcast_flood on bcast_flood on mcast_router 1 mcast_to_unicast off neigh_suppress off vlan_tunnel off isolated off locked off`,
+        );
       }
     }
     return;
@@ -94,10 +105,12 @@ function linkCmd(ns: NetNs, args: string[], details: boolean, out: string[]): vo
       else sets.push([a, args[++i]]);
     }
     if (!d) throw new IpExit(255, 'Device is a required argument.\n');
-    if (!(d.master instanceof Bridge)) throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
+    if (!(d.master instanceof Bridge))
+      throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
     const f = d.master.portFlags.get(d)!;
     for (const [k, v] of sets) {
-      if (v !== 'on' && v !== 'off') throw new IpExit(255, `Error: argument of "${k}" must be "on" or "off", not "${v}"\n`);
+      if (v !== 'on' && v !== 'off')
+        throw new IpExit(255, `Error: argument of "${k}" must be "on" or "off", not "${v}"\n`);
       if (k === 'hairpin') f.hairpin = v === 'on';
       else if (k === 'learning') f.learning = v === 'on';
       else if (k === 'flood') f.flood = v === 'on';
@@ -131,7 +144,12 @@ function fdbCmd(ns: NetNs, args: string[], out: string[]): void {
     }
     return;
   }
-  if (matches(cmd, 'add') || matches(cmd, 'append') || matches(cmd, 'replace') || matches(cmd, 'delete')) {
+  if (
+    matches(cmd, 'add') ||
+    matches(cmd, 'append') ||
+    matches(cmd, 'replace') ||
+    matches(cmd, 'delete')
+  ) {
     const mac = parseMac(args[1] ?? '');
     if (!mac) throw new IpExit(255, `Invalid mac address ${args[1]}\n`);
     let d: Device | undefined;
@@ -145,8 +163,15 @@ function fdbCmd(ns: NetNs, args: string[], out: string[]): void {
       bridgeDev.fdb.delete(mac);
       return;
     }
-    if (bridgeDev.fdb.has(mac) && matches(cmd, 'add')) throw new IpExit(2, 'RTNETLINK answers: File exists\n');
-    bridgeDev.fdb.set(mac, { mac, port: d, local: false, isStatic: true, updated: ns.world.sched.now });
+    if (bridgeDev.fdb.has(mac) && matches(cmd, 'add'))
+      throw new IpExit(2, 'RTNETLINK answers: File exists\n');
+    bridgeDev.fdb.set(mac, {
+      mac,
+      port: d,
+      local: false,
+      isStatic: true,
+      updated: ns.world.sched.now,
+    });
     return;
   }
   throw new IpExit(255, `Command "${cmd}" is unknown, try "bridge fdb help".\n`);

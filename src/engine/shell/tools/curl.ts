@@ -88,7 +88,13 @@ function parseUrl(raw: string): ParsedUrl | undefined {
   const port = hp[2] ? Number(hp[2]) : scheme === 'https' ? 443 : 80;
   if (port > 65535) return undefined;
   const defaultPort = scheme === 'https' ? 443 : 80;
-  return { scheme, host: hp[1], port, path, hostHeader: port === defaultPort ? hp[1] : `${hp[1]}:${port}` };
+  return {
+    scheme,
+    host: hp[1],
+    port,
+    path,
+    hostHeader: port === defaultPort ? hp[1] : `${hp[1]}:${port}`,
+  };
 }
 
 /** Splits bundled short options (`-sSv`, `-m2`) the way curl's getopt does. */
@@ -114,10 +120,22 @@ function unbundle(argv: readonly string[]): string[] {
 
 function parseArgs(raw: readonly string[]): CurlOptions | { error: string; code: number } {
   const argv = unbundle(raw);
-  const o: CurlOptions = { verbose: false, silent: false, showError: false, include: false, head: false, headers: [], fail: false };
+  const o: CurlOptions = {
+    verbose: false,
+    silent: false,
+    showError: false,
+    include: false,
+    head: false,
+    headers: [],
+    fail: false,
+  };
   const num = (v: string | undefined, name: string) => {
     const n = Number(v);
-    if (v === undefined || Number.isNaN(n) || n < 0) return { error: `curl: option ${name}: expected a proper numerical parameter\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 };
+    if (v === undefined || Number.isNaN(n) || n < 0)
+      return {
+        error: `curl: option ${name}: expected a proper numerical parameter\ncurl: try 'curl --help' or 'curl --manual' for more information\n`,
+        code: 2,
+      };
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -142,10 +160,27 @@ function parseArgs(raw: readonly string[]): CurlOptions | { error: string; code:
     else if (a === '-H' || a === '--header') o.headers.push(take() ?? '');
     else if (a === '-f' || a === '--fail') o.fail = true;
     else if (a === '-w' || a === '--write-out') o.writeOut = take();
-    else if (a === '-k' || a === '--insecure' || a === '-L' || a === '--location' || a === '-4' || a === '--ipv4' || a === '-N' || a === '--no-buffer') continue;
-    else if (a === '-V' || a === '--version') return { error: `curl ${CURL_VERSION} (x86_64-pc-linux-gnu) libcurl/${CURL_VERSION} OpenSSL/3.0.11 zlib/1.2.13\n`, code: 0 };
+    else if (
+      a === '-k' ||
+      a === '--insecure' ||
+      a === '-L' ||
+      a === '--location' ||
+      a === '-4' ||
+      a === '--ipv4' ||
+      a === '-N' ||
+      a === '--no-buffer'
+    )
+      continue;
+    else if (a === '-V' || a === '--version')
+      return {
+        error: `curl ${CURL_VERSION} (x86_64-pc-linux-gnu) libcurl/${CURL_VERSION} OpenSSL/3.0.11 zlib/1.2.13\n`,
+        code: 0,
+      };
     else if (a.startsWith('-') && a.length > 1) {
-      return { error: `curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 };
+      return {
+        error: `curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`,
+        code: 2,
+      };
     } else o.url = a;
   }
   return o;
@@ -167,7 +202,8 @@ export const curl: Tool = (ctx) => {
   let meterBytes = 0;
   let meterStart = proc.now;
   const meterEnd = () => {
-    if (meter) proc.writeErr(`\r${meterLine(meterTotal, meterBytes, (proc.now - meterStart) / 1e6)}\n`);
+    if (meter)
+      proc.writeErr(`\r${meterLine(meterTotal, meterBytes, (proc.now - meterStart) / 1e6)}\n`);
   };
   const fail = (code: number, message: string) => {
     meterEnd();
@@ -175,7 +211,9 @@ export const curl: Tool = (ctx) => {
     proc.exit(code);
   };
   if (o.url === undefined) {
-    proc.writeErr("curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information\n");
+    proc.writeErr(
+      "curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information\n",
+    );
     proc.exit(2);
     return;
   }
@@ -205,7 +243,10 @@ export const curl: Tool = (ctx) => {
     proc.after(ms(o.maxTime * 1000 + 1), 'max-time', () => {
       conn?.reset();
       if (!connected) return fail(28, `Connection timed out after ${elapsedMs()} milliseconds`);
-      fail(28, `Operation timed out after ${elapsedMs()} milliseconds with ${received} bytes received`);
+      fail(
+        28,
+        `Operation timed out after ${elapsedMs()} milliseconds with ${received} bytes received`,
+      );
     });
   }
 
@@ -224,7 +265,10 @@ export const curl: Tool = (ctx) => {
       const why = lastErr === 'ETIMEDOUT' ? 'Timeout was reached' : "Couldn't connect to server";
       v(`* Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${why}`);
       v('* Closing connection 0');
-      return fail(lastErr === 'ETIMEDOUT' ? 28 : 7, `Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${why}`);
+      return fail(
+        lastErr === 'ETIMEDOUT' ? 28 : 7,
+        `Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${why}`,
+      );
     }
     v(`*   Trying ${formatIpv4(dst)}:${url.port}...`);
     const onFail = (errno: Errno) => {
@@ -262,17 +306,28 @@ export const curl: Tool = (ctx) => {
     if (o.connectTimeout !== undefined) {
       connectTimer = proc.after(ms(o.connectTimeout * 1000 + 1), 'connect-timeout', () => {
         c.reset();
-        fail(28, `Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: Timeout was reached`);
+        fail(
+          28,
+          `Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: Timeout was reached`,
+        );
       });
     }
   };
 
   const method = o.method ?? (o.head ? 'HEAD' : o.data !== undefined ? 'POST' : 'GET');
   const sendRequest = (c: TcpConnection) => {
-    const lines = [`${method} ${url.path} HTTP/1.1`, `Host: ${url.hostHeader}`, `User-Agent: curl/${CURL_VERSION}`, 'Accept: */*'];
+    const lines = [
+      `${method} ${url.path} HTTP/1.1`,
+      `Host: ${url.hostHeader}`,
+      `User-Agent: curl/${CURL_VERSION}`,
+      'Accept: */*',
+    ];
     for (const h of o.headers) lines.push(h);
     if (o.data !== undefined) {
-      lines.push(`Content-Length: ${o.data.length}`, 'Content-Type: application/x-www-form-urlencoded');
+      lines.push(
+        `Content-Length: ${o.data.length}`,
+        'Content-Type: application/x-www-form-urlencoded',
+      );
     }
     for (const l of lines) v(`> ${l}`);
     v('> ');
@@ -315,7 +370,9 @@ export const curl: Tool = (ctx) => {
       const cl = header(r.head.headers, 'content-length');
       contentLength = cl !== undefined ? Number(cl) : undefined;
       meterTotal = contentLength;
-      closeAfter = r.head.version === 'HTTP/1.0' || header(r.head.headers, 'connection')?.toLowerCase() === 'close';
+      closeAfter =
+        r.head.version === 'HTTP/1.0' ||
+        header(r.head.headers, 'connection')?.toLowerCase() === 'close';
       if (o.fail && status >= 400) {
         finished = true;
         conn?.close();
@@ -329,7 +386,8 @@ export const curl: Tool = (ctx) => {
     if (method !== 'HEAD') deliver(body);
     meterBytes += body.length;
     // With -v and the body going somewhere other than a terminal, curl notes each chunk.
-    if (o.verbose && !ctx.stdoutIsTty && body.length) proc.writeErr(`{ [${body.length} bytes data]\n`);
+    if (o.verbose && !ctx.stdoutIsTty && body.length)
+      proc.writeErr(`{ [${body.length} bytes data]\n`);
     bodyStart = buf.length;
     consumed += body.length;
     if (contentLength !== undefined && consumed >= contentLength) complete();
@@ -346,7 +404,12 @@ export const curl: Tool = (ctx) => {
     meterEnd();
     if (closeAfter) v('* Closing connection 0');
     else v(`* Connection #0 to host ${url.host} left intact`);
-    if (o.writeOut !== undefined) proc.write(o.writeOut.replace(/%\{http_code\}/g, String(status).padStart(3, '0')).replace(/\\n/g, '\n'));
+    if (o.writeOut !== undefined)
+      proc.write(
+        o.writeOut
+          .replace(/%\{http_code\}/g, String(status).padStart(3, '0'))
+          .replace(/\\n/g, '\n'),
+      );
     // curl tidies up (and its process ends) a little after the last byte arrived.
     const c = conn;
     proc.after(us(100), 'cleanup', () => {

@@ -33,7 +33,10 @@ export const cat: Tool = (ctx) => {
 
 export const ls: Tool = (ctx) => {
   const { proc } = ctx;
-  const flags = ctx.argv.slice(1).filter((a) => a.startsWith('-')).join('');
+  const flags = ctx.argv
+    .slice(1)
+    .filter((a) => a.startsWith('-'))
+    .join('');
   const paths = ctx.argv.slice(1).filter((a) => !a.startsWith('-'));
   const long = flags.includes('l');
   const targets = paths.length ? paths : ['.'];
@@ -58,9 +61,12 @@ export const ls: Tool = (ctx) => {
       const full = st.kind === 'dir' ? `${p}/${n}` : p;
       const s = proc.host.fs.stat(full, false);
       if (!s) continue;
-      const mode = s.kind === 'dir' ? 'drwxr-xr-x' : s.kind === 'symlink' ? 'lrwxrwxrwx' : '-rw-r--r--';
+      const mode =
+        s.kind === 'dir' ? 'drwxr-xr-x' : s.kind === 'symlink' ? 'lrwxrwxrwx' : '-rw-r--r--';
       const tail = s.kind === 'symlink' ? ` -> ${s.target}` : '';
-      proc.write(`${mode} 1 root root ${String(s.size).padStart(5)} ${formatLsDate(proc.host.world.sched.now)} ${n}${tail}\n`);
+      proc.write(
+        `${mode} 1 root root ${String(s.size).padStart(5)} ${formatLsDate(proc.host.world.sched.now)} ${n}${tail}\n`,
+      );
     }
   }
   proc.exit(code);
@@ -92,7 +98,10 @@ export const mkdir: Tool = (ctx) => {
 
 export const rm: Tool = (ctx) => {
   const { proc } = ctx;
-  const flags = ctx.argv.slice(1).filter((a) => a.startsWith('-')).join('');
+  const flags = ctx.argv
+    .slice(1)
+    .filter((a) => a.startsWith('-'))
+    .join('');
   const force = flags.includes('f');
   const recursive = flags.includes('r') || flags.includes('R');
   const paths = ctx.argv.slice(1).filter((a) => !a.startsWith('-'));
@@ -101,7 +110,9 @@ export const rm: Tool = (ctx) => {
     const err = proc.host.fs.remove(abs(ctx, p), { recursive });
     if (err === 'ENOENT' && force) continue;
     if (err) {
-      proc.writeErr(`rm: cannot remove '${p}': ${err === 'EISDIR' ? 'Is a directory' : fsErrorText(err)}\n`);
+      proc.writeErr(
+        `rm: cannot remove '${p}': ${err === 'EISDIR' ? 'Is a directory' : fsErrorText(err)}\n`,
+      );
       code = 1;
     }
   }
@@ -110,7 +121,10 @@ export const rm: Tool = (ctx) => {
 
 export const ln: Tool = (ctx) => {
   const { proc } = ctx;
-  const flags = ctx.argv.slice(1).filter((a) => a.startsWith('-')).join('');
+  const flags = ctx.argv
+    .slice(1)
+    .filter((a) => a.startsWith('-'))
+    .join('');
   const paths = ctx.argv.slice(1).filter((a) => !a.startsWith('-'));
   if (!flags.includes('s')) {
     proc.writeErr('ln: packet-life models symbolic links only (use ln -s)\n');
@@ -168,7 +182,9 @@ export const head: Tool = (ctx) => {
   const { n, files } = countArg(ctx, 10);
   const { text, error } = readInput(ctx, files);
   if (error) {
-    ctx.proc.writeErr(`head: cannot open '${error.split(':')[0]}' for reading: No such file or directory\n`);
+    ctx.proc.writeErr(
+      `head: cannot open '${error.split(':')[0]}' for reading: No such file or directory\n`,
+    );
     ctx.proc.exit(1);
     return;
   }
@@ -181,7 +197,9 @@ export const tail: Tool = (ctx) => {
   const { n, files } = countArg(ctx, 10);
   const { text, error } = readInput(ctx, files);
   if (error) {
-    ctx.proc.writeErr(`tail: cannot open '${error.split(':')[0]}' for reading: No such file or directory\n`);
+    ctx.proc.writeErr(
+      `tail: cannot open '${error.split(':')[0]}' for reading: No such file or directory\n`,
+    );
     ctx.proc.exit(1);
     return;
   }
@@ -191,7 +209,10 @@ export const tail: Tool = (ctx) => {
 };
 
 export const wc: Tool = (ctx) => {
-  const flags = ctx.argv.slice(1).filter((a) => a.startsWith('-')).join('');
+  const flags = ctx.argv
+    .slice(1)
+    .filter((a) => a.startsWith('-'))
+    .join('');
   const files = ctx.argv.slice(1).filter((a) => !a.startsWith('-'));
   const { text } = readInput(ctx, files);
   const nl = (text.match(/\n/g) ?? []).length;
@@ -199,7 +220,10 @@ export const wc: Tool = (ctx) => {
   if (flags.includes('l')) ctx.proc.write(`${nl}\n`);
   else if (flags.includes('w')) ctx.proc.write(`${words}\n`);
   else if (flags.includes('c')) ctx.proc.write(`${text.length}\n`);
-  else ctx.proc.write(`${String(nl).padStart(7)} ${String(words).padStart(7)} ${String(text.length).padStart(7)}\n`);
+  else
+    ctx.proc.write(
+      `${String(nl).padStart(7)} ${String(words).padStart(7)} ${String(text.length).padStart(7)}\n`,
+    );
   ctx.proc.exit(0);
 };
 
@@ -232,7 +256,9 @@ export const grep: Tool = (ctx) => {
         else if (f === 'o') onlyMatching = true;
         else if (f === 'n') numbers = true;
         else {
-          proc.writeErr(`grep: invalid option -- '${f}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n`);
+          proc.writeErr(
+            `grep: invalid option -- '${f}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n`,
+          );
           proc.exit(2);
           return;
         }
@@ -241,7 +267,9 @@ export const grep: Tool = (ctx) => {
     else files.push(a);
   }
   if (pattern === undefined) {
-    proc.writeErr("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
+    proc.writeErr(
+      "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n",
+    );
     proc.exit(2);
     return;
   }
@@ -318,7 +346,9 @@ export const sleep: Tool = (ctx) => {
   }
   const m = /^([0-9]*\.?[0-9]+)([smhd]?)$/.exec(arg);
   if (!m) {
-    proc.writeErr(`sleep: invalid time interval '${arg}'\nTry 'sleep --help' for more information.\n`);
+    proc.writeErr(
+      `sleep: invalid time interval '${arg}'\nTry 'sleep --help' for more information.\n`,
+    );
     proc.exit(1);
     return;
   }

@@ -30,7 +30,9 @@ export interface HttpResponseHead {
 }
 
 /** Splits a response into head and body once the head is complete. */
-export function parseResponseHead(buf: string): { head: HttpResponseHead; bodyStart: number } | undefined | 'bad' {
+export function parseResponseHead(
+  buf: string,
+): { head: HttpResponseHead; bodyStart: number } | undefined | 'bad' {
   const end = buf.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const [line, ...rest] = buf.slice(0, end).split('\r\n');
@@ -40,7 +42,10 @@ export function parseResponseHead(buf: string): { head: HttpResponseHead; bodySt
     const i = h.indexOf(':');
     return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
   });
-  return { head: { version: m[1]!, status: Number(m[2]), reason: m[3] ?? '', headers }, bodyStart: end + 4 };
+  return {
+    head: { version: m[1]!, status: Number(m[2]), reason: m[3] ?? '', headers },
+    bodyStart: end + 4,
+  };
 }
 
 export function header(headers: readonly [string, string][], name: string): string | undefined {

@@ -2,7 +2,21 @@
 import type { Tool } from '../tool';
 import { bridge } from './bridge';
 import { curl } from './curl';
-import { cat, grep, head, hostname, ln, ls, mkdir, nohup, rm, sleep, tail, touch, wc } from './files';
+import {
+  cat,
+  grep,
+  head,
+  hostname,
+  ln,
+  ls,
+  mkdir,
+  nohup,
+  rm,
+  sleep,
+  tail,
+  touch,
+  wc,
+} from './files';
 import { ip } from './ip';
 import { iptables, iptablesRestoreTool, iptablesSaveTool } from './iptables';
 import { conntrack } from './conntrack';

@@ -47,7 +47,9 @@ export const nc: Tool = (ctx) => {
           const v = val();
           const n = Number(v);
           if (v === undefined || !/^[0-9]+$/.test(v)) {
-            proc.writeErr(`nc: ${f === 'p' ? 'port' : 'timeout'} ${f === 'p' ? `number invalid: ${v}` : `invalid: ${v}`}\n`);
+            proc.writeErr(
+              `nc: ${f === 'p' ? 'port' : 'timeout'} ${f === 'p' ? `number invalid: ${v}` : `invalid: ${v}`}\n`,
+            );
             proc.exit(1);
             return;
           }
@@ -86,22 +88,30 @@ export const nc: Tool = (ctx) => {
       proc.interactiveTimeout = seconds(5);
       return;
     }
-    if (verbose) proc.writeErr(`Listening on ${bind === IPV4_ANY ? '0.0.0.0' : formatIpv4(bind)} ${port}\n`);
-    const l = tcpListen(ns, bind, port, (conn) => {
-      if (!keep) l2?.close();
-      if (verbose) proc.writeErr(`Connection received on ${formatIpv4(conn.remoteIp)} ${conn.remotePort}\n`);
-      if (ctx.stdin) conn.send(ctx.stdin);
-      return {
-        onData: (_c, data) => proc.write(data),
-        onEof: (c) => {
-          c.close();
-          if (!keep) done(0);
-        },
-        onError: () => {
-          if (!keep) done(0);
-        },
-      };
-    }, 1);
+    if (verbose)
+      proc.writeErr(`Listening on ${bind === IPV4_ANY ? '0.0.0.0' : formatIpv4(bind)} ${port}\n`);
+    const l = tcpListen(
+      ns,
+      bind,
+      port,
+      (conn) => {
+        if (!keep) l2?.close();
+        if (verbose)
+          proc.writeErr(`Connection received on ${formatIpv4(conn.remoteIp)} ${conn.remotePort}\n`);
+        if (ctx.stdin) conn.send(ctx.stdin);
+        return {
+          onData: (_c, data) => proc.write(data),
+          onEof: (c) => {
+            c.close();
+            if (!keep) done(0);
+          },
+          onError: () => {
+            if (!keep) done(0);
+          },
+        };
+      },
+      1,
+    );
     const l2 = typeof l === 'string' ? undefined : l;
     if (typeof l === 'string') {
       proc.writeErr(`nc: ${STRERROR[l]}\n`);
@@ -120,7 +130,9 @@ export const nc: Tool = (ctx) => {
   }
   const addrs = resolveHost(proc, hostText);
   if (!addrs) {
-    proc.writeErr(`nc: getaddrinfo for host "${hostText}" port ${portText}: Name or service not known\n`);
+    proc.writeErr(
+      `nc: getaddrinfo for host "${hostText}" port ${portText}: Name or service not known\n`,
+    );
     done(1);
     return;
   }
@@ -178,7 +190,10 @@ export const nc: Tool = (ctx) => {
     },
     onError: (_c, errno) => {
       if (!connected) {
-        if (verbose || !zero) proc.writeErr(`nc: connect to ${hostText} port ${port} (tcp) failed: ${STRERROR[errno]}\n`);
+        if (verbose || !zero)
+          proc.writeErr(
+            `nc: connect to ${hostText} port ${port} (tcp) failed: ${STRERROR[errno]}\n`,
+          );
         done(1);
       } else done(1);
     },
@@ -195,7 +210,9 @@ export const nc: Tool = (ctx) => {
   if (timeout !== undefined) {
     proc.after(seconds(timeout), 'timeout', () => {
       if (!connected) {
-        proc.writeErr(`nc: connect to ${hostText} port ${port} (tcp) timed out: Operation now in progress\n`);
+        proc.writeErr(
+          `nc: connect to ${hostText} port ${port} (tcp) timed out: Operation now in progress\n`,
+        );
         conn.reset();
         done(1);
       } else done(0);

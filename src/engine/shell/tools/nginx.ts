@@ -82,9 +82,14 @@ function serveConn(master: Process, conn: TcpConnection) {
         }
         buf = '';
         const path = req.target.split('?')[0]!;
-        const file = path === '/' || path === '/index.html' ? master.host.fs.readFile(`${ROOT}/index.html`, master.ns) : undefined;
+        const file =
+          path === '/' || path === '/index.html'
+            ? master.host.fs.readFile(`${ROOT}/index.html`, master.ns)
+            : undefined;
         const date = httpDate(master.host.world.unixNow());
-        const close = header(req.headers, 'connection')?.toLowerCase() === 'close' || req.version === 'HTTP/1.0';
+        const close =
+          header(req.headers, 'connection')?.toLowerCase() === 'close' ||
+          req.version === 'HTTP/1.0';
         const ok = file?.ok === true;
         const body = ok ? file.data : NOT_FOUND;
         const headers: [string, string][] = [
@@ -97,8 +102,17 @@ function serveConn(master: Process, conn: TcpConnection) {
         headers.push(['Connection', close ? 'close' : 'keep-alive']);
         if (ok) headers.push(['ETag', '"5f7340cf-267"'], ['Accept-Ranges', 'bytes']);
         // nginx writes the header and a small body with one writev: one segment on the wire.
-        conn.send(formatHead({ version: 'HTTP/1.1', status: ok ? 200 : 404, reason: ok ? 'OK' : 'Not Found', headers }) + (req.method === 'HEAD' ? '' : body));
-        master.write(`${formatIpv4(conn.remoteIp)} - - [${date}] "${req.method} ${req.target} ${req.version}" ${ok ? 200 : 404} ${body.length} "-" "${header(req.headers, 'user-agent') ?? '-'}"\n`);
+        conn.send(
+          formatHead({
+            version: 'HTTP/1.1',
+            status: ok ? 200 : 404,
+            reason: ok ? 'OK' : 'Not Found',
+            headers,
+          }) + (req.method === 'HEAD' ? '' : body),
+        );
+        master.write(
+          `${formatIpv4(conn.remoteIp)} - - [${date}] "${req.method} ${req.target} ${req.version}" ${ok ? 200 : 404} ${body.length} "-" "${header(req.headers, 'user-agent') ?? '-'}"\n`,
+        );
         if (close) conn.close();
         else idle = master.after(seconds(75), 'keepalive', () => conn.close());
       }
@@ -117,9 +131,13 @@ export const nginx: Tool = (ctx) => {
   }
   if (args[0] === '-s') {
     const sig = args[1];
-    const masters = [...proc.host.processes.values()].filter((p) => p.comm.startsWith('nginx: master') && p.ns === proc.ns);
+    const masters = [...proc.host.processes.values()].filter(
+      (p) => p.comm.startsWith('nginx: master') && p.ns === proc.ns,
+    );
     if (masters.length === 0) {
-      proc.writeErr('nginx: [error] open() "/run/nginx.pid" failed (2: No such file or directory)\n');
+      proc.writeErr(
+        'nginx: [error] open() "/run/nginx.pid" failed (2: No such file or directory)\n',
+      );
       proc.exit(1);
       return;
     }

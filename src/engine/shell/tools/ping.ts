@@ -87,7 +87,9 @@ interface Options {
 }
 
 /** Parses ping's options; returns the destination or an error message and exit code. */
-function parseArgs(argv: readonly string[]): { opts: Options; dest: string } | { error: string; code: number } {
+function parseArgs(
+  argv: readonly string[],
+): { opts: Options; dest: string } | { error: string; code: number } {
   const opts: Options = { interval: 1, size: 56, quiet: false, broadcast: false };
   let dest: string | undefined;
   const needsArg = 'cIiWwtsSlmMpQeTF';
@@ -98,12 +100,17 @@ function parseArgs(argv: readonly string[]): { opts: Options; dest: string } | {
         const f = a[j]!;
         if (needsArg.includes(f)) {
           const v = a.length > j + 1 ? a.slice(j + 1) : argv[++i];
-          if (v === undefined) return { error: `ping: option requires an argument -- '${f}'\n${USAGE}`, code: 2 };
+          if (v === undefined)
+            return { error: `ping: option requires an argument -- '${f}'\n${USAGE}`, code: 2 };
           const num = Number(v);
-          const bad = (what: string) => ({ error: `ping: invalid argument: '${v}'${what}\n`, code: 1 });
+          const bad = (what: string) => ({
+            error: `ping: invalid argument: '${v}'${what}\n`,
+            code: 1,
+          });
           switch (f) {
             case 'c':
-              if (!/^[0-9]+$/.test(v) || num < 1) return bad(': out of range: 1 <= value <= 9223372036854775807');
+              if (!/^[0-9]+$/.test(v) || num < 1)
+                return bad(': out of range: 1 <= value <= 9223372036854775807');
               opts.count = num;
               break;
             case 'i':
@@ -119,7 +126,8 @@ function parseArgs(argv: readonly string[]): { opts: Options; dest: string } | {
               opts.deadline = num;
               break;
             case 't':
-              if (!/^[0-9]+$/.test(v) || num < 1 || num > 255) return bad(': out of range: 1 <= value <= 255');
+              if (!/^[0-9]+$/.test(v) || num < 1 || num > 255)
+                return bad(': out of range: 1 <= value <= 255');
               opts.ttl = num;
               break;
             case 's':
@@ -144,7 +152,8 @@ function parseArgs(argv: readonly string[]): { opts: Options; dest: string } | {
     } else if (dest === undefined) dest = a;
     else dest = a; // iputils uses the last non-option argument
   }
-  if (dest === undefined) return { error: 'ping: usage error: Destination address required\n', code: 1 };
+  if (dest === undefined)
+    return { error: 'ping: usage error: Destination address required\n', code: 1 };
   return { opts, dest };
 }
 
@@ -161,7 +170,9 @@ export const ping: Tool = (ctx) => {
   const ns = proc.ns;
   const addrs = resolveHost(proc, dest);
   if (!addrs) {
-    proc.writeErr(`ping: ${dest}: ${/^[0-9.]+$/.test(dest) ? 'Name or service not known' : 'Name or service not known'}\n`);
+    proc.writeErr(
+      `ping: ${dest}: ${/^[0-9.]+$/.test(dest) ? 'Name or service not known' : 'Name or service not known'}\n`,
+    );
     proc.exit(2);
     return;
   }
@@ -190,12 +201,16 @@ export const ping: Tool = (ctx) => {
   // iputils connect()s a UDP probe socket first to learn the source address.
   const probe = ipRouteOutput(ns, dst, { src, oif });
   if (isOutputError(probe)) {
-    proc.writeErr(`ping: connect: ${STRERROR[probe.errno === 'EACCES' ? 'EACCES' : probe.errno === 'EINVAL' ? 'EINVAL' : probe.errno]}\n`);
+    proc.writeErr(
+      `ping: connect: ${STRERROR[probe.errno === 'EACCES' ? 'EACCES' : probe.errno === 'EINVAL' ? 'EINVAL' : probe.errno]}\n`,
+    );
     proc.exit(2);
     return;
   }
   if (probe.kind === 'broadcast' && !opts.broadcast) {
-    proc.writeErr(`ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n`);
+    proc.writeErr(
+      `ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n`,
+    );
     proc.exit(2);
     return;
   }
@@ -262,7 +277,9 @@ export const ping: Tool = (ctx) => {
         rtts.push(rtt);
       }
       if (!opts.quiet) {
-        proc.write(`${echo.dataLen + 8} bytes from ${formatIpv4(packet.src)}: icmp_seq=${echo.seq} ttl=${packet.ttl} time=${formatRtt(rtt)} ms${dup ? ' (DUP!)' : ''}\n`);
+        proc.write(
+          `${echo.dataLen + 8} bytes from ${formatIpv4(packet.src)}: icmp_seq=${echo.seq} ttl=${packet.ttl} time=${formatRtt(rtt)} ms${dup ? ' (DUP!)' : ''}\n`,
+        );
       }
       maybeDone();
     },
@@ -290,7 +307,9 @@ export const ping: Tool = (ctx) => {
     if (isOutputError(rt)) {
       // sendmsg fails: iputils reports it and counts an error.
       errors++;
-      proc.writeErr(`ping: sendmsg: ${STRERROR[rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno]}\n`);
+      proc.writeErr(
+        `ping: sendmsg: ${STRERROR[rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno]}\n`,
+      );
     } else {
       const echo: IcmpEcho = { kind: 'icmp', type: 8, code: 0, id, seq, dataLen: opts.size };
       const packet: Ipv4Packet = {
@@ -318,8 +337,10 @@ export const ping: Tool = (ctx) => {
     proc.after(seconds(opts.interval), 'next echo', sendOne);
   };
 
-  if (opts.deadline !== undefined) proc.after(seconds(opts.deadline), 'deadline', () => finish(true));
-  if (opts.count === undefined && opts.deadline === undefined) proc.interactiveTimeout = seconds(opts.interval * 5 - 0.5 * opts.interval) as SimDuration;
+  if (opts.deadline !== undefined)
+    proc.after(seconds(opts.deadline), 'deadline', () => finish(true));
+  if (opts.count === undefined && opts.deadline === undefined)
+    proc.interactiveTimeout = seconds(opts.interval * 5 - 0.5 * opts.interval) as SimDuration;
   proc.onSignal = (sig) => {
     if (sig === 'SIGINT') {
       if (lingerTimer) proc.cancel(lingerTimer);
@@ -358,7 +379,8 @@ function icmpErrorLine(err: IcmpError): string {
         return `Dest Unreachable, Bad Code: ${err.code}`;
     }
   }
-  if (err.type === 11) return err.code === 0 ? 'Time to live exceeded' : 'Frag reassembly time exceeded';
+  if (err.type === 11)
+    return err.code === 0 ? 'Time to live exceeded' : 'Frag reassembly time exceeded';
   if (err.type === 5) return `Redirect Host(New nexthop: ${formatIpv4(err.gateway!)})`;
   return `Bad ICMP type: ${err.type}`;
 }

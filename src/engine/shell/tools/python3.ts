@@ -23,7 +23,9 @@ export const python3: Tool = (ctx) => {
     return;
   }
   if (args[0] !== '-m' || args[1] !== 'http.server') {
-    proc.writeErr('packet-life: only `python3 -m http.server [PORT] [--bind ADDR] [--directory DIR]` is modelled\n');
+    proc.writeErr(
+      'packet-life: only `python3 -m http.server [PORT] [--bind ADDR] [--directory DIR]` is modelled\n',
+    );
     proc.exit(2);
     return;
   }
@@ -51,8 +53,8 @@ export const python3: Tool = (ctx) => {
   }
   proc.onCleanup(() => listener.close());
   const host = bind === IPV4_ANY ? '0.0.0.0' : formatIpv4(bind);
-  // stdout is line-buffered on a terminal; into a file (nohup.out) it stays in Python's buffer.
-  if (ctx.stdoutIsTty) proc.write(`Serving HTTP on ${host} port ${port} (http://${host}:${port}/) ...\n`);
+  // http.server flushes this line even when stdout is a file (nohup.out shows it at once).
+  proc.write(`Serving HTTP on ${host} port ${port} (http://${host}:${port}/) ...\n`);
   proc.onSignal = (sig) => {
     if (sig === 'SIGINT') {
       proc.writeErr('\nKeyboard interrupt received, exiting.\n');
@@ -89,7 +91,12 @@ function serve(proc: Process, conn: TcpConnection, root: string) {
   };
 }
 
-function respond(proc: Process, conn: TcpConnection, root: string, req: HttpRequest | undefined): void {
+function respond(
+  proc: Process,
+  conn: TcpConnection,
+  root: string,
+  req: HttpRequest | undefined,
+): void {
   const world = proc.host.world;
   const date = httpDate(world.unixNow());
   const client = formatIpv4(conn.remoteIp);
@@ -97,23 +104,55 @@ function respond(proc: Process, conn: TcpConnection, root: string, req: HttpRequ
     ['Server', `SimpleHTTP/0.6 Python/${PYTHON_VERSION}`],
     ['Date', date],
   ];
-  const send = (status: number, reason: string, headers: [string, string][], body: string, logSize = '-') => {
-    proc.writeErr(`${client} - - [${logDate(world.unixNow())}] "${req ? `${req.method} ${req.target} ${req.version}` : ''}" ${status} ${logSize}\n`);
+  const send = (
+    status: number,
+    reason: string,
+    headers: [string, string][],
+    body: string,
+    logSize = '-',
+  ) => {
+    proc.writeErr(
+      `${client} - - [${logDate(world.unixNow())}] "${req ? `${req.method} ${req.target} ${req.version}` : ''}" ${status} ${logSize}\n`,
+    );
     // Python writes the header block, then the body, then closes: three system calls a few
     // tens of microseconds apart, long enough for a local peer's ACK to come back in between.
-    conn.send(formatHead({ version: 'HTTP/1.0', status, reason, headers: [...common, ...headers] }));
+    conn.send(
+      formatHead({ version: 'HTTP/1.0', status, reason, headers: [...common, ...headers] }),
+    );
     proc.after(us(60), 'write body', () => {
       if (req?.method !== 'HEAD' && body) conn.send(body);
       proc.after(us(30), 'close', () => conn.close());
     });
   };
   if (!req) {
-    send(400, 'Bad request syntax', [['Connection', 'close'], ['Content-Type', 'text/html;charset=utf-8'], ['Content-Length', '0']], '');
+    send(
+      400,
+      'Bad request syntax',
+      [
+        ['Connection', 'close'],
+        ['Content-Type', 'text/html;charset=utf-8'],
+        ['Content-Length', '0'],
+      ],
+      '',
+    );
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    const body = errorPage(501, `Unsupported method ('${req.method}')`, 'Server does not support this operation.');
-    send(501, 'Unsupported method', [['Connection', 'close'], ['Content-Type', 'text/html;charset=utf-8'], ['Content-Length', String(body.length)]], body);
+    const body = errorPage(
+      501,
+      `Unsupported method ('${req.method}')`,
+      'Server does not support this operation.',
+    );
+    send(
+      501,
+      'Unsupported method',
+      [
+        ['Connection', 'close'],
+        ['Content-Type', 'text/html;charset=utf-8'],
+        ['Content-Length', String(body.length)],
+      ],
+      body,
+    );
     return;
   }
   const path = decodeURIComponent(req.target.split('?')[0]!.split('#')[0]!);
@@ -122,26 +161,73 @@ function respond(proc: Process, conn: TcpConnection, root: string, req: HttpRequ
   const st = fs.stat(fsPath);
   if (st?.kind === 'dir') {
     if (!path.endsWith('/')) {
-      send(301, 'Moved Permanently', [['Location', `${path}/`], ['Content-Length', '0']], '');
+      send(
+        301,
+        'Moved Permanently',
+        [
+          ['Location', `${path}/`],
+          ['Content-Length', '0'],
+        ],
+        '',
+      );
       return;
     }
     const index = fs.readFile(`${fsPath}/index.html`, proc.ns);
     if (index.ok) {
-      send(200, 'OK', [['Content-type', 'text/html'], ['Content-Length', String(index.data.length)], ['Last-Modified', date]], index.data);
+      send(
+        200,
+        'OK',
+        [
+          ['Content-type', 'text/html'],
+          ['Content-Length', String(index.data.length)],
+          ['Last-Modified', date],
+        ],
+        index.data,
+      );
       return;
     }
     const names = fs.list(fsPath, proc.ns);
-    const body = listing(path, Array.isArray(names) ? names : [], (n) => fs.stat(`${fsPath}/${n}`, false)?.kind);
-    send(200, 'OK', [['Content-type', 'text/html; charset=utf-8'], ['Content-Length', String(body.length)]], body);
+    const body = listing(
+      path,
+      Array.isArray(names) ? names : [],
+      (n) => fs.stat(`${fsPath}/${n}`, false)?.kind,
+    );
+    send(
+      200,
+      'OK',
+      [
+        ['Content-type', 'text/html; charset=utf-8'],
+        ['Content-Length', String(body.length)],
+      ],
+      body,
+    );
     return;
   }
   const file = fs.readFile(fsPath, proc.ns);
   if (!file.ok) {
     const body = errorPage(404, 'File not found', 'Nothing matches the given URI.');
-    send(404, 'File not found', [['Connection', 'close'], ['Content-Type', 'text/html;charset=utf-8'], ['Content-Length', String(body.length)]], body);
+    send(
+      404,
+      'File not found',
+      [
+        ['Connection', 'close'],
+        ['Content-Type', 'text/html;charset=utf-8'],
+        ['Content-Length', String(body.length)],
+      ],
+      body,
+    );
     return;
   }
-  send(200, 'OK', [['Content-type', guessType(fsPath)], ['Content-Length', String(file.data.length)], ['Last-Modified', date]], file.data);
+  send(
+    200,
+    'OK',
+    [
+      ['Content-type', guessType(fsPath)],
+      ['Content-Length', String(file.data.length)],
+      ['Last-Modified', date],
+    ],
+    file.data,
+  );
 }
 
 function escapeHtml(s: string): string {
@@ -149,7 +235,11 @@ function escapeHtml(s: string): string {
 }
 
 /** SimpleHTTPRequestHandler.list_directory in Debian's Python 3.11. */
-export function listing(path: string, names: string[], kind: (n: string) => string | undefined): string {
+export function listing(
+  path: string,
+  names: string[],
+  kind: (n: string) => string | undefined,
+): string {
   const title = `Directory listing for ${escapeHtml(path)}`;
   const r: string[] = [
     '<!DOCTYPE HTML>',
@@ -160,7 +250,9 @@ export function listing(path: string, names: string[], kind: (n: string) => stri
     `<body>\n<h1>${title}</h1>`,
     '<hr>\n<ul>',
   ];
-  for (const name of [...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0))) {
+  for (const name of [...names].sort((a, b) =>
+    a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0,
+  )) {
     const k = kind(name);
     const display = k === 'dir' ? `${name}/` : k === 'symlink' ? `${name}@` : name;
     const link = k === 'dir' ? `${name}/` : name;

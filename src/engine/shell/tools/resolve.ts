@@ -18,4 +18,3 @@ export function resolveHost(proc: Process, name: string): Ipv4[] | undefined {
   }
   return out.length ? out : undefined;
 }
-

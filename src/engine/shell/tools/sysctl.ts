@@ -94,7 +94,9 @@ export const sysctl: Tool = (ctx) => {
       const err = writeSysctl(ns, key, value);
       if (err === 'ENOENT') {
         if (!ignore) {
-          proc.writeErr(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`);
+          proc.writeErr(
+            `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`,
+          );
           code = 255;
         }
         continue;
@@ -115,7 +117,9 @@ export const sysctl: Tool = (ctx) => {
     const v = readSysctl(ns, key);
     if (v === undefined) {
       if (!ignore) {
-        proc.writeErr(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`);
+        proc.writeErr(
+          `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`,
+        );
         code = 255;
       }
       continue;

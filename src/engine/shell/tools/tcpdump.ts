@@ -23,13 +23,26 @@ export const tcpdump: Tool = (ctx) => {
     if (a === '-i' || a === '--interface') iface = args[++i];
     else if (a.startsWith('-i') && a.length > 2 && !a.startsWith('-in')) iface = a.slice(2);
     else if (a === '-c') count = Number(args[++i]);
-    else if (a === '-s' || a === '-B' || a === '-W' || a === '-C' || a === '-G' || a === '-y' || a === '-T') i++;
+    else if (
+      a === '-s' ||
+      a === '-B' ||
+      a === '-W' ||
+      a === '-C' ||
+      a === '-G' ||
+      a === '-y' ||
+      a === '-T'
+    )
+      i++;
     else if (a === '-w' || a === '-r') {
-      proc.writeErr(`packet-life: tcpdump ${a} (pcap files) is not modelled; captures print as text\n`);
+      proc.writeErr(
+        `packet-life: tcpdump ${a} (pcap files) is not modelled; captures print as text\n`,
+      );
       proc.exit(1);
       return;
     } else if (a === '--help' || a === '-h') {
-      proc.write('tcpdump version 4.99.3\nlibpcap version 1.10.3 (with TPACKET_V3)\nOpenSSL 3.0.11 19 Sep 2023\n');
+      proc.write(
+        'tcpdump version 4.99.3\nlibpcap version 1.10.3 (with TPACKET_V3)\nOpenSSL 3.0.11 19 Sep 2023\n',
+      );
       proc.exit(0);
       return;
     } else if (a.startsWith('-') && a.length > 1 && !a.startsWith('--')) {
@@ -53,10 +66,15 @@ export const tcpdump: Tool = (ctx) => {
     return;
   }
   const any = iface === 'any';
-  const dev = any ? undefined : iface !== undefined ? ns.device(iface) : ns.devices.find((d) => d.kind !== 'loopback' && d.adminUp);
+  const dev = any
+    ? undefined
+    : iface !== undefined
+      ? ns.device(iface)
+      : ns.devices.find((d) => d.kind !== 'loopback' && d.adminUp);
   if (!any && !dev) {
     if (iface === undefined) proc.writeErr('tcpdump: no suitable device found\n');
-    else proc.writeErr(`tcpdump: ${iface}: No such device exists\n(SIOCGIFHWADDR: No such device)\n`);
+    else
+      proc.writeErr(`tcpdump: ${iface}: No such device exists\n(SIOCGIFHWADDR: No such device)\n`);
     proc.exit(1);
     return;
   }
@@ -65,7 +83,8 @@ export const tcpdump: Tool = (ctx) => {
     proc.exit(1);
     return;
   }
-  if (verbose === 0) proc.writeErr('tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n');
+  if (verbose === 0)
+    proc.writeErr('tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n');
   proc.writeErr(
     any
       ? `${verbose ? 'tcpdump: ' : ''}listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes\n`
@@ -81,14 +100,24 @@ export const tcpdump: Tool = (ctx) => {
     if (dev && c.devId !== dev.uid) return;
     if (filter && !matchFilter(filter, c.frame)) return;
     captured++;
-    const text = formatFrame(c.frame, { link, verbose, any: any ? { ifname: c.dev, ifindex: ifindexOf(c), dir: c.dir } : undefined }, state);
+    const text = formatFrame(
+      c.frame,
+      {
+        link,
+        verbose,
+        any: any ? { ifname: c.dev, ifindex: ifindexOf(c), dir: c.dir } : undefined,
+      },
+      state,
+    );
     proc.write(`${text}\n`);
     if (count !== undefined && captured >= count) finish();
   });
   const finish = () => {
     stop();
     if (dev && promisc) dev.promiscCount = Math.max(0, dev.promiscCount - 1);
-    proc.writeErr(`${captured} packet${captured === 1 ? '' : 's'} captured\n${captured} packet${captured === 1 ? '' : 's'} received by filter\n0 packets dropped by kernel\n`);
+    proc.writeErr(
+      `${captured} packet${captured === 1 ? '' : 's'} captured\n${captured} packet${captured === 1 ? '' : 's'} received by filter\n0 packets dropped by kernel\n`,
+    );
     proc.exit(0);
   };
   proc.onCleanup(stop);

@@ -11,7 +11,12 @@ export type Filter =
   | { readonly op: 'not'; readonly a: Filter }
   | { readonly op: 'proto'; readonly proto: 'arp' | 'ip' | 'ip6' | 'icmp' | 'tcp' | 'udp' }
   | { readonly op: 'host' | 'net'; readonly dir: 'src' | 'dst' | 'any'; readonly net: Cidr }
-  | { readonly op: 'port'; readonly dir: 'src' | 'dst' | 'any'; readonly port: number; readonly proto?: 'tcp' | 'udp' }
+  | {
+      readonly op: 'port';
+      readonly dir: 'src' | 'dst' | 'any';
+      readonly port: number;
+      readonly proto?: 'tcp' | 'udp';
+    }
   | { readonly op: 'ether'; readonly dir: 'src' | 'dst' | 'any'; readonly mac: string };
 
 const SYNTAX = "tcpdump: can't parse filter expression: syntax error";
@@ -45,7 +50,10 @@ export function parseFilter(words: readonly string[]): Filter | { error: string 
       word = toks[i++] ?? fail();
     }
     let proto: 'tcp' | 'udp' | undefined;
-    if ((word === 'tcp' || word === 'udp') && (toks[i] === 'port' || toks[i] === 'src' || toks[i] === 'dst')) {
+    if (
+      (word === 'tcp' || word === 'udp') &&
+      (toks[i] === 'port' || toks[i] === 'src' || toks[i] === 'dst')
+    ) {
       proto = word;
       word = toks[i++]!;
       if (word === 'src' || word === 'dst') {
@@ -53,7 +61,8 @@ export function parseFilter(words: readonly string[]): Filter | { error: string 
         word = toks[i++] ?? fail();
       }
     }
-    if (['arp', 'ip', 'ip6', 'icmp', 'tcp', 'udp'].includes(word) && dir === 'any') return { op: 'proto', proto: word as 'arp' };
+    if (['arp', 'ip', 'ip6', 'icmp', 'tcp', 'udp'].includes(word) && dir === 'any')
+      return { op: 'proto', proto: word as 'arp' };
     if (word === 'host') {
       const a = parseIpv4(toks[i++] ?? '');
       if (a === undefined) fail(`tcpdump: can't parse filter expression: syntax error`);
@@ -66,7 +75,8 @@ export function parseFilter(words: readonly string[]): Filter | { error: string 
     }
     if (word === 'port') {
       const p = Number(toks[i++]);
-      if (!Number.isInteger(p) || p < 0 || p > 65535) fail(`tcpdump: can't parse filter expression: illegal port number ${toks[i - 1]} > 65535`);
+      if (!Number.isInteger(p) || p < 0 || p > 65535)
+        fail(`tcpdump: can't parse filter expression: illegal port number ${toks[i - 1]} > 65535`);
       return { op: 'port', dir, port: p, proto };
     }
     if (word === 'ether') {
@@ -134,7 +144,10 @@ export function matchFilter(f: Filter, frame: EthernetFrame): boolean {
     case 'net': {
       const p = frame.payload;
       const [src, dst] = p.kind === 'arp' ? [p.senderIp, p.targetIp] : [p.src, p.dst];
-      return (f.dir !== 'dst' && cidrContains(f.net, src)) || (f.dir !== 'src' && cidrContains(f.net, dst));
+      return (
+        (f.dir !== 'dst' && cidrContains(f.net, src)) ||
+        (f.dir !== 'src' && cidrContains(f.net, dst))
+      );
     }
     case 'port': {
       const ip = ipOf(frame);

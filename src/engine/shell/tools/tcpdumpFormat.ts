@@ -89,10 +89,15 @@ function tcpText(p: Ipv4Packet, s: TcpSegment, st: TcpdumpState, verbose: number
   let ack = s.ack >>> 0;
   if (s.flags.ack) {
     const rev = p.src > p.dst || (p.src === p.dst && s.sport > s.dport);
-    const k = rev ? `${p.dst}:${s.dport}-${p.src}:${s.sport}` : `${p.src}:${s.sport}-${p.dst}:${s.dport}`;
+    const k = rev
+      ? `${p.dst}:${s.dport}-${p.src}:${s.sport}`
+      : `${p.src}:${s.sport}-${p.dst}:${s.dport}`;
     const c = st.conversations.get(k);
     if (!c || s.flags.syn) {
-      st.conversations.set(k, rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 });
+      st.conversations.set(
+        k,
+        rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 },
+      );
     } else if (rev) {
       seq = (seq - c.ack) >>> 0;
       ack = (ack - c.seq) >>> 0;
@@ -111,7 +116,9 @@ function tcpText(p: Ipv4Packet, s: TcpSegment, st: TcpdumpState, verbose: number
   out += `, win ${s.window}${tcpOptions(s)}, length ${len}`;
   if (len > 0 && (HTTP_PORTS.has(s.sport) || HTTP_PORTS.has(s.dport))) {
     const first = s.data.split('\r\n')[0] ?? '';
-    const isReqResp = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d\.\d$/.test(first) || /^HTTP\/\d\.\d \d{3}/.test(first);
+    const isReqResp =
+      /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d\.\d$/.test(first) ||
+      /^HTTP\/\d\.\d \d{3}/.test(first);
     out += isReqResp ? `: HTTP: ${first}` : ': HTTP';
   }
   return out;
@@ -133,7 +140,8 @@ function icmpText(p: Ipv4Packet, m: IcmpMessage, opts: FormatOptions, st: Tcpdum
   }
   const o = m.original;
   let what: string;
-  if (m.type === 11) what = m.code === 0 ? 'time exceeded in-transit' : 'ip reassembly time exceeded';
+  if (m.type === 11)
+    what = m.code === 0 ? 'time exceeded in-transit' : 'ip reassembly time exceeded';
   else if (m.type === 5) what = `redirect ${ipText(o.dst)} to host ${ipText(m.gateway!)}`;
   else {
     switch (m.code) {
@@ -201,11 +209,20 @@ function frameText(f: EthernetFrame, opts: FormatOptions, st: TcpdumpState): str
   const ethertype = isArp ? 'ARP (0x0806)' : 'IPv4 (0x0800)';
   if (opts.any) {
     const { ifname, ifindex } = opts.any;
-    const dir = opts.any.dir === 'Out' ? 'Out' : isBroadcastMac(f.dst) ? 'B' : isMulticastMac(f.dst) ? 'M' : 'In';
-    if (opts.link) return `${ifname} ${dir} ifindex ${ifindex} ${f.src} ethertype ${ethertype}, length ${frameLength(f) + 6}: ${body}`;
+    const dir =
+      opts.any.dir === 'Out'
+        ? 'Out'
+        : isBroadcastMac(f.dst)
+          ? 'B'
+          : isMulticastMac(f.dst)
+            ? 'M'
+            : 'In';
+    if (opts.link)
+      return `${ifname} ${dir} ifindex ${ifindex} ${f.src} ethertype ${ethertype}, length ${frameLength(f) + 6}: ${body}`;
     return `${ifname} ${dir} ${isArp ? 'ARP, ' : 'IP '}${body}`;
   }
-  if (opts.link) return `${f.src} > ${f.dst}, ethertype ${ethertype}, length ${frameLength(f)}: ${body}`;
+  if (opts.link)
+    return `${f.src} > ${f.dst}, ethertype ${ethertype}, length ${frameLength(f)}: ${body}`;
   return `${isArp ? 'ARP, ' : 'IP '}${body}`;
 }
 

@@ -2,14 +2,16 @@
 import { type Cidr, IPV4_ANY, broadcastOf, formatIpv4, parseIpv4Loose } from '../../../net/ipv4';
 import { addrAdd, addrDel } from '../../../linux/rtnl';
 import type { IfAddr } from '../../../linux/device';
-import type { IpCtx} from './common';
+import type { IpCtx } from './common';
 import { IpExit, duplicateArg, matches, rtnlFailure } from './common';
 import { addrLines, briefAddr, linkHeader, linkLine } from './format';
 
 export function ipAddr(c: IpCtx, args: string[]): void {
   const cmd = args[0];
-  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst')) return addrShow(c, args.slice(1));
-  if (matches(cmd, 'add') || matches(cmd, 'replace') || matches(cmd, 'change')) return addrModify(c, args.slice(1), cmd.startsWith('a') ? 'add' : 'replace');
+  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst'))
+    return addrShow(c, args.slice(1));
+  if (matches(cmd, 'add') || matches(cmd, 'replace') || matches(cmd, 'change'))
+    return addrModify(c, args.slice(1), cmd.startsWith('a') ? 'add' : 'replace');
   if (matches(cmd, 'delete')) return addrModify(c, args.slice(1), 'del');
   if (matches(cmd, 'flush')) return addrFlush(c, args.slice(1));
   throw new IpExit(255, `Command "${cmd}" is unknown, try "ip address help".\n`);
@@ -73,7 +75,8 @@ function addrModify(c: IpCtx, args: string[], mode: 'add' | 'replace' | 'del'): 
     else if (matches(a, 'broadcast') || a === 'brd') brd = args[++i];
     else if (a === 'scope') {
       const s = args[++i];
-      if (s !== 'global' && s !== 'link' && s !== 'host') throw new IpExit(1, `Error: argument "${s}" is wrong: invalid scope value.\n`);
+      if (s !== 'global' && s !== 'link' && s !== 'host')
+        throw new IpExit(1, `Error: argument "${s}" is wrong: invalid scope value.\n`);
       scope = s;
     } else if (a === 'label') label = args[++i];
     else if (a === 'noprefixroute') noprefixroute = true;
@@ -82,7 +85,8 @@ function addrModify(c: IpCtx, args: string[], mode: 'add' | 'replace' | 'del'): 
     else if (local === undefined) local = parsePrefix(a);
     else throw duplicateArg('local', a);
   }
-  if (devName === undefined) throw new IpExit(1, 'Not enough information: "dev" argument is required.\n');
+  if (devName === undefined)
+    throw new IpExit(1, 'Not enough information: "dev" argument is required.\n');
   if (local === undefined) {
     if (mode === 'del') throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
     throw new IpExit(1, 'Not enough information: "local" argument is required.\n');
@@ -98,7 +102,8 @@ function addrModify(c: IpCtx, args: string[], mode: 'add' | 'replace' | 'del'): 
   else if (brd === '-') broadcast = local.cidr.addr & 0 ? IPV4_ANY : undefined;
   else if (brd !== undefined) {
     broadcast = parseIpv4Loose(brd);
-    if (broadcast === undefined) throw new IpExit(1, `Error: any valid address is expected rather than "${brd}".\n`);
+    if (broadcast === undefined)
+      throw new IpExit(1, `Error: any valid address is expected rather than "${brd}".\n`);
   }
   if (mode === 'replace') {
     const existing = dev.addrs.find((a) => a.local === local!.cidr.addr);

@@ -69,6 +69,7 @@ export function needArg(): IpExit {
 /** Looks up a named namespace the way `ip netns` / `ip -n` do (/var/run/netns/NAME). */
 export function openNetns(host: Host, name: string): NetNs {
   const ns = host.named.get(name);
-  if (!ns) throw new IpExit(255, `Cannot open network namespace "${name}": No such file or directory\n`);
+  if (!ns)
+    throw new IpExit(255, `Cannot open network namespace "${name}": No such file or directory\n`);
   return ns;
 }

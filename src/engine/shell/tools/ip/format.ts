@@ -33,7 +33,9 @@ export function linkFlags(dev: Device): string {
 /** "name" or "name@peer" / "name@ifN" as the first field shows it. */
 /** The index of a container NIC's peer on the machine outside (kind nodes), if any. */
 function containerPeer(dev: Device): number | undefined {
-  return dev.kind === 'ether' ? (dev as Device & { containerPeerIfindex?: number }).containerPeerIfindex : undefined;
+  return dev.kind === 'ether'
+    ? (dev as Device & { containerPeerIfindex?: number }).containerPeerIfindex
+    : undefined;
 }
 
 export function linkName(dev: Device): string {
@@ -71,7 +73,8 @@ export function linkHeader(dev: Device, forAddr: boolean): string {
 
 export function linkLine(viewer: NetNs, dev: Device): string {
   if (dev.kind === 'loopback') return `    link/loopback ${dev.mac} brd 00:00:00:00:00:00`;
-  if (containerPeer(dev) !== undefined) return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff link-netnsid 0`;
+  if (containerPeer(dev) !== undefined)
+    return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff link-netnsid 0`;
   return `    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${linkNetns(viewer, dev)}`;
 }
 
@@ -88,7 +91,9 @@ export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): stri
       const sec = a.secondary ? ' secondary' : '';
       const label = a.scope === 'host' && dev.kind === 'loopback' ? ` ${a.label}` : ` ${a.label}`;
       const noprefix = a.noprefixroute ? ' noprefixroute' : '';
-      out.push(`    inet ${formatIpv4(a.local)}/${a.prefixLen}${brd} scope ${a.scope}${sec}${noprefix}${label}`);
+      out.push(
+        `    inet ${formatIpv4(a.local)}/${a.prefixLen}${brd} scope ${a.scope}${sec}${noprefix}${label}`,
+      );
       out.push('       valid_lft forever preferred_lft forever');
     }
   }
@@ -98,7 +103,10 @@ export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): stri
       out.push('       valid_lft forever preferred_lft forever');
     } else if (hasLinkLocal(dev)) {
       // Without carrier, duplicate address detection cannot finish: the address stays tentative.
-      out.push(`    inet6 ${linkLocalFromMac(dev.mac)}/64 scope link ${dev.hasCarrier() ? '' : 'tentative '}`);
+      const tentative = !dev.hasCarrier() || dev.ns.world.sched.now < dev.dadDoneAt;
+      out.push(
+        `    inet6 ${linkLocalFromMac(dev.mac)}/64 scope link ${tentative ? 'tentative ' : ''}`,
+      );
       out.push('       valid_lft forever preferred_lft forever');
     }
   }
@@ -125,13 +133,17 @@ export function detailLines(dev: Device): string[] {
   if (dev.kind === 'veth') out.push('    veth ');
   if (dev.kind === 'bridge') {
     const br = dev as Bridge;
-    out.push(`    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time ${br.ageingTime / 1e7} stp_state ${br.stpState} priority 32768 vlan_filtering 0 vlan_protocol 802.1Q `);
+    out.push(
+      `    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time ${br.ageingTime / 1e7} stp_state ${br.stpState} priority 32768 vlan_filtering 0 vlan_protocol 802.1Q `,
+    );
   }
   if (dev.kind === 'dummy') out.push('    dummy ');
   if (dev.master && dev.master.kind === 'bridge') {
     const br = dev.master as unknown as Bridge;
     const fl = br.portFlags.get(dev);
-    out.push(`    bridge_slave state ${br.portState(dev)} priority 32 cost 2 hairpin ${fl?.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${fl?.learning === false ? 'off' : 'on'} flood ${fl?.flood === false ? 'off' : 'on'} `);
+    out.push(
+      `    bridge_slave state ${br.portState(dev)} priority 32 cost 2 hairpin ${fl?.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${fl?.learning === false ? 'off' : 'on'} flood ${fl?.flood === false ? 'off' : 'on'} `,
+    );
   }
   return out;
 }

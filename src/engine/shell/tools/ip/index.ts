@@ -26,14 +26,52 @@ where  OBJECT := { address | addrlabel | amt | fou | help | ila | ioam | l2tp | 
 
 /** Objects in ip.c's table order; the first whose name starts with the argument wins. */
 const OBJECTS = [
-  'address', 'addrlabel', 'maddress', 'route', 'rule', 'neighbor', 'neighbour', 'ntable', 'ntbl', 'link',
-  'l2tp', 'fou', 'ila', 'macsec', 'tunnel', 'tunl', 'tuntap', 'tap', 'token', 'tcpmetrics', 'tcp_metrics',
-  'monitor', 'xfrm', 'mroute', 'mrule', 'netns', 'netconf', 'vrf', 'sr', 'nexthop', 'mptcp', 'ioam', 'help', 'stats',
+  'address',
+  'addrlabel',
+  'maddress',
+  'route',
+  'rule',
+  'neighbor',
+  'neighbour',
+  'ntable',
+  'ntbl',
+  'link',
+  'l2tp',
+  'fou',
+  'ila',
+  'macsec',
+  'tunnel',
+  'tunl',
+  'tuntap',
+  'tap',
+  'token',
+  'tcpmetrics',
+  'tcp_metrics',
+  'monitor',
+  'xfrm',
+  'mroute',
+  'mrule',
+  'netns',
+  'netconf',
+  'vrf',
+  'sr',
+  'nexthop',
+  'mptcp',
+  'ioam',
+  'help',
+  'stats',
 ];
 
 export const ip: Tool = (ctx) => {
   const argv = ctx.argv.slice(1);
-  const opts: IpOptions = { family: 'all', brief: false, details: false, stats: 0, oneline: false, json: false };
+  const opts: IpOptions = {
+    family: 'all',
+    brief: false,
+    details: false,
+    stats: 0,
+    oneline: false,
+    json: false,
+  };
   let nsName: string | undefined;
   let i = 0;
   const proc = ctx.proc;
@@ -56,7 +94,13 @@ export const ip: Tool = (ctx) => {
       else if (matches(name, 'statistics') || name === 'stats') opts.stats++;
       else if (matches(name, 'oneline')) opts.oneline = true;
       else if (matches(name, 'json')) opts.json = true;
-      else if (matches(name, 'color') || matches(name, 'pretty') || matches(name, 'resolve') || matches(name, 'Numeric') || matches(name, 'all')) {
+      else if (
+        matches(name, 'color') ||
+        matches(name, 'pretty') ||
+        matches(name, 'resolve') ||
+        matches(name, 'Numeric') ||
+        matches(name, 'all')
+      ) {
         /* accepted, no effect on our output */
       } else if (matches(name, 'family')) {
         const f = argv[++i];

@@ -16,13 +16,14 @@ import {
   type RtnlResult,
 } from '../../../linux/rtnl';
 import type { NetNs } from '../../../linux/netns';
-import type { IpCtx} from './common';
+import type { IpCtx } from './common';
 import { IpExit, duplicateArg, invalidArg, matches, openNetns, rtnlFailure } from './common';
 import { briefLink, detailLines, linkHeader, linkLine } from './format';
 
 export function ipLink(c: IpCtx, args: string[]): void {
   const cmd = args[0];
-  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst')) return linkShow(c, args.slice(1));
+  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst'))
+    return linkShow(c, args.slice(1));
   if (matches(cmd, 'add')) return linkAdd(c, args.slice(1));
   if (matches(cmd, 'set') || matches(cmd, 'change')) return linkSet(c, args.slice(1));
   if (matches(cmd, 'delete')) return linkDelete(c, args.slice(1));
@@ -102,7 +103,8 @@ function linkShow(c: IpCtx, args: string[]): void {
     const m = c.dev(master);
     devs = devs.filter((d) => d.master === m);
   }
-  if (type !== undefined) devs = devs.filter((d) => (d.kind === 'ether' ? 'ether' : d.kind) === type);
+  if (type !== undefined)
+    devs = devs.filter((d) => (d.kind === 'ether' ? 'ether' : d.kind) === type);
   for (const d of devs) {
     if (c.opts.brief) {
       c.print(briefLink(d));
@@ -113,9 +115,13 @@ function linkShow(c: IpCtx, args: string[]): void {
     if (c.opts.details) for (const l of detailLines(d)) c.print(l);
     if (c.opts.stats > 0) {
       c.print('    RX:  bytes packets errors dropped  missed   mcast           ');
-      c.print(`    ${String(d.stats.rxBytes).padStart(10)} ${String(d.stats.rxPackets).padStart(7)}      0 ${String(d.stats.rxDropped).padStart(7)}       0       0 `);
+      c.print(
+        `    ${String(d.stats.rxBytes).padStart(10)} ${String(d.stats.rxPackets).padStart(7)}      0 ${String(d.stats.rxDropped).padStart(7)}       0       0 `,
+      );
       c.print('    TX:  bytes packets errors dropped carrier collsns           ');
-      c.print(`    ${String(d.stats.txBytes).padStart(10)} ${String(d.stats.txPackets).padStart(7)}      0 ${String(d.stats.txDropped).padStart(7)}       0       0 `);
+      c.print(
+        `    ${String(d.stats.txBytes).padStart(10)} ${String(d.stats.txPackets).padStart(7)}      0 ${String(d.stats.txDropped).padStart(7)}       0       0 `,
+      );
     }
   }
 }
@@ -129,7 +135,12 @@ interface LinkAttrs {
 }
 
 /** Parses the attributes shared by `link add` and the veth peer spec; stops at `type`/unknown. */
-function parseAttrs(c: IpCtx, args: string[], i: number, stopAt: string[]): { attrs: LinkAttrs; i: number } {
+function parseAttrs(
+  c: IpCtx,
+  args: string[],
+  i: number,
+  stopAt: string[],
+): { attrs: LinkAttrs; i: number } {
   const attrs: LinkAttrs = {};
   while (i < args.length) {
     const a = args[i]!;
@@ -170,7 +181,8 @@ function checkMac(mac: string | undefined) {
 function linkAdd(c: IpCtx, args: string[]): void {
   const { attrs, i } = parseAttrs(c, args, 0, ['type']);
   if (args[i] !== 'type' || args[i + 1] === undefined) {
-    if (attrs.name === undefined) throw new IpExit(1, 'Not enough information: "dev" argument is required.\n');
+    if (attrs.name === undefined)
+      throw new IpExit(1, 'Not enough information: "dev" argument is required.\n');
     throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
   }
   const type = args[i + 1]!;
@@ -183,17 +195,26 @@ function linkAdd(c: IpCtx, args: string[]): void {
     case 'veth': {
       let peer: LinkAttrs = {};
       if (rest.length > 0) {
-        if (rest[0] !== 'peer') throw new IpExit(1, `Error: either "dev" is duplicate, or "${rest[0]}" is a garbage.\n`);
+        if (rest[0] !== 'peer')
+          throw new IpExit(1, `Error: either "dev" is duplicate, or "${rest[0]}" is a garbage.\n`);
         peer = parseAttrs(c, rest, 1, []).attrs;
       }
       checkName(peer.name);
-      const r = linkAddVeth(ns, attrs.name, peer.name, { peerNs: peer.netns ?? ns, mac, peerMac: checkMac(peer.mac), mtu: attrs.mtu });
+      const r = linkAddVeth(ns, attrs.name, peer.name, {
+        peerNs: peer.netns ?? ns,
+        mac,
+        peerMac: checkMac(peer.mac),
+        mtu: attrs.mtu,
+      });
       if (!r.ok) throw rtnlFailure(r);
       created = r.value[0];
       break;
     }
     case 'bridge': {
-      if (rest.length > 0 && !['stp_state', 'ageing_time', 'forward_delay', 'vlan_filtering'].includes(rest[0]!)) {
+      if (
+        rest.length > 0 &&
+        !['stp_state', 'ageing_time', 'forward_delay', 'vlan_filtering'].includes(rest[0]!)
+      ) {
         throw new IpExit(1, `bridge: unknown command "${rest[0]}"?\n`);
       }
       const r = linkAddBridge(ns, attrs.name, mac);
@@ -212,7 +233,8 @@ function linkAdd(c: IpCtx, args: string[]): void {
       break;
     }
     default:
-      if (KNOWN_TYPES.includes(type)) throw new IpExit(2, `packet-life: link type "${type}" is not modelled yet\n`);
+      if (KNOWN_TYPES.includes(type))
+        throw new IpExit(2, `packet-life: link type "${type}" is not modelled yet\n`);
       throw new IpExit(2, `Error: Unknown device type.\n`);
   }
   if (created && attrs.mtu !== undefined && type !== 'veth') {
@@ -222,7 +244,25 @@ function linkAdd(c: IpCtx, args: string[]): void {
   if (created && attrs.txqlen !== undefined) created.txqueuelen = attrs.txqlen;
 }
 
-const KNOWN_TYPES = ['vxlan', 'vlan', 'macvlan', 'ipvlan', 'bond', 'gre', 'ipip', 'sit', 'vrf', 'geneve', 'wireguard', 'ifb', 'team', 'vcan', 'macvtap', 'tun', 'tap'];
+const KNOWN_TYPES = [
+  'vxlan',
+  'vlan',
+  'macvlan',
+  'ipvlan',
+  'bond',
+  'gre',
+  'ipip',
+  'sit',
+  'vrf',
+  'geneve',
+  'wireguard',
+  'ifb',
+  'team',
+  'vcan',
+  'macvtap',
+  'tun',
+  'tap',
+];
 
 function linkSet(c: IpCtx, args: string[]): void {
   let devName: string | undefined;
@@ -250,7 +290,8 @@ function linkSet(c: IpCtx, args: string[]): void {
       pending.push({ op: 'netns', value: args[++i] });
     } else if (a === 'promisc' || a === 'arp' || a === 'multicast' || a === 'allmulticast') {
       const v = args[++i];
-      if (v !== 'on' && v !== 'off') throw new IpExit(1, `Error: argument of "${a}" must be "on" or "off", not "${v}"\n`);
+      if (v !== 'on' && v !== 'off')
+        throw new IpExit(1, `Error: argument of "${a}" must be "on" or "off", not "${v}"\n`);
       pending.push({ op: a, value: v });
     } else if (a === 'txqueuelen' || a === 'qlen' || a === 'txqlen') {
       pending.push({ op: 'txqlen', value: args[++i] });
@@ -263,10 +304,12 @@ function linkSet(c: IpCtx, args: string[]): void {
     }
     i++;
   }
-  if (devName === undefined) throw new IpExit(1, 'Not enough of information: "dev" argument is required.\n');
+  if (devName === undefined)
+    throw new IpExit(1, 'Not enough of information: "dev" argument is required.\n');
   const dev = c.dev(devName);
   for (const p of pending) {
-    if (p.value === undefined && !['up', 'down', 'nomaster'].includes(p.op)) throw new IpExit(1, 'Command line is not complete. Try option "help"\n');
+    if (p.value === undefined && !['up', 'down', 'nomaster'].includes(p.op))
+      throw new IpExit(1, 'Command line is not complete. Try option "help"\n');
     switch (p.op) {
       case 'name':
         checkName(p.value);
@@ -309,7 +352,9 @@ function linkSet(c: IpCtx, args: string[]): void {
           r = linkSetMaster(dev, undefined);
           break;
         case 'netns': {
-          const target = /^[0-9]+$/.test(p.value!) ? nsOfPid(c, Number(p.value)) : openNetns(c.host, p.value!);
+          const target = /^[0-9]+$/.test(p.value!)
+            ? nsOfPid(c, Number(p.value))
+            : openNetns(c.host, p.value!);
           r = linkSetNetns(dev, target);
           break;
         }
@@ -349,7 +394,8 @@ function linkDelete(c: IpCtx, args: string[]): void {
     else if (name === undefined) name = a;
     else throw duplicateArg('dev', a);
   }
-  if (name === undefined) throw new IpExit(1, 'Not enough information: "dev" argument is required.\n');
+  if (name === undefined)
+    throw new IpExit(1, 'Not enough information: "dev" argument is required.\n');
   const dev = c.dev(name);
   const r = linkDel(dev);
   if (!r.ok) throw rtnlFailure(r);

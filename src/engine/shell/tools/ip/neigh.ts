@@ -3,12 +3,13 @@ import { formatIpv4, parseIpv4Loose, type Ipv4 } from '../../../net/ipv4';
 import { parseMac } from '../../../net/mac';
 import type { NudState } from '../../../linux/neigh';
 import { neighAdd, neighDel } from '../../../linux/rtnl';
-import type { IpCtx} from './common';
+import type { IpCtx } from './common';
 import { IpExit, matches, rtnlFailure } from './common';
 
 export function ipNeigh(c: IpCtx, args: string[]): void {
   const cmd = args[0];
-  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst')) return neighShow(c, args.slice(1));
+  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst'))
+    return neighShow(c, args.slice(1));
   if (matches(cmd, 'add')) return neighModify(c, args.slice(1), 'add');
   if (matches(cmd, 'replace')) return neighModify(c, args.slice(1), 'replace');
   if (matches(cmd, 'change')) return neighModify(c, args.slice(1), 'change');
@@ -39,7 +40,8 @@ function neighShow(c: IpCtx, args: string[]): void {
     else if (a === 'nud') {
       const v = args[++i] ?? '';
       nud = v === 'all' ? 'all' : NUD_NAMES[v];
-      if (nud === undefined) throw new IpExit(1, `Error: argument "${v}" is wrong: nud state is bad\n`);
+      if (nud === undefined)
+        throw new IpExit(1, `Error: argument "${v}" is wrong: nud state is bad\n`);
     } else if (a === 'to') to = parseIpv4Loose(args[++i] ?? '');
     else if (a === 'proxy' || a === 'unused' || a === 'vrf') continue;
     else to = parseIpv4Loose(a);
@@ -86,11 +88,13 @@ function neighModify(c: IpCtx, args: string[], mode: 'add' | 'replace' | 'change
     else {
       const w = a === 'to' ? args[++i] : a;
       const p = parseIpv4Loose(w ?? '');
-      if (p === undefined) throw new IpExit(1, `Error: any valid address is expected rather than "${w}".\n`);
+      if (p === undefined)
+        throw new IpExit(1, `Error: any valid address is expected rather than "${w}".\n`);
       ip = p;
     }
   }
-  if (devName === undefined) throw new IpExit(1, 'Device and destination are required arguments.\n');
+  if (devName === undefined)
+    throw new IpExit(1, 'Device and destination are required arguments.\n');
   if (ip === undefined) throw new IpExit(1, 'Device and destination are required arguments.\n');
   const dev = c.dev(devName);
   if (mode === 'del') {
@@ -99,7 +103,8 @@ function neighModify(c: IpCtx, args: string[], mode: 'add' | 'replace' | 'change
     return;
   }
   const mac = lladdr !== undefined ? parseMac(lladdr) : undefined;
-  if (lladdr !== undefined && mac === undefined) throw new IpExit(1, `"${lladdr}" is invalid lladdr.\n`);
+  if (lladdr !== undefined && mac === undefined)
+    throw new IpExit(1, `"${lladdr}" is invalid lladdr.\n`);
   const r = neighAdd(c.ns, dev, ip, mac, state, mode, proto);
   if (!r.ok) throw rtnlFailure(r);
 }

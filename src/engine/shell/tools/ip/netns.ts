@@ -1,7 +1,7 @@
 /** `ip netns`: list, add, delete, exec, identify, pids, set, list-id. */
 import { netnsDestroy } from '../../../linux/rtnl';
 import type { ToolContext } from '../../tool';
-import type { IpCtx} from './common';
+import type { IpCtx } from './common';
 import { IpExit, matches, openNetns } from './common';
 
 export type ExecRequest = { ns: ReturnType<typeof openNetns>; argv: string[] };
@@ -23,7 +23,8 @@ export function ipNetns(c: IpCtx, args: string[], ctx: ToolContext): ExecRequest
     const name = args[1];
     if (name === undefined) throw new IpExit(1, 'No netns name specified\n');
     if (!validNetnsName(name)) throw new IpExit(1, `Invalid netns name "${name}"\n`);
-    if (host.named.has(name)) throw new IpExit(1, `Cannot create namespace file "/var/run/netns/${name}": File exists\n`);
+    if (host.named.has(name))
+      throw new IpExit(1, `Cannot create namespace file "/var/run/netns/${name}": File exists\n`);
     const ns = host.createNetns(name);
     host.named.set(name, ns);
     return undefined;
@@ -35,7 +36,11 @@ export function ipNetns(c: IpCtx, args: string[], ctx: ToolContext): ExecRequest
       for (const n of [...host.named.keys()]) removeName(c, n);
       return undefined;
     }
-    if (!host.named.has(name)) throw new IpExit(1, `Cannot remove namespace file "/var/run/netns/${name}": No such file or directory\n`);
+    if (!host.named.has(name))
+      throw new IpExit(
+        1,
+        `Cannot remove namespace file "/var/run/netns/${name}": No such file or directory\n`,
+      );
     removeName(c, name);
     return undefined;
   }
@@ -43,7 +48,8 @@ export function ipNetns(c: IpCtx, args: string[], ctx: ToolContext): ExecRequest
     const name = args[1];
     if (name === undefined) throw new IpExit(255, 'No netns name specified\n');
     const ns = host.named.get(name);
-    if (!ns) throw new IpExit(255, `Cannot open network namespace "${name}": No such file or directory\n`);
+    if (!ns)
+      throw new IpExit(255, `Cannot open network namespace "${name}": No such file or directory\n`);
     const argv = args.slice(2);
     if (argv.length === 0) throw new IpExit(255, 'No command specified\n');
     return { ns, argv };
@@ -71,7 +77,8 @@ export function ipNetns(c: IpCtx, args: string[], ctx: ToolContext): ExecRequest
     else {
       const n = Number(id);
       if (!/^[0-9]+$/.test(id)) throw new IpExit(1, `Invalid "netnsid" value\n`);
-      if ([...c.ns.nsids.values()].includes(n) || c.ns.nsids.has(ns.id)) throw new IpExit(2, 'RTNETLINK answers: File exists\n');
+      if ([...c.ns.nsids.values()].includes(n) || c.ns.nsids.has(ns.id))
+        throw new IpExit(2, 'RTNETLINK answers: File exists\n');
       c.ns.nsids.set(ns.id, n);
     }
     return undefined;
@@ -80,7 +87,8 @@ export function ipNetns(c: IpCtx, args: string[], ctx: ToolContext): ExecRequest
     const entries = [...c.ns.nsids.entries()].sort((a, b) => a[1] - b[1]);
     for (const [nsWorldId, id] of entries) {
       let label = '';
-      for (const [name, ns] of host.named) if (ns.id === nsWorldId) label = ` (iproute2 netns name: ${name})`;
+      for (const [name, ns] of host.named)
+        if (ns.id === nsWorldId) label = ` (iproute2 netns name: ${name})`;
       c.print(`nsid ${id}${label}`);
     }
     return undefined;
@@ -89,7 +97,9 @@ export function ipNetns(c: IpCtx, args: string[], ctx: ToolContext): ExecRequest
 }
 
 function validNetnsName(name: string): boolean {
-  return name.length > 0 && name.length < 256 && !name.includes('/') && name !== '.' && name !== '..';
+  return (
+    name.length > 0 && name.length < 256 && !name.includes('/') && name !== '.' && name !== '..'
+  );
 }
 
 function removeName(c: IpCtx, name: string): void {

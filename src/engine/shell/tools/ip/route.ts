@@ -11,15 +11,26 @@ import {
 } from '../../../linux/fib';
 import { ipRouteOutput, isOutputError } from '../../../linux/route';
 import { type RouteSpec, routeAdd, routeDel } from '../../../linux/rtnl';
-import type { IpCtx} from './common';
+import type { IpCtx } from './common';
 import { IpExit, matches, rtnlFailure } from './common';
 import { parsePrefix } from './addr';
 
-const ROUTE_TYPES: RouteType[] = ['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'anycast'];
+const ROUTE_TYPES: RouteType[] = [
+  'unicast',
+  'local',
+  'broadcast',
+  'multicast',
+  'throw',
+  'unreachable',
+  'prohibit',
+  'blackhole',
+  'anycast',
+];
 
 export function ipRoute(c: IpCtx, args: string[]): void {
   const cmd = args[0];
-  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst')) return routeShow(c, args.slice(1));
+  if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list') || matches(cmd, 'lst'))
+    return routeShow(c, args.slice(1));
   if (matches(cmd, 'get')) return routeGet(c, args.slice(1));
   if (matches(cmd, 'add')) return routeModify(c, args.slice(1), 'add');
   if (matches(cmd, 'delete')) return routeModify(c, args.slice(1), 'del');
@@ -41,7 +52,8 @@ function parseTable(v: string | undefined): number | 'all' {
 
 function parseAddr(v: string | undefined): Ipv4 {
   const a = v === undefined ? undefined : parseIpv4Loose(v);
-  if (a === undefined) throw new IpExit(1, `Error: any valid address is expected rather than "${v}".\n`);
+  if (a === undefined)
+    throw new IpExit(1, `Error: any valid address is expected rather than "${v}".\n`);
   return a;
 }
 
@@ -80,7 +92,8 @@ function parseSpec(c: IpCtx, args: string[], forShow: boolean): Parsed {
     else if (a === 'src') spec.prefsrc = parseAddr(next());
     else if (a === 'metric' || a === 'priority' || a === 'preference') {
       const v = next();
-      if (!/^[0-9]+$/.test(v)) throw new IpExit(1, `Error: argument "${v}" is wrong: "metric" value is invalid\n\n`);
+      if (!/^[0-9]+$/.test(v))
+        throw new IpExit(1, `Error: argument "${v}" is wrong: "metric" value is invalid\n\n`);
       spec.metric = Number(v);
     } else if (a === 'onlink') spec.onlink = true;
     else if (a === 'mtu' || a === 'advmss' || a === 'realm' || a === 'weight') next();
@@ -95,8 +108,12 @@ function parseSpec(c: IpCtx, args: string[], forShow: boolean): Parsed {
         if (forShow && args[i + 1] === undefined) continue;
         word = next();
       }
-      if (spec.dst !== undefined) throw new IpExit(1, `Error: either "to" is duplicate, or "${word}" is a garbage.\n`);
-      spec.dst = word === 'default' || word === 'all' || word === 'any' ? { addr: 0 as Ipv4, len: 0 } : parsePrefix(word).cidr;
+      if (spec.dst !== undefined)
+        throw new IpExit(1, `Error: either "to" is duplicate, or "${word}" is a garbage.\n`);
+      spec.dst =
+        word === 'default' || word === 'all' || word === 'any'
+          ? { addr: 0 as Ipv4, len: 0 }
+          : parsePrefix(word).cidr;
     }
   }
   return { spec, table, typeGiven };
@@ -106,10 +123,13 @@ function routeShow(c: IpCtx, args: string[]): void {
   const { spec, table } = parseSpec(c, args, true);
   const tables =
     table === 'all'
-      ? [...c.ns.fib.tables.keys()].sort((a, b) => (a === RT_TABLE_MAIN ? -1 : b === RT_TABLE_MAIN ? 1 : b - a))
+      ? [...c.ns.fib.tables.keys()].sort((a, b) =>
+          a === RT_TABLE_MAIN ? -1 : b === RT_TABLE_MAIN ? 1 : b - a,
+        )
       : [table ?? RT_TABLE_MAIN];
   for (const t of tables) {
-    if (!c.ns.fib.hasTable(t)) throw new IpExit(2, 'Error: ipv4: FIB table does not exist.\nDump terminated\n');
+    if (!c.ns.fib.hasTable(t))
+      throw new IpExit(2, 'Error: ipv4: FIB table does not exist.\nDump terminated\n');
     for (const r of c.ns.fib.sorted(t)) {
       if (!matchesFilter(r, spec)) continue;
       // iproute2 ends every route line with a space.
@@ -128,10 +148,16 @@ function matchesFilter(r: Route, f: Partial<RouteSpec>): boolean {
   return true;
 }
 
-function routeModify(c: IpCtx, args: string[], mode: 'add' | 'del' | 'replace' | 'append' | 'change'): void {
+function routeModify(
+  c: IpCtx,
+  args: string[],
+  mode: 'add' | 'del' | 'replace' | 'append' | 'change',
+): void {
   const { spec, table } = parseSpec(c, args, false);
-  if (spec.dst === undefined) throw new IpExit(1, 'Not enough information: "to" argument is required.\n');
-  if (table === 'all') throw new IpExit(1, 'Error: argument "all" is wrong: "table" value is invalid\n\n');
+  if (spec.dst === undefined)
+    throw new IpExit(1, 'Not enough information: "to" argument is required.\n');
+  if (table === 'all')
+    throw new IpExit(1, 'Error: argument "all" is wrong: "table" value is invalid\n\n');
   if (mode === 'del') {
     const r = routeDel(c.ns, { ...spec, dst: spec.dst, table });
     if (!r.ok) throw rtnlFailure(r);
@@ -156,19 +182,37 @@ function routeGet(c: IpCtx, args: string[]): void {
     const a = args[i]!;
     if (a === 'from') from = parseAddr(args[++i]);
     else if (a === 'oif' || a === 'dev') oif = args[++i];
-    else if (a === 'iif' || a === 'mark' || a === 'tos' || a === 'uid' || a === 'ipproto' || a === 'sport' || a === 'dport') i++;
+    else if (
+      a === 'iif' ||
+      a === 'mark' ||
+      a === 'tos' ||
+      a === 'uid' ||
+      a === 'ipproto' ||
+      a === 'sport' ||
+      a === 'dport'
+    )
+      i++;
     else if (a === 'connected' || a === 'fibmatch') continue;
     else {
       const w = a === 'to' ? args[++i] : a;
-      if (dst !== undefined) throw new IpExit(1, `Error: either "to" is duplicate, or "${w}" is a garbage.\n`);
+      if (dst !== undefined)
+        throw new IpExit(1, `Error: either "to" is duplicate, or "${w}" is a garbage.\n`);
       const p = parsePrefix(w ?? '');
       dst = p.cidr.addr;
     }
   }
   if (dst === undefined) throw new IpExit(1, 'need at least a destination address\n');
-  const rt = ipRouteOutput(c.ns, dst, { src: from, oif: oif !== undefined ? c.dev(oif) : undefined });
+  const rt = ipRouteOutput(c.ns, dst, {
+    src: from,
+    oif: oif !== undefined ? c.dev(oif) : undefined,
+  });
   if (isOutputError(rt)) {
-    const text = { ENETUNREACH: 'Network is unreachable', EHOSTUNREACH: 'No route to host', EINVAL: 'Invalid argument', EACCES: 'Permission denied' }[rt.errno];
+    const text = {
+      ENETUNREACH: 'Network is unreachable',
+      EHOSTUNREACH: 'No route to host',
+      EINVAL: 'Invalid argument',
+      EACCES: 'Permission denied',
+    }[rt.errno];
     throw new IpExit(2, `RTNETLINK answers: ${text}\n`);
   }
   const via = rt.gateway !== undefined ? ` via ${formatIpv4(rt.gateway)}` : '';

@@ -5,7 +5,17 @@
 import type { Chain, Netfilter, NfTable, TableName } from '../../../linux/netfilter';
 import { TABLE_CHAINS, setRuleFormatter } from '../../../linux/netfilter';
 import type { Tool, ToolContext } from '../../tool';
-import { IPT_PREFIX, IptError, TRY_HELP, listRule, paramProblem, parseRule, ruleLine, sameRule, targetAllowed } from './rule';
+import {
+  IPT_PREFIX,
+  IptError,
+  TRY_HELP,
+  listRule,
+  paramProblem,
+  parseRule,
+  ruleLine,
+  sameRule,
+  targetAllowed,
+} from './rule';
 
 setRuleFormatter((_table, chain, r) => ruleLine(chain, r));
 
@@ -71,7 +81,11 @@ function parseArgs(argv: readonly string[]): Parsed {
         if (f === 'n') numeric = true;
         else if (f === 'v') verbose = true;
         else if (f === 'x') exact = true;
-        else if (f === 'L') setCmd({ op: 'L', chain: argv[i + 1] && !argv[i + 1]!.startsWith('-') ? argv[++i] : undefined });
+        else if (f === 'L')
+          setCmd({
+            op: 'L',
+            chain: argv[i + 1] && !argv[i + 1]!.startsWith('-') ? argv[++i] : undefined,
+          });
       }
       continue;
     }
@@ -101,7 +115,8 @@ function parseArgs(argv: readonly string[]): Parsed {
         const chain = argv[++i];
         if (chain === undefined) throw paramProblem(`option "${a}" requires an argument`);
         let num: number | undefined;
-        if (a === '-D' && argv[i + 1] !== undefined && /^[0-9]+$/.test(argv[i + 1]!)) num = Number(argv[++i]);
+        if (a === '-D' && argv[i + 1] !== undefined && /^[0-9]+$/.test(argv[i + 1]!))
+          num = Number(argv[++i]);
         setCmd({ op: a.slice(1) as 'A', chain, num, ruleArgs: [] });
         continue;
       }
@@ -123,27 +138,33 @@ function parseArgs(argv: readonly string[]): Parsed {
       case '-S': {
         const next = argv[i + 1];
         const chain = next !== undefined && !next.startsWith('-') ? argv[++i] : undefined;
-        if (a === '-N' && chain === undefined) throw paramProblem('option "-N" requires an argument');
+        if (a === '-N' && chain === undefined)
+          throw paramProblem('option "-N" requires an argument');
         setCmd({ op: a.slice(1) as 'N', chain });
         continue;
       }
       case '-P': {
         const chain = argv[++i];
         const policy = argv[++i];
-        if (chain === undefined || policy === undefined) throw paramProblem('-P requires a chain and a policy');
+        if (chain === undefined || policy === undefined)
+          throw paramProblem('-P requires a chain and a policy');
         setCmd({ op: 'P', chain, policy });
         continue;
       }
       case '-E': {
         const chain = argv[++i];
         const to = argv[++i];
-        if (chain === undefined || to === undefined) throw paramProblem('-E requires old-chain-name and new-chain-name');
+        if (chain === undefined || to === undefined)
+          throw paramProblem('-E requires old-chain-name and new-chain-name');
         setCmd({ op: 'E', chain, to });
         continue;
       }
       case '-h':
       case '--help':
-        throw new IptError(0, 'iptables v1.8.9\n\nUsage: iptables -[ACD] chain rule-specification [options]\n       iptables -I chain [rulenum] rule-specification [options]\n       iptables -R chain rulenum rule-specification [options]\n       iptables -D chain rulenum [options]\n       iptables -[LS] [chain [rulenum]] [options]\n       iptables -[FZ] [chain] [options]\n       iptables -[NX] chain\n       iptables -E old-chain-name new-chain-name\n       iptables -P chain target [options]\n       iptables -h (print this help information)\n');
+        throw new IptError(
+          0,
+          'iptables v1.8.9\n\nUsage: iptables -[ACD] chain rule-specification [options]\n       iptables -I chain [rulenum] rule-specification [options]\n       iptables -R chain rulenum rule-specification [options]\n       iptables -D chain rulenum [options]\n       iptables -[LS] [chain [rulenum]] [options]\n       iptables -[FZ] [chain] [options]\n       iptables -[NX] chain\n       iptables -E old-chain-name new-chain-name\n       iptables -P chain target [options]\n       iptables -h (print this help information)\n',
+        );
       case '-V':
       case '--version':
         throw new IptError(0, 'iptables v1.8.9 (nf_tables)\n');
@@ -152,7 +173,10 @@ function parseArgs(argv: readonly string[]): Parsed {
     }
   }
   if (!TABLES.includes(table as TableName)) {
-    throw new IptError(3, `${IPT_PREFIX}table '${table}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.\n`);
+    throw new IptError(
+      3,
+      `${IPT_PREFIX}table '${table}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.\n`,
+    );
   }
   if (!cmd) {
     if (rest.length && rest[0]!.startsWith('-')) throw paramProblem(`unknown option "${rest[0]}"`);
@@ -167,7 +191,10 @@ function chainOf(t: NfTable, name: string, forWrite = true): Chain {
   const c = t.chains.get(name);
   if (!c) {
     if (forWrite) throw new IptError(1, 'iptables: No chain/target/match by that name.\n');
-    throw new IptError(1, `${IPT_PREFIX}chain \`${name}' in table \`${t.name}' is incompatible, use 'nft' tool.\n`);
+    throw new IptError(
+      1,
+      `${IPT_PREFIX}chain \`${name}' in table \`${t.name}' is incompatible, use 'nft' tool.\n`,
+    );
   }
   return c;
 }
@@ -187,55 +214,85 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
     case 'D': {
       const chain = chainOf(table, cmd.chain);
       if (cmd.op === 'D' && cmd.num !== undefined && cmd.ruleArgs.length === 0) {
-        if (cmd.num < 1 || cmd.num > chain.rules.length) throw new IptError(1, 'iptables: Index of deletion too big.\n');
+        if (cmd.num < 1 || cmd.num > chain.rules.length)
+          throw new IptError(1, 'iptables: Index of deletion too big.\n');
         chain.rules.splice(cmd.num - 1, 1);
         return '';
       }
       const { rule, jumpTo } = parseRule(cmd.ruleArgs);
-      if (jumpTo !== undefined && !table.chains.has(jumpTo)) throw paramProblem(`Chain '${jumpTo}' does not exist`);
+      if (jumpTo !== undefined && !table.chains.has(jumpTo))
+        throw paramProblem(`Chain '${jumpTo}' does not exist`);
       if (cmd.op === 'C' || cmd.op === 'D') {
         const idx = chain.rules.findIndex((r) => sameRule(r, rule));
-        if (idx < 0) throw new IptError(1, 'iptables: Bad rule (does a matching rule exist in that chain?).\n');
+        if (idx < 0)
+          throw new IptError(
+            1,
+            'iptables: Bad rule (does a matching rule exist in that chain?).\n',
+          );
         if (cmd.op === 'D') chain.rules.splice(idx, 1);
         return '';
       }
       if (!targetAllowed(p.table, cmd.chain, rule.target)) {
-        const what = cmd.op === 'A' ? 'RULE_APPEND' : cmd.op === 'I' ? 'RULE_INSERT' : 'RULE_REPLACE';
-        throw new IptError(4, `${IPT_PREFIX} ${what} failed (Invalid argument): rule in chain ${cmd.chain}\n`);
+        const what =
+          cmd.op === 'A' ? 'RULE_APPEND' : cmd.op === 'I' ? 'RULE_INSERT' : 'RULE_REPLACE';
+        throw new IptError(
+          4,
+          `${IPT_PREFIX} ${what} failed (Invalid argument): rule in chain ${cmd.chain}\n`,
+        );
       }
       if (cmd.op === 'A') chain.rules.push(rule);
       else if (cmd.op === 'I') {
         const at = (cmd.num ?? 1) - 1;
-        if (at > chain.rules.length) throw new IptError(1, 'iptables: Index of insertion too big.\n');
+        if (at > chain.rules.length)
+          throw new IptError(1, 'iptables: Index of insertion too big.\n');
         chain.rules.splice(at, 0, rule);
       } else {
         const at = cmd.num! - 1;
-        if (at < 0 || at >= chain.rules.length) throw new IptError(1, 'iptables: Index of replacement too big.\n');
+        if (at < 0 || at >= chain.rules.length)
+          throw new IptError(1, 'iptables: Index of replacement too big.\n');
         chain.rules[at] = rule;
       }
       return '';
     }
     case 'N':
       if (table.chains.has(cmd.chain!)) throw new IptError(1, 'iptables: Chain already exists.\n');
-      if (cmd.chain!.length > 28) throw paramProblem(`chain name \`${cmd.chain}' too long (must be under 29 chars)`);
-      table.chains.set(cmd.chain!, { name: cmd.chain!, builtin: false, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
+      if (cmd.chain!.length > 28)
+        throw paramProblem(`chain name \`${cmd.chain}' too long (must be under 29 chars)`);
+      table.chains.set(cmd.chain!, {
+        name: cmd.chain!,
+        builtin: false,
+        policy: 'ACCEPT',
+        rules: [],
+        pkts: 0,
+        bytes: 0,
+      });
       return '';
     case 'X': {
-      const targets = cmd.chain !== undefined ? [chainOf(table, cmd.chain)] : [...table.chains.values()].filter((c) => !c.builtin);
+      const targets =
+        cmd.chain !== undefined
+          ? [chainOf(table, cmd.chain)]
+          : [...table.chains.values()].filter((c) => !c.builtin);
       for (const c of targets) {
-        if (c.builtin) throw new IptError(1, `${IPT_PREFIX}Cannot delete built-in chain \`${c.name}'\n`);
+        if (c.builtin)
+          throw new IptError(1, `${IPT_PREFIX}Cannot delete built-in chain \`${c.name}'\n`);
         if (table.references(c.name) > 0 || c.rules.length > 0) {
-          throw new IptError(4, `${IPT_PREFIX} CHAIN_DEL failed (Device or resource busy): chain ${c.name}\n`);
+          throw new IptError(
+            4,
+            `${IPT_PREFIX} CHAIN_DEL failed (Device or resource busy): chain ${c.name}\n`,
+          );
         }
         table.chains.delete(c.name);
       }
       return '';
     }
     case 'F':
-      for (const c of cmd.chain !== undefined ? [chainOf(table, cmd.chain)] : table.chains.values()) c.rules = [];
+      for (const c of cmd.chain !== undefined ? [chainOf(table, cmd.chain)] : table.chains.values())
+        c.rules = [];
       return '';
     case 'Z':
-      for (const c of cmd.chain !== undefined ? [chainOf(table, cmd.chain)] : table.chains.values()) {
+      for (const c of cmd.chain !== undefined
+        ? [chainOf(table, cmd.chain)]
+        : table.chains.values()) {
         c.pkts = 0;
         c.bytes = 0;
         for (const r of c.rules) {
@@ -247,19 +304,25 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
     case 'P': {
       const c = table.chains.get(cmd.chain);
       if (!c || !c.builtin) throw new IptError(1, 'iptables: Bad built-in chain name.\n');
-      if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP') throw new IptError(1, 'iptables: Bad policy name. Run `dmesg\' for more information.\n');
+      if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP')
+        throw new IptError(1, "iptables: Bad policy name. Run `dmesg' for more information.\n");
       c.policy = cmd.policy;
       return '';
     }
     case 'E': {
       const c = chainOf(table, cmd.chain);
-      if (c.builtin) throw new IptError(1, `${IPT_PREFIX}Cannot rename built-in chain \`${c.name}'\n`);
+      if (c.builtin)
+        throw new IptError(1, `${IPT_PREFIX}Cannot rename built-in chain \`${c.name}'\n`);
       if (table.chains.has(cmd.to)) throw new IptError(1, 'iptables: File exists.\n');
       table.chains.delete(c.name);
       const renamed = { ...c, name: cmd.to };
       table.chains.set(cmd.to, renamed);
       for (const ch of table.chains.values()) {
-        ch.rules = ch.rules.map((r) => (r.target?.kind === 'jump' && r.target.chain === c.name ? { ...r, target: { ...r.target, chain: cmd.to } } : r));
+        ch.rules = ch.rules.map((r) =>
+          r.target?.kind === 'jump' && r.target.chain === c.name
+            ? { ...r, target: { ...r.target, chain: cmd.to } }
+            : r,
+        );
       }
       return '';
     }
@@ -272,14 +335,17 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
 
 function emptyTable(name: TableName): NfTable {
   const chains = new Map<string, Chain>();
-  for (const c of TABLE_CHAINS[name]) chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
+  for (const c of TABLE_CHAINS[name])
+    chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
   return { name, chains, references: () => 0, empty: true } as unknown as NfTable;
 }
 
 /** Built-in chains in hook order, then user chains alphabetically (the nft backend's order). */
 function orderedChains(t: NfTable): Chain[] {
   const builtin = TABLE_CHAINS[t.name].map((n) => t.chains.get(n)!).filter(Boolean);
-  const user = [...t.chains.values()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const user = [...t.chains.values()]
+    .filter((c) => !c.builtin)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return [...builtin, ...user];
 }
 
@@ -298,11 +364,24 @@ function listChains(t: NfTable, only: string | undefined, p: Parsed): string {
   for (const c of chains) {
     const lines: string[] = [];
     if (c.builtin) {
-      lines.push(p.verbose ? `Chain ${c.name} (policy ${c.policy} ${c.pkts} packets, ${c.bytes} bytes)` : `Chain ${c.name} (policy ${c.policy})`);
+      lines.push(
+        p.verbose
+          ? `Chain ${c.name} (policy ${c.policy} ${c.pkts} packets, ${c.bytes} bytes)`
+          : `Chain ${c.name} (policy ${c.policy})`,
+      );
     } else lines.push(`Chain ${c.name} (${t.references(c.name)} references)`);
     const head = `${p.lineNumbers ? 'num  ' : ''}${p.verbose ? ' pkts bytes ' : ''}target     prot opt ${p.verbose ? 'in     out     ' : ''}source               destination         `;
     lines.push(head);
-    c.rules.forEach((r, i) => lines.push(listRule(r, { verbose: p.verbose, numeric: p.numeric, exact: p.exact, num: p.lineNumbers ? i + 1 : undefined })));
+    c.rules.forEach((r, i) =>
+      lines.push(
+        listRule(r, {
+          verbose: p.verbose,
+          numeric: p.numeric,
+          exact: p.exact,
+          num: p.lineNumbers ? i + 1 : undefined,
+        }),
+      ),
+    );
     blocks.push(lines.join('\n'));
   }
   return `${blocks.join('\n\n')}\n`;
@@ -311,12 +390,27 @@ function listChains(t: NfTable, only: string | undefined, p: Parsed): string {
 /** `Mon Nov 23 08:22:01 2026`, as iptables-save stamps its output. */
 function ctime(unix: number): string {
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const months = [
+    'Jan',
+    'Feb',
+    'Mar',
+    'Apr',
+    'May',
+    'Jun',
+    'Jul',
+    'Aug',
+    'Sep',
+    'Oct',
+    'Nov',
+    'Dec',
+  ];
   const d = Math.floor(unix / 86400);
   const z = d + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -327,7 +421,10 @@ function ctime(unix: number): string {
   return `${days[(((d + 4) % 7) + 7) % 7]} ${months[month - 1]} ${String(day).padStart(2)} ${p2(Math.floor(s / 3600))}:${p2(Math.floor((s % 3600) / 60))}:${p2(s % 60)} ${year}`;
 }
 
-export function iptablesSave(nf: Netfilter, opts: { counters: boolean; table?: string; unix: number }): string {
+export function iptablesSave(
+  nf: Netfilter,
+  opts: { counters: boolean; table?: string; unix: number },
+): string {
   const out: string[] = [];
   const stamp = ctime(opts.unix);
   for (const name of SAVE_ORDER) {
@@ -337,8 +434,11 @@ export function iptablesSave(nf: Netfilter, opts: { counters: boolean; table?: s
     out.push(`# Generated by iptables-save v1.8.9 (nf_tables) on ${stamp}`);
     out.push(`*${name}`);
     const chains = orderedChains(t);
-    for (const c of chains) out.push(`:${c.name} ${c.builtin ? c.policy : '-'} [${c.pkts}:${c.bytes}]`);
-    for (const c of chains) for (const r of c.rules) out.push(`${opts.counters ? `[${r.pkts}:${r.bytes}] ` : ''}${ruleLine(c.name, r)}`);
+    for (const c of chains)
+      out.push(`:${c.name} ${c.builtin ? c.policy : '-'} [${c.pkts}:${c.bytes}]`);
+    for (const c of chains)
+      for (const r of c.rules)
+        out.push(`${opts.counters ? `[${r.pkts}:${r.bytes}] ` : ''}${ruleLine(c.name, r)}`);
     out.push('COMMIT');
     out.push(`# Completed on ${stamp}`);
   }
@@ -349,12 +449,17 @@ export function iptablesSave(nf: Netfilter, opts: { counters: boolean; table?: s
 function words(line: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  for (const m of line.matchAll(re))
+    out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
   return out;
 }
 
 /** iptables-restore: tables are replaced whole (unless --noflush), committed at COMMIT. */
-export function iptablesRestore(nf: Netfilter, input: string, noflush: boolean): { ok: true } | { ok: false; error: string } {
+export function iptablesRestore(
+  nf: Netfilter,
+  input: string,
+  noflush: boolean,
+): { ok: true } | { ok: false; error: string } {
   const lines = input.split('\n');
   let table: TableName | undefined;
   let staged: { chains: Map<string, Chain> } | undefined;
@@ -366,16 +471,25 @@ export function iptablesRestore(nf: Netfilter, input: string, noflush: boolean):
     try {
       if (line.startsWith('*')) {
         const name = line.slice(1) as TableName;
-        if (!TABLES.includes(name)) return { ok: false, error: `iptables-restore: unable to initialize table '${name}'\n\nError occurred at line: ${lineNo}\n${TRY_HELP.replace('iptables', 'iptables-restore')}` };
+        if (!TABLES.includes(name))
+          return {
+            ok: false,
+            error: `iptables-restore: unable to initialize table '${name}'\n\nError occurred at line: ${lineNo}\n${TRY_HELP.replace('iptables', 'iptables-restore')}`,
+          };
         table = name;
         const base = noflush ? nf.tables.get(name) : undefined;
         const chains = new Map<string, Chain>();
-        for (const c of TABLE_CHAINS[name]) chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
+        for (const c of TABLE_CHAINS[name])
+          chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
         if (base) for (const [k, c] of base.chains) chains.set(k, { ...c, rules: [...c.rules] });
         staged = { chains };
         continue;
       }
-      if (!table || !staged) return { ok: false, error: `iptables-restore v1.8.9 (nf_tables): no command specified\nError occurred at line: ${lineNo}\n` };
+      if (!table || !staged)
+        return {
+          ok: false,
+          error: `iptables-restore v1.8.9 (nf_tables): no command specified\nError occurred at line: ${lineNo}\n`,
+        };
       if (line === 'COMMIT') {
         commits.push({ name: table, chains: staged.chains });
         table = undefined;
@@ -392,7 +506,15 @@ export function iptablesRestore(nf: Netfilter, input: string, noflush: boolean):
             existing.pkts = Number(m[1]);
             existing.bytes = Number(m[2]);
           }
-        } else if (!existing) staged.chains.set(name!, { name: name!, builtin: false, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
+        } else if (!existing)
+          staged.chains.set(name!, {
+            name: name!,
+            builtin: false,
+            policy: 'ACCEPT',
+            rules: [],
+            pkts: 0,
+            bytes: 0,
+          });
         continue;
       }
       let w = words(line);
@@ -407,8 +529,10 @@ export function iptablesRestore(nf: Netfilter, input: string, noflush: boolean):
       const chain = chainName !== undefined ? staged.chains.get(chainName) : undefined;
       if ((op === '-A' || op === '-I') && chain) {
         const { rule, jumpTo } = parseRule(w.slice(2));
-        if (jumpTo !== undefined && !staged.chains.has(jumpTo)) throw paramProblem(`Chain '${jumpTo}' does not exist`);
-        if (!targetAllowed(table, chain.name, rule.target)) throw new IptError(4, 'invalid target for this table');
+        if (jumpTo !== undefined && !staged.chains.has(jumpTo))
+          throw paramProblem(`Chain '${jumpTo}' does not exist`);
+        if (!targetAllowed(table, chain.name, rule.target))
+          throw new IptError(4, 'invalid target for this table');
         if (counters) {
           rule.pkts = counters[0];
           rule.bytes = counters[1];
@@ -418,17 +542,29 @@ export function iptablesRestore(nf: Netfilter, input: string, noflush: boolean):
         continue;
       }
       if (op === '-N' && chainName) {
-        staged.chains.set(chainName, { name: chainName, builtin: false, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 });
+        staged.chains.set(chainName, {
+          name: chainName,
+          builtin: false,
+          policy: 'ACCEPT',
+          rules: [],
+          pkts: 0,
+          bytes: 0,
+        });
         continue;
       }
       if (op === '-F' || op === '-X') continue;
       return { ok: false, error: `iptables-restore: line ${lineNo} failed\n` };
     } catch (e) {
-      if (e instanceof IptError) return { ok: false, error: `${e.text.replace(/^iptables v1\.8\.9/, 'iptables-restore v1.8.9')}Error occurred at line: ${lineNo}\n` };
+      if (e instanceof IptError)
+        return {
+          ok: false,
+          error: `${e.text.replace(/^iptables v1\.8\.9/, 'iptables-restore v1.8.9')}Error occurred at line: ${lineNo}\n`,
+        };
       throw e;
     }
   }
-  if (table) return { ok: false, error: `iptables-restore: COMMIT expected at line ${lines.length}\n` };
+  if (table)
+    return { ok: false, error: `iptables-restore: COMMIT expected at line ${lines.length}\n` };
   for (const c of commits) {
     const t = nf.table(c.name);
     t.chains.clear();
@@ -450,7 +586,8 @@ function run(ctx: ToolContext, f: () => string): void {
   }
 }
 
-export const iptables: Tool = (ctx) => run(ctx, () => runIptables(ctx.proc.ns.netfilter, ctx.argv.slice(1)));
+export const iptables: Tool = (ctx) =>
+  run(ctx, () => runIptables(ctx.proc.ns.netfilter, ctx.argv.slice(1)));
 
 export const iptablesSaveTool: Tool = (ctx) =>
   run(ctx, () => {
@@ -463,8 +600,16 @@ export const iptablesSaveTool: Tool = (ctx) =>
       else if (a === '-t' || a === '--table') table = args[++i];
       else throw new IptError(2, `iptables-save: unrecognized option '${a}'\n`);
     }
-    if (table !== undefined && !TABLES.includes(table as TableName)) throw new IptError(1, `iptables-save v1.8.9 (nf_tables): Cannot initialize: Table does not exist (do you need to insmod?)\n`);
-    return iptablesSave(ctx.proc.ns.netfilter, { counters, table, unix: ctx.proc.host.world.unixNow() });
+    if (table !== undefined && !TABLES.includes(table as TableName))
+      throw new IptError(
+        1,
+        `iptables-save v1.8.9 (nf_tables): Cannot initialize: Table does not exist (do you need to insmod?)\n`,
+      );
+    return iptablesSave(ctx.proc.ns.netfilter, {
+      counters,
+      table,
+      unix: ctx.proc.host.world.unixNow(),
+    });
   });
 
 export const iptablesRestoreTool: Tool = (ctx) => {
@@ -473,7 +618,10 @@ export const iptablesRestoreTool: Tool = (ctx) => {
   const file = args.find((a) => !a.startsWith('-'));
   let input = ctx.stdin;
   if (file !== undefined) {
-    const r = ctx.proc.host.fs.readFile(file.startsWith('/') ? file : `${ctx.proc.cwd}/${file}`, ctx.proc.ns);
+    const r = ctx.proc.host.fs.readFile(
+      file.startsWith('/') ? file : `${ctx.proc.cwd}/${file}`,
+      ctx.proc.ns,
+    );
     if (!r.ok) {
       ctx.proc.writeErr(`Can't open ${file}: No such file or directory\n`);
       ctx.proc.exit(1);

@@ -40,8 +40,26 @@ const ICMP_TYPES: Record<string, number> = {
   'time-exceeded': 11,
   any: 255,
 };
-const CT_STATES: CtStateName[] = ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED', 'SNAT', 'DNAT'];
-const ADDR_TYPES: AddrType[] = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT'];
+const CT_STATES: CtStateName[] = [
+  'NEW',
+  'ESTABLISHED',
+  'RELATED',
+  'INVALID',
+  'UNTRACKED',
+  'SNAT',
+  'DNAT',
+];
+const ADDR_TYPES: AddrType[] = [
+  'UNSPEC',
+  'UNICAST',
+  'LOCAL',
+  'BROADCAST',
+  'ANYCAST',
+  'MULTICAST',
+  'BLACKHOLE',
+  'UNREACHABLE',
+  'PROHIBIT',
+];
 export const REJECT_TYPES = [
   'icmp-net-unreachable',
   'icmp-host-unreachable',
@@ -56,13 +74,14 @@ export const REJECT_TYPES = [
 function parseAddr(text: string): Cidr {
   const slash = text.indexOf('/');
   const a = parseIpv4(slash < 0 ? text : text.slice(0, slash));
-  if (a === undefined) throw paramProblem(`host/network \`${text.slice(0, slash < 0 ? undefined : slash)}' not found`);
+  if (a === undefined)
+    throw paramProblem(`host/network \`${text.slice(0, slash < 0 ? undefined : slash)}' not found`);
   let len = 32;
   if (slash >= 0) {
     const m = text.slice(slash + 1);
     const maskAddr = parseIpv4(m);
     if (maskAddr !== undefined) {
-      len = 32 - Math.log2(((~maskAddr >>> 0) + 1) || 2 ** 32);
+      len = 32 - Math.log2((~maskAddr >>> 0) + 1 || 2 ** 32);
     } else if (/^[0-9]{1,2}$/.test(m) && Number(m) <= 32) len = Number(m);
     else throw paramProblem(`invalid mask \`${m}' specified`);
   }
@@ -74,7 +93,8 @@ function parseAddr(text: string): Cidr {
 function parsePort(text: string): number {
   const named: Record<string, number> = { http: 80, https: 443, ssh: 22, domain: 53, dns: 53 };
   if (named[text] !== undefined) return named[text];
-  if (!/^[0-9]+$/.test(text) || Number(text) > 65535) throw paramProblem(`invalid port/service \`${text}' specified`);
+  if (!/^[0-9]+$/.test(text) || Number(text) > 65535)
+    throw paramProblem(`invalid port/service \`${text}' specified`);
   return Number(text);
 }
 
@@ -95,7 +115,10 @@ function parseMarkValue(text: string): { value: number; mask?: number } {
   return { value: num(v!), mask: m !== undefined ? num(m) : undefined };
 }
 
-function parseNatAddr(text: string, opt: string): { ip: Cidr['addr']; ipTo?: Cidr['addr']; port?: number; portTo?: number } {
+function parseNatAddr(
+  text: string,
+  opt: string,
+): { ip: Cidr['addr']; ipTo?: Cidr['addr']; port?: number; portTo?: number } {
   const m = /^([0-9.]+)(?:-([0-9.]+))?(?::([0-9]+)(?:-([0-9]+))?)?$/.exec(text);
   const ip = m ? parseIpv4(m[1]!) : undefined;
   if (!m || ip === undefined) throw paramProblem(`Bad IP address "${text}"`);
@@ -166,7 +189,8 @@ export function parseRule(args: readonly string[]): ParsedRule {
     };
     const candidates = byOpt[opt];
     if (!candidates) return undefined;
-    for (let k = matches.length - 1; k >= 0; k--) if (candidates.includes(matches[k]!.kind)) return matches[k]!.kind;
+    for (let k = matches.length - 1; k >= 0; k--)
+      if (candidates.includes(matches[k]!.kind)) return matches[k]!.kind;
     // -p tcp lets --dport through without -m tcp (an implicit match).
     const pname = proto ? PROTO_NAMES[proto.value] : undefined;
     if (pname && candidates.includes(pname)) {
@@ -219,10 +243,29 @@ export function parseRule(args: readonly string[]): ParsedRule {
       case '-m':
       case '--match': {
         const mod = next(a);
-        if (!['tcp', 'udp', 'icmp', 'multiport', 'conntrack', 'state', 'mark', 'addrtype', 'comment', 'statistic'].includes(mod)) {
-          throw new IptError(2, `${IPT_PREFIX}Couldn't load match \`${mod}':No such file or directory\n\n${TRY_HELP}`);
+        if (
+          ![
+            'tcp',
+            'udp',
+            'icmp',
+            'multiport',
+            'conntrack',
+            'state',
+            'mark',
+            'addrtype',
+            'comment',
+            'statistic',
+          ].includes(mod)
+        ) {
+          throw new IptError(
+            2,
+            `${IPT_PREFIX}Couldn't load match \`${mod}':No such file or directory\n\n${TRY_HELP}`,
+          );
         }
-        if ((mod === 'tcp' || mod === 'udp' || mod === 'icmp') && (!proto || PROTO_NAMES[proto.value] !== mod)) {
+        if (
+          (mod === 'tcp' || mod === 'udp' || mod === 'icmp') &&
+          (!proto || PROTO_NAMES[proto.value] !== mod)
+        ) {
           throw paramProblem(`multiple -p flags not allowed`);
         }
         loaded.add(mod);
@@ -257,7 +300,10 @@ export function parseRule(args: readonly string[]): ParsedRule {
       case 'tcp':
       case 'udp': {
         const r = parsePortRange(next(a));
-        matches[idx] = a.includes('sport') || a === '--source-port' ? { ...cur, sport: { value: r, neg: n } } : { ...cur, dport: { value: r, neg: n } };
+        matches[idx] =
+          a.includes('sport') || a === '--source-port'
+            ? { ...cur, sport: { value: r, neg: n } }
+            : { ...cur, dport: { value: r, neg: n } };
         break;
       }
       case 'icmp': {
@@ -268,13 +314,24 @@ export function parseRule(args: readonly string[]): ParsedRule {
         break;
       }
       case 'multiport':
-        matches[idx] = { kind: 'multiport', which: a.slice(2) as 'dports' | 'sports' | 'ports', ports: next(a).split(',').map(parsePortRange), neg: n };
+        matches[idx] = {
+          kind: 'multiport',
+          which: a.slice(2) as 'dports' | 'sports' | 'ports',
+          ports: next(a).split(',').map(parsePortRange),
+          neg: n,
+        };
         break;
       case 'conntrack':
       case 'state': {
-        const states = next(a).split(',').map((x) => x.toUpperCase());
-        for (const st of states) if (!CT_STATES.includes(st as CtStateName)) throw paramProblem(`Bad ctstate "${st}"`);
-        matches[idx] = cur.kind === 'conntrack' ? { kind: 'conntrack', ctstate: { value: states as CtStateName[], neg: n } } : { kind: 'state', state: { value: states as CtStateName[], neg: n } };
+        const states = next(a)
+          .split(',')
+          .map((x) => x.toUpperCase());
+        for (const st of states)
+          if (!CT_STATES.includes(st as CtStateName)) throw paramProblem(`Bad ctstate "${st}"`);
+        matches[idx] =
+          cur.kind === 'conntrack'
+            ? { kind: 'conntrack', ctstate: { value: states as CtStateName[], neg: n } }
+            : { kind: 'state', state: { value: states as CtStateName[], neg: n } };
         break;
       }
       case 'mark': {
@@ -286,8 +343,12 @@ export function parseRule(args: readonly string[]): ParsedRule {
         if (a === '--limit-iface-in') matches[idx] = { ...cur, limitIn: true };
         else if (a === '--limit-iface-out') matches[idx] = { ...cur, limitOut: true };
         else {
-          const types = next(a).split(',').map((x) => x.toUpperCase());
-          for (const t of types) if (!ADDR_TYPES.includes(t as AddrType)) throw paramProblem(`addrtype: unknown type "${t}"`);
+          const types = next(a)
+            .split(',')
+            .map((x) => x.toUpperCase());
+          for (const t of types)
+            if (!ADDR_TYPES.includes(t as AddrType))
+              throw paramProblem(`addrtype: unknown type "${t}"`);
           const v = { value: types as AddrType[], neg: n };
           matches[idx] = a === '--src-type' ? { ...cur, src: v } : { ...cur, dst: v };
         }
@@ -300,13 +361,31 @@ export function parseRule(args: readonly string[]): ParsedRule {
         const v = next(a);
         if (a === '--mode') {
           if (v !== 'random' && v !== 'nth') throw paramProblem(`Bad mode "${v}"`);
-          matches[idx] = v === 'random' ? { kind: 'statistic', mode: 'random', probability: statisticThreshold(1), neg: false } : { kind: 'statistic', mode: 'nth', every: 1, packet: 0, neg: false, counter: { n: 0 } };
+          matches[idx] =
+            v === 'random'
+              ? {
+                  kind: 'statistic',
+                  mode: 'random',
+                  probability: statisticThreshold(1),
+                  neg: false,
+                }
+              : {
+                  kind: 'statistic',
+                  mode: 'nth',
+                  every: 1,
+                  packet: 0,
+                  neg: false,
+                  counter: { n: 0 },
+                };
         } else if (a === '--probability' && cur.mode === 'random') {
           const p = Number(v);
-          if (Number.isNaN(p) || p < 0 || p > 1) throw paramProblem('--probability must be between 0 and 1');
+          if (Number.isNaN(p) || p < 0 || p > 1)
+            throw paramProblem('--probability must be between 0 and 1');
           matches[idx] = { ...cur, probability: statisticThreshold(p), neg: n };
-        } else if (a === '--every' && cur.mode === 'nth') matches[idx] = { ...cur, every: Number(v), neg: n };
-        else if (a === '--packet' && cur.mode === 'nth') matches[idx] = { ...cur, packet: Number(v) };
+        } else if (a === '--every' && cur.mode === 'nth')
+          matches[idx] = { ...cur, every: Number(v), neg: n };
+        else if (a === '--packet' && cur.mode === 'nth')
+          matches[idx] = { ...cur, packet: Number(v) };
         else throw paramProblem(`${a} cannot be used with --mode ${cur.mode}`);
         break;
       }
@@ -378,7 +457,8 @@ function targetOption(t: Target, opt: string, next: (o: string) => string): Targ
       }
       break;
     case 'DNAT':
-      if (opt === '--to-destination' || opt === '--to') return { ...t, ...parseNatAddr(next(opt), opt) };
+      if (opt === '--to-destination' || opt === '--to')
+        return { ...t, ...parseNatAddr(next(opt), opt) };
       if (opt === '--random') return { ...t, random: true };
       break;
     case 'SNAT':
@@ -398,7 +478,12 @@ function targetOption(t: Target, opt: string, next: (o: string) => string): Targ
       if (ops.includes(opt)) {
         const { value, mask } = parseMarkValue(next(opt));
         const op = opt.slice(2) as 'set-xmark' | 'set-mark' | 'or-mark' | 'and-mark' | 'xor-mark';
-        return { kind: 'MARK', op, value, mask: mask ?? (op === 'set-xmark' || op === 'set-mark' ? 0xffffffff : 0) };
+        return {
+          kind: 'MARK',
+          op,
+          value,
+          mask: mask ?? (op === 'set-xmark' || op === 'set-mark' ? 0xffffffff : 0),
+        };
       }
       break;
     }
@@ -419,7 +504,8 @@ function targetOption(t: Target, opt: string, next: (o: string) => string): Targ
 export function targetAllowed(table: TableName, chain: string, t: Target | undefined): boolean {
   if (!t) return true;
   if (t.kind === 'DNAT') return table === 'nat' && !['POSTROUTING', 'INPUT'].includes(chain);
-  if (t.kind === 'SNAT' || t.kind === 'MASQUERADE') return table === 'nat' && !['PREROUTING', 'OUTPUT'].includes(chain);
+  if (t.kind === 'SNAT' || t.kind === 'MASQUERADE')
+    return table === 'nat' && !['PREROUTING', 'OUTPUT'].includes(chain);
   if (t.kind === 'NOTRACK') return table === 'raw';
   if (t.kind === 'REJECT') return table === 'filter' || table === 'mangle' || table === 'raw';
   return true;
@@ -482,7 +568,12 @@ function matchSave(m: Match): string {
   }
 }
 
-function natTo(t: { ip: Cidr['addr']; ipTo?: Cidr['addr']; port?: number; portTo?: number }): string {
+function natTo(t: {
+  ip: Cidr['addr'];
+  ipTo?: Cidr['addr'];
+  port?: number;
+  portTo?: number;
+}): string {
   let s = formatIpv4(t.ip);
   if (t.ipTo !== undefined) s += `-${formatIpv4(t.ipTo)}`;
   if (t.port !== undefined) s += `:${t.port}${t.portTo !== undefined ? `-${t.portTo}` : ''}`;
@@ -536,7 +627,8 @@ export function ruleSpec(r: Rule): string {
   if (r.dst) parts.push(`${n(r.dst)}-d ${cidrText(r.dst.value)}`);
   if (r.inIf) parts.push(`${n(r.inIf)}-i ${r.inIf.value}`);
   if (r.outIf) parts.push(`${n(r.outIf)}-o ${r.outIf.value}`);
-  if (r.proto && r.proto.value !== 0) parts.push(`${n(r.proto)}-p ${PROTO_NAMES[r.proto.value] ?? r.proto.value}`);
+  if (r.proto && r.proto.value !== 0)
+    parts.push(`${n(r.proto)}-p ${PROTO_NAMES[r.proto.value] ?? r.proto.value}`);
   for (const m of r.matches) parts.push(matchSave(m));
   if (r.target) parts.push(targetSave(r.target));
   return parts.join(' ');
@@ -566,7 +658,9 @@ function listMatch(m: Match): string {
       return parts.join(' ');
     }
     case 'icmp':
-      return m.type ? `icmptype ${m.type.neg ? '!' : ''}${m.type.value === 255 ? 'any' : m.type.value}` : 'icmp';
+      return m.type
+        ? `icmptype ${m.type.neg ? '!' : ''}${m.type.value === 255 ? 'any' : m.type.value}`
+        : 'icmp';
     case 'multiport':
       return `multiport ${m.which}${m.neg ? ' !' : ''} ${m.ports.map(portText).join(',')}`;
     case 'conntrack':
@@ -601,7 +695,15 @@ function listTarget(t: Target | undefined): string {
     case 'SNAT':
       return `to:${natTo(t)}${t.random ? ' random' : ''}`;
     case 'MASQUERADE':
-      return [t.port !== undefined ? `masq ports: ${t.port}${t.portTo !== undefined ? `-${t.portTo}` : ''}` : '', t.random ? 'random' : '', t.randomFully ? 'random-fully' : ''].filter(Boolean).join(' ');
+      return [
+        t.port !== undefined
+          ? `masq ports: ${t.port}${t.portTo !== undefined ? `-${t.portTo}` : ''}`
+          : '',
+        t.random ? 'random' : '',
+        t.randomFully ? 'random-fully' : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
     case 'MARK':
       return t.op === 'or-mark'
         ? `MARK or ${hex(t.value)}`
@@ -642,10 +744,14 @@ export function listNum(n: number, exact: boolean): string {
   return `${v}${units[u]}`;
 }
 
-export function listRule(r: Rule, opts: { verbose: boolean; numeric: boolean; exact: boolean; num?: number }): string {
+export function listRule(
+  r: Rule,
+  opts: { verbose: boolean; numeric: boolean; exact: boolean; num?: number },
+): string {
   let line = '';
   if (opts.num !== undefined) line += `${String(opts.num).padEnd(4)} `;
-  if (opts.verbose) line += `${listNum(r.pkts, opts.exact).padStart(opts.exact ? 8 : 5)} ${listNum(r.bytes, opts.exact).padStart(opts.exact ? 8 : 5)} `;
+  if (opts.verbose)
+    line += `${listNum(r.pkts, opts.exact).padStart(opts.exact ? 8 : 5)} ${listNum(r.bytes, opts.exact).padStart(opts.exact ? 8 : 5)} `;
   line += `${targetName(r.target).padEnd(9)} `;
   line += r.proto?.neg ? '!' : ' ';
   const pv = r.proto?.value ?? 0;

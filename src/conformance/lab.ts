@@ -1,0 +1,324 @@
+/**
+ * The real lab: hosts as network + mount namespaces held by a sleeping process, networks as
+ * bridges in namespaces of their own, commands run through nsenter in a pseudo-terminal, and
+ * tcpdump per interface. Only namespaces it created are touched; every wait is bounded; every
+ * process it started is stopped by PID (or found by its namespace) at cleanup.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { LabHost } from './plan';
+
+const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export interface RunResult {
+  readonly output: string;
+  readonly exit: number;
+  readonly timedOut: boolean;
+}
+
+export interface Capture {
+  readonly place: string;
+  /** Stops tcpdump; returns the lines captured until `until` (epoch seconds), timestamps removed. */
+  stop(until: number): string[];
+}
+
+export class RealLab {
+  readonly prefix: string;
+  private readonly work: string;
+  private readonly hostPid = new Map<string, number>();
+  private readonly hostCwd = new Map<string, string>();
+  private readonly children: ChildProcess[] = [];
+  private readonly networks: string[] = [];
+  private readonly env: Record<string, string> = {};
+
+  constructor() {
+    this.prefix = `pl-k${process.pid}`;
+    this.work = mkdtempSync(`/var/tmp/${this.prefix}-`);
+  }
+
+  private sh(args: string[], timeoutMs = 10_000, input?: string): RunResult {
+    const r = spawnSync(args[0]!, args.slice(1), {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      env: { ...process.env, PATH, ...this.env },
+      input,
+    });
+    return {
+      output: (r.stdout ?? '') + (r.stderr ?? ''),
+      exit: r.status ?? 124,
+      timedOut: r.error !== undefined || r.signal !== null,
+    };
+  }
+
+  private must(args: string[]): void {
+    const r = this.sh(args);
+    if (r.exit !== 0) throw new Error(`lab: ${args.join(' ')} failed: ${r.output.trim()}`);
+  }
+
+  startNetwork(name: string): void {
+    const ns = `${this.prefix}-net-${name}`;
+    this.must(['ip', 'netns', 'add', ns]);
+    this.networks.push(ns);
+    this.must(['ip', '-n', ns, 'link', 'add', 'sw', 'type', 'bridge']);
+    this.must(['ip', '-n', ns, 'link', 'set', 'sw', 'up']);
+  }
+
+  startHost(h: LabHost, hostsFile: string): void {
+    const dir = join(this.work, h.name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'hosts'), hostsFile);
+    const script = [
+      'mount --bind "$0/hosts" /etc/hosts',
+      'mkdir -p /run/netns && mount -t tmpfs pl-netns /run/netns',
+      'for d in /root /tmp /srv; do mkdir -p "$d" && mount -t tmpfs pl-fs "$d"; done',
+      'ip link set lo up',
+      'echo $$ > "$0/pid"',
+      'exec sleep infinity',
+    ].join('\n');
+    const child = spawn(
+      'unshare',
+      ['--mount', '--net', '--propagation', 'private', '--fork', '--', 'bash', '-c', script, dir],
+      { stdio: 'ignore', detached: true, env: { ...process.env, PATH } },
+    );
+    this.children.push(child);
+    const pidFile = join(dir, 'pid');
+    for (let i = 0; i < 50 && !existsSync(pidFile); i++) sleep(100);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (!pid) throw new Error(`lab: host ${h.name} did not start`);
+    this.hostPid.set(h.name, pid);
+    this.hostCwd.set(h.name, h.cwd);
+  }
+
+  plug(
+    host: string,
+    network: string,
+    port: string,
+    nic: { name: string; mac: string; ifindex: number; peerIfindex?: number },
+  ): void {
+    const ns = `${this.prefix}-net-${network}`;
+    const pid = this.hostPid.get(host)!;
+    const idx = nic.peerIfindex !== undefined ? ['index', String(nic.peerIfindex)] : [];
+    this.must([
+      'ip',
+      '-n',
+      ns,
+      'link',
+      'add',
+      port,
+      ...idx,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      nic.name,
+      'index',
+      String(nic.ifindex),
+      'address',
+      nic.mac,
+      'netns',
+      `/proc/${pid}/ns/net`,
+    ]);
+    this.must(['ip', '-n', ns, 'link', 'set', port, 'master', 'sw']);
+    this.must(['ip', '-n', ns, 'link', 'set', port, 'up']);
+  }
+
+  private enter(host: string): string[] {
+    return ['nsenter', '-t', String(this.hostPid.get(host)!), '-m', '-n', '--'];
+  }
+
+  private cd(host: string): string {
+    const cwd = this.hostCwd.get(host)!;
+    return `mkdir -p ${cwd} && cd ${cwd}`;
+  }
+
+  /** A command line at the host's prompt, in a terminal (script(1)), with its exit status. */
+  on(host: string, line: string, timeoutMs: number): RunResult {
+    return this.sh(
+      [...this.enter(host), 'script', '-q', '-e', '-c', `${this.cd(host)} && ${line}`, '/dev/null'],
+      timeoutMs,
+    );
+  }
+
+  /** A background job in a terminal of its own; returns what it printed in its first half second. */
+  background(host: string, line: string): RunResult {
+    const log = join(this.work, `bg-${this.children.length}.log`);
+    const child = spawn(
+      'setsid',
+      [...this.enter(host), 'script', '-q', '-c', `${this.cd(host)} && ${line}`, log],
+      { stdio: 'ignore', detached: true, env: { ...process.env, PATH, ...this.env } },
+    );
+    this.children.push(child);
+    sleep(500);
+    return { output: existsSync(log) ? readFileSync(log, 'utf8') : '', exit: 0, timedOut: false };
+  }
+
+  /** NAME=value evaluated on the host and kept for later commands (exported to them). */
+  assign(host: string, name: string, line: string): RunResult {
+    const r = this.sh([
+      ...this.enter(host),
+      'bash',
+      '-c',
+      `${this.cd(host)} && ${line} && printf %s "$${name}"`,
+    ]);
+    if (r.exit === 0) this.env[name] = r.output;
+    return { output: '', exit: r.exit, timedOut: r.timedOut };
+  }
+
+  /** Starts tcpdump on one interface and waits until it listens; undefined if it cannot. */
+  capture(host: string, netns: string, dev: string, key: string): Capture | undefined {
+    const base = join(this.work, `cap-${this.children.length}`);
+    const inner = netns === 'root' ? '' : `ip netns exec ${netns} `;
+    const cmd = `exec ${inner}tcpdump -nn -e -tt -l -i ${dev} 'not ip6 and not igmp' > ${base}.out 2> ${base}.err`;
+    const child = spawn(this.enter(host)[0]!, [...this.enter(host).slice(1), 'bash', '-c', cmd], {
+      stdio: 'ignore',
+      env: { ...process.env, PATH },
+    });
+    this.children.push(child);
+    for (let i = 0; i < 40; i++) {
+      if (existsSync(`${base}.err`) && /listening on/.test(readFileSync(`${base}.err`, 'utf8')))
+        break;
+      if (child.exitCode !== null) return undefined;
+      sleep(50);
+    }
+    return {
+      place: key,
+      stop: (until: number) => {
+        if (child.pid !== undefined) {
+          try {
+            process.kill(child.pid, 'SIGINT');
+          } catch {
+            /* already gone */
+          }
+        }
+        for (let i = 0; i < 40 && child.exitCode === null && child.signalCode === null; i++)
+          sleep(50);
+        const text = existsSync(`${base}.out`) ? readFileSync(`${base}.out`, 'utf8') : '';
+        const out: string[] = [];
+        // -tt lines start with epoch seconds; later lines (a -v continuation) belong to the last one.
+        for (const l of text.split('\n')) {
+          const m = /^(\d+\.\d+) (.*)$/.exec(l);
+          if (m) {
+            if (Number(m[1]) <= until) out.push(m[2]!);
+          } else if (l.trim() && out.length) out[out.length - 1] += `\n${l}`;
+        }
+        return out;
+      },
+    };
+  }
+
+  /** Interface names and MACs in one namespace of a host. */
+  macs(host: string, netns: string): Map<string, string> {
+    const inner =
+      netns === 'root' ? ['ip', '-o', 'link'] : ['ip', 'netns', 'exec', netns, 'ip', '-o', 'link'];
+    const r = this.sh([...this.enter(host), ...inner]);
+    const out = new Map<string, string>();
+    for (const l of r.output.split('\n')) {
+      const m = /^\d+: ([^:@]+)(?:@[^:]+)?: .* link\/\w+ ([0-9a-f:]{17})/.exec(l);
+      if (m) out.set(m[1]!, m[2]!);
+    }
+    return out;
+  }
+
+  /** Stops every process in our namespaces, then removes the namespaces and the work dir. */
+  cleanup(): void {
+    const ours = new Set<string>();
+    for (const pid of this.hostPid.values()) {
+      try {
+        ours.add(readlinkSync(`/proc/${pid}/ns/net`));
+        ours.add(readlinkSync(`/proc/${pid}/ns/mnt`));
+      } catch {
+        /* gone */
+      }
+    }
+    // Processes whose namespaces are ours (servers started inside, tcpdumps, jobs).
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+      try {
+        const net = readlinkSync(`/proc/${d}/ns/net`);
+        const mnt = readlinkSync(`/proc/${d}/ns/mnt`);
+        if (ours.has(net) || ours.has(mnt)) process.kill(Number(d), 'SIGKILL');
+      } catch {
+        /* raced */
+      }
+    }
+    for (const c of this.children) {
+      if (c.pid !== undefined && c.exitCode === null) {
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    for (const ns of this.networks) this.sh(['ip', 'netns', 'del', ns]);
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/** Whether this machine can run the lab: Linux, root, and the tools. */
+export function labReadiness(): { ok: true } | { ok: false; why: string } {
+  if (process.platform !== 'linux') return { ok: false, why: 'not Linux' };
+  if (process.getuid?.() !== 0)
+    return { ok: false, why: 'not root (network namespaces need CAP_SYS_ADMIN)' };
+  const need = [
+    'ip',
+    'unshare',
+    'nsenter',
+    'script',
+    'setsid',
+    'tcpdump',
+    'python3',
+    'curl',
+    'iptables',
+    'conntrack',
+    'ping',
+    'timeout',
+  ];
+  const missing = need.filter(
+    (t) => spawnSync('sh', ['-c', `command -v ${t}`], { env: { PATH } }).status !== 0,
+  );
+  if (missing.length) return { ok: false, why: `missing tools: ${missing.join(', ')}` };
+  const probe = spawnSync('unshare', ['--net', '--', 'true']);
+  if (probe.status !== 0) return { ok: false, why: 'cannot create network namespaces here' };
+  return { ok: true };
+}
+
+/** Installs the tools with apt when possible (root on Debian). */
+export function installTools(): string | undefined {
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get'))
+    return 'cannot install tools (not root on Debian)';
+  const pkgs = [
+    'iproute2',
+    'iptables',
+    'tcpdump',
+    'conntrack',
+    'iputils-ping',
+    'curl',
+    'python3',
+    'util-linux',
+    'netcat-openbsd',
+  ];
+  const r = spawnSync(
+    'sh',
+    [
+      '-c',
+      `apt-get install -y -qq ${pkgs.join(' ')} >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq ${pkgs.join(' ')} >/dev/null 2>&1)`,
+    ],
+    { timeout: 600_000 },
+  );
+  return r.status === 0 ? undefined : 'apt-get install failed';
+}

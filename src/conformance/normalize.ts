@@ -1,0 +1,131 @@
+/**
+ * Making a kernel's output and the engine's comparable: random MACs mapped to the engine's,
+ * timings, dates, ephemeral ports, sequence numbers and ids replaced by placeholders, terminal
+ * artefacts (\r\n, ^C, job notices) removed. Pure functions, shared by the suite and its tests.
+ */
+
+export interface NormContext {
+  /** Kernel MAC → engine MAC, for devices matched by host, namespace and name. */
+  readonly macMap: ReadonlyMap<string, string>;
+  /** Host NICs the engine shows as physical cards (the lab makes them veths). */
+  readonly physicalNics: readonly string[];
+}
+
+/** The modified EUI-64 link-local address of a MAC (as the kernel derives it). */
+export function linkLocal(mac: string): string {
+  const b = mac.split(':').map((x) => parseInt(x, 16));
+  const e = [b[0]! ^ 2, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
+  const g: string[] = [];
+  for (let i = 0; i < 8; i += 2) g.push(((e[i]! << 8) | e[i + 1]!).toString(16));
+  return `fe80::${g.join(':')}`;
+}
+
+const MAC_RE = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g;
+
+/** Replaces kernel MACs (and the link-local addresses derived from them) with the engine's. */
+export function mapMacs(text: string, ctx: NormContext): string {
+  let out = text.replace(MAC_RE, (m) => ctx.macMap.get(m) ?? m);
+  for (const [real, sim] of ctx.macMap) {
+    if (real === sim) continue;
+    out = out.split(linkLocal(real)).join(linkLocal(sim));
+  }
+  return out;
+}
+
+/** Numbers that differ run to run (or machine to machine), turned into stable placeholders. */
+function placeholders(text: string): string {
+  const ports = new Map<string, string>();
+  const port = (p: string) => {
+    const n = Number(p);
+    if (n < 32768 || n > 60999) return p;
+    if (!ports.has(p)) ports.set(p, `PORT${ports.size + 1}`);
+    return ports.get(p)!;
+  };
+  const ids = new Map<string, string>();
+  const id = (x: string) => {
+    if (!ids.has(x)) ids.set(x, `ID${ids.size + 1}`);
+    return ids.get(x)!;
+  };
+  return (
+    text
+      // ping
+      .replace(/time=\d+(\.\d+)? ms/g, 'time=T ms')
+      .replace(
+        /rtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms/g,
+        'rtt min/avg/max/mdev = T ms',
+      )
+      .replace(/, time \d+ms/g, ', time Tms')
+      // curl
+      .replace(/after \d+ ms/g, 'after T ms')
+      .replace(/after \d+ milliseconds/g, 'after T milliseconds')
+      // dates: HTTP, http.server logs, iptables-save
+      .replace(/\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT/g, 'DATE')
+      .replace(/\[\d{2}\/\w{3}\/\d{4} \d{2}:\d{2}:\d{2}\]/g, '[DATE]')
+      .replace(/on \w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}/g, 'on DATE')
+      // conntrack: timeout column
+      .replace(/^(tcp|udp|icmp)( +)(\d+) \d+ /gm, '$1$2$3 T ')
+      // tcpdump: absolute sequence numbers of SYNs, windows, options, echo ids
+      .replace(/Flags \[S\], seq \d+/g, 'Flags [S], seq ISN')
+      .replace(/Flags \[S\.\], seq \d+, ack \d+/g, 'Flags [S.], seq ISN, ack ISN')
+      .replace(/Flags \[R\.?\], seq \d+, ack \d+/g, (m) =>
+        m.replace(/seq \d+, ack \d+/, 'seq N, ack N'),
+      )
+      .replace(/win \d+/g, 'win W')
+      .replace(/options \[[^\]]*\]/g, 'options [O]')
+      .replace(
+        /(ICMP echo (?:request|reply), id )(\d+)/g,
+        (_m, a: string, b: string) => `${a}${id(b)}`,
+      )
+      .replace(/\bid=(\d+)/g, (_m, b: string) => `id=${id(b)}`)
+      // ports: tcpdump's addr.port, conntrack's sport=/dport=
+      .replace(/(\d+\.\d+\.\d+\.\d+)\.(\d+)\b/g, (_m, a: string, p: string) => `${a}.${port(p)}`)
+      .replace(/\b([sd]port)=(\d+)/g, (_m, k: string, p: string) => `${k}=${port(p)}`)
+  );
+}
+
+/** Terminal output of one command, ready to compare. */
+export function normalizeOutput(text: string, side: 'real' | 'sim', ctx: NormContext): string {
+  let t = text.replace(/\r\n/g, '\n').replace(/\r/g, '\n');
+  if (side === 'real') {
+    t = mapMacs(t, ctx);
+    // The lab plugs hosts in with veths; the engine's physical NICs are shown as cards.
+    for (const nic of ctx.physicalNics) {
+      t = t.replace(
+        new RegExp(`^(\\d+: ${nic})@if\\d+:(.*) qdisc noqueue`, 'gm'),
+        '$1:$2 qdisc fq_codel',
+      );
+      t = t.replace(
+        new RegExp(`^(\\d+: ${nic}:.*\\n\\s+link/ether \\S+ brd \\S+) link-netnsid \\d+`, 'gm'),
+        '$1',
+      );
+    }
+  }
+  const lines = t
+    .split('\n')
+    .filter((l) => l !== '^C' && !/^\[\d+\]\+? +\S/.test(l) && !/^\[\d+\] \d+$/.test(l));
+  return placeholders(lines.join('\n')).replace(/\n+$/, '');
+}
+
+export function normalizeFrames(
+  lines: readonly string[],
+  side: 'real' | 'sim',
+  ctx: NormContext,
+): string[] {
+  return lines.map((l) => placeholders(side === 'real' ? mapMacs(l, ctx) : l));
+}
+
+/** A compact side-by-side of two texts, marking differing lines. */
+export function sideBySide(a: string, b: string, width = 72): string {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  const n = Math.max(la.length, lb.length);
+  const out: string[] = [`  ${'engine'.padEnd(width)} | kernel`];
+  for (let i = 0; i < n; i++) {
+    const x = la[i] ?? '';
+    const y = lb[i] ?? '';
+    const mark = x === y ? ' ' : '≠';
+    const cut = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s.padEnd(width));
+    out.push(`${mark} ${cut(x)} | ${y}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,237 @@
+/**
+ * A lab plan: everything needed to replay a scenario on a real Linux kernel, derived from the
+ * scenario and from the engine's own run of it (which supplies MACs to pin, the captures to take,
+ * the namespaces whose sysctls must follow their host, and what to compare against).
+ */
+import { parseScript } from '../engine/shell/parse';
+import type { CommandResult } from '../engine/shell/session';
+import { TcpdumpState, formatFrame } from '../engine/shell/tools/tcpdumpFormat';
+import type { World } from '../engine/sim/world';
+import { ScenarioSession, normalizeCommand } from '../scenario/run';
+import type { ScenarioData } from '../scenario/schema';
+
+export interface LabNic {
+  readonly name: string;
+  readonly network: string;
+  readonly address?: string;
+  readonly broadcast: boolean;
+  readonly mac: string;
+  readonly ifindex: number;
+  readonly peerIfindex?: number;
+  readonly mtu?: number;
+}
+
+export interface LabHost {
+  readonly name: string;
+  readonly ipForward: boolean;
+  readonly files: Record<string, string>;
+  readonly cwd: string;
+  readonly nics: readonly LabNic[];
+  readonly routes: readonly string[];
+  readonly setup: readonly string[];
+}
+
+export interface Place {
+  readonly host: string;
+  /** "root" for the host's own namespace, else the name under /var/run/netns. */
+  readonly netns: string;
+  readonly dev: string;
+}
+
+export interface LabCommand {
+  readonly id: string;
+  /** -1 for scenario setup commands. */
+  readonly step: number;
+  readonly host: string;
+  readonly run: string;
+  /** Ends with `&`: started detached in a terminal of its own. */
+  readonly background: boolean;
+  /** A bare `NAME=value` line: evaluated on the host, then exported to later commands. */
+  readonly assignment?: string;
+  /** The engine stopped it like a user pressing ^C after this many ms. */
+  readonly interruptAfterMs?: number;
+  readonly simDurationMs: number;
+  /** What the engine printed (the command's own output, terminal order). */
+  readonly simOutput: string;
+  readonly simExit: number;
+  /** Frames the engine saw, by place key host/netns/dev, as tcpdump -nn -e prints them. */
+  readonly simFrames: Record<string, readonly string[]>;
+  /** Namespaces this command created, with the ip_forward they start with in the engine. */
+  readonly newNetns: readonly { readonly name: string; readonly ipForward: boolean }[];
+  /** The engine's MAC of every device (by place key) once the command finished. */
+  readonly simMacs: Record<string, string>;
+}
+
+export interface LabStep {
+  readonly index: number;
+  readonly title: string;
+  readonly skip?: string;
+}
+
+export interface LabPlan {
+  readonly scenario: string;
+  readonly title: string;
+  readonly networks: readonly string[];
+  readonly hosts: readonly LabHost[];
+  readonly steps: readonly LabStep[];
+  readonly commands: readonly LabCommand[];
+  /** Set when the whole scenario cannot be replayed on a kernel. */
+  readonly skip?: string;
+  /** The engine's MAC for each place after the whole run, to map the kernel's random ones. */
+  readonly simMacs: Record<string, string>;
+}
+
+export function placeKey(p: Place): string {
+  return `${p.host}/${p.netns}/${p.dev}`;
+}
+
+/** `NAME=value` with nothing else on the line. */
+export function assignmentName(line: string): string | undefined {
+  try {
+    const s = parseScript(line);
+    if (s.items.length !== 1) return undefined;
+    const it = s.items[0]!;
+    if (it.background || it.rest.length || it.first.commands.length !== 1) return undefined;
+    const c = it.first.commands[0]!;
+    return c.words.length === 0 && c.assigns.length === 1 && c.redirects.length === 0
+      ? c.assigns[0]!.name
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isBackground(line: string): boolean {
+  try {
+    const s = parseScript(line);
+    return s.items.length === 1 && s.items[0]!.background;
+  } catch {
+    return false;
+  }
+}
+
+/** The command's own terminal output, without job notices or background jobs' lines. */
+export function foregroundOutput(r: CommandResult): string {
+  return r.output
+    .filter((c) => !c.background)
+    .map((c) => c.text)
+    .join('');
+}
+
+function framesOf(world: World, r: CommandResult): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const states = new Map<string, TcpdumpState>();
+  for (const c of world.captures.since(r.captureFrom).slice(0, r.captureTo - r.captureFrom)) {
+    const k = placeKey({ host: c.host, netns: c.netns, dev: c.dev });
+    let st = states.get(k);
+    if (!st) {
+      st = new TcpdumpState();
+      states.set(k, st);
+    }
+    (out[k] ??= []).push(formatFrame(c.frame, { link: true, verbose: 0 }, st));
+  }
+  return out;
+}
+
+function namedNetns(world: World): Map<string, Set<string>> {
+  const m = new Map<string, Set<string>>();
+  for (const h of world.hosts.values()) m.set(h.name, new Set(h.named.keys()));
+  return m;
+}
+
+function macsOf(world: World): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of world.hosts.values()) {
+    for (const ns of h.namespaces) {
+      const label = ns.isInit ? 'root' : h.nameOf(ns);
+      if (label === undefined) continue;
+      for (const d of ns.devices)
+        out[placeKey({ host: h.name, netns: label, dev: d.name })] = d.mac;
+    }
+  }
+  return out;
+}
+
+/** Runs the scenario in the engine and records what the lab must reproduce. */
+export function buildPlan(scenario: ScenarioData): LabPlan {
+  // Setup commands are recorded like any other, so start from a session without them.
+  const started = ScenarioSession.start({ ...scenario, setup: [] });
+  if (!started.ok)
+    throw new Error(
+      `${scenario.id}: ${started.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    );
+  const s = started.session;
+  const world = s.world;
+  const hosts: LabHost[] = scenario.hosts.map((h) => {
+    const host = world.host(h.name)!;
+    return {
+      name: h.name,
+      ipForward: h.ipForward ?? false,
+      files: h.files,
+      cwd: h.cwd ?? '/root',
+      routes: h.routes,
+      setup: h.setup,
+      nics: h.interfaces.map((f) => {
+        const dev = host.rootNs.device(f.name)!;
+        return {
+          name: f.name,
+          network: f.network,
+          address: f.address,
+          broadcast: f.broadcast ?? false,
+          mac: dev.mac,
+          ifindex: dev.ifindex,
+          peerIfindex: f.attach === 'veth' ? dev.ifindex + 1 : undefined,
+          mtu: f.mtu,
+        };
+      }),
+    };
+  });
+  const commands: LabCommand[] = [];
+  const run = (step: number, n: number, host: string, line: string) => {
+    const before = namedNetns(world);
+    const r = s.exec(host, line);
+    const after = namedNetns(world);
+    const newNetns: { name: string; ipForward: boolean }[] = [];
+    for (const name of after.get(host) ?? []) {
+      if (!before.get(host)?.has(name))
+        newNetns.push({ name, ipForward: world.host(host)!.named.get(name)!.ipForward });
+    }
+    const interrupted = r.output.some((c) => c.text === '^C\n');
+    commands.push({
+      id: `${step < 0 ? 'setup' : `s${step + 1}`}.${n + 1}`,
+      step,
+      host,
+      run: line,
+      background: isBackground(line),
+      assignment: assignmentName(line),
+      interruptAfterMs: interrupted ? (r.endTime - r.startTime) / 1e6 : undefined,
+      simDurationMs: (r.endTime - r.startTime) / 1e6,
+      simOutput: foregroundOutput(r),
+      simExit: r.exitCode,
+      simFrames: framesOf(world, r),
+      newNetns,
+      simMacs: macsOf(world),
+    });
+  };
+  scenario.setup.forEach((raw, n) => {
+    const c = normalizeCommand(raw);
+    run(-1, n, c.on ?? s.defaultHost, c.run);
+  });
+  scenario.steps.forEach((step, i) => {
+    step.commands.forEach((raw, n) => {
+      const c = normalizeCommand(raw);
+      run(i, n, c.on ?? step.on ?? s.defaultHost, c.run);
+    });
+  });
+  const simMacs = macsOf(world);
+  return {
+    scenario: scenario.id,
+    title: scenario.title,
+    networks: scenario.networks.map((n) => n.name),
+    hosts,
+    steps: scenario.steps.map((st, i) => ({ index: i, title: st.title, skip: st.kernel?.skip })),
+    commands,
+    skip: scenario.kernel?.skip,
+    simMacs,
+  };
+}

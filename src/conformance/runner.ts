@@ -1,0 +1,307 @@
+/**
+ * `npm run conformance`: every kernel-checkable scenario replayed on this machine's kernel and
+ * compared step by step with the engine. Prints a report per scenario and a summary table, and
+ * writes both to test-results/conformance/.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, readScenario, resolveScenario, scenarioFiles } from '../cli/files';
+import { type CommandComparison, type KernelRun, compareCommand } from './compare';
+import { RealLab, installTools, labReadiness } from './lab';
+import { type LabCommand, type LabPlan, buildPlan, placeKey } from './plan';
+
+export interface StepReport {
+  readonly index: number;
+  readonly title: string;
+  readonly status: 'agree' | 'differ' | 'skipped';
+  readonly reason?: string;
+  readonly commands: readonly CommandComparison[];
+}
+
+export interface ScenarioReport {
+  readonly id: string;
+  readonly title: string;
+  readonly skipped?: string;
+  readonly steps: readonly StepReport[];
+  readonly setup: readonly CommandComparison[];
+  readonly kernelRuns: readonly KernelRun[];
+}
+
+function physicalNics(plan: LabPlan): string[] {
+  return [
+    ...new Set(
+      plan.hosts.flatMap((h) =>
+        h.nics.filter((n) => n.peerIfindex === undefined).map((n) => n.name),
+      ),
+    ),
+  ];
+}
+
+/** Replays a plan on the kernel; returns the kernel's results per command. */
+export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[] {
+  const lab = new RealLab();
+  const runs: KernelRun[] = [];
+  const onSignal = () => {
+    lab.cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (const n of plan.networks) lab.startNetwork(n);
+    plan.hosts.forEach((h, i) => {
+      lab.startHost(h, h.files['/etc/hosts'] ?? '127.0.0.1\tlocalhost\n');
+      h.nics.forEach((nic, j) => lab.plug(h.name, nic.network, `h${i}n${j}`, nic));
+      const boot: string[] = [];
+      if (h.ipForward) boot.push('sysctl -qw net.ipv4.ip_forward=1');
+      for (const nic of h.nics) {
+        if (nic.mtu !== undefined) boot.push(`ip link set ${nic.name} mtu ${nic.mtu}`);
+        boot.push(`ip link set ${nic.name} up`);
+        if (nic.address)
+          boot.push(`ip addr add ${nic.address}${nic.broadcast ? ' brd +' : ''} dev ${nic.name}`);
+      }
+      for (const r of h.routes) boot.push(`ip route add ${r}`);
+      for (const [path, content] of Object.entries(h.files)) {
+        if (path === '/etc/hosts') continue;
+        const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+        boot.push(`mkdir -p ${dir} && printf '%s' '${content.replace(/'/g, `'\\''`)}' > ${path}`);
+      }
+      if (boot.length) {
+        const r = lab.on(h.name, boot.join(' && '), 20_000);
+        if (r.exit !== 0) throw new Error(`booting ${h.name} failed: ${r.output}`);
+      }
+    });
+    for (const h of plan.hosts) {
+      for (const s of h.setup) {
+        if (s.trim().endsWith('&')) lab.background(h.name, s.replace(/&\s*$/, '').trim());
+        else lab.on(h.name, s, 20_000);
+      }
+    }
+    const namespaces = new Map<string, Set<string>>(
+      plan.hosts.map((h) => [h.name, new Set(['root'])]),
+    );
+    for (const c of plan.commands) {
+      log(`  ${c.id} ${c.host}# ${c.run}`);
+      runs.push(runCommand(lab, plan, c, namespaces));
+      for (const n of c.newNetns) namespaces.get(c.host)!.add(n.name);
+      for (const n of c.newNetns)
+        if (n.ipForward)
+          lab.on(c.host, `ip netns exec ${n.name} sysctl -qw net.ipv4.ip_forward=1`, 10_000);
+      // Namespaces deleted by the command disappear from later captures.
+      const gone = /ip netns del(?:ete)? (\S+)/.exec(c.run);
+      if (gone) namespaces.get(c.host)!.delete(gone[1]!);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    lab.cleanup();
+  }
+  return runs;
+}
+
+function runCommand(
+  lab: RealLab,
+  plan: LabPlan,
+  c: LabCommand,
+  namespaces: Map<string, Set<string>>,
+): KernelRun {
+  // Capture every interface of every namespace on the hosts the engine saw traffic on.
+  const hosts = new Set(Object.keys(c.simFrames).map((k) => k.split('/')[0]!));
+  const captures = [];
+  for (const host of hosts) {
+    for (const ns of namespaces.get(host) ?? []) {
+      for (const dev of lab.macs(host, ns).keys()) {
+        const key = placeKey({ host, netns: ns, dev });
+        const cap = lab.capture(host, ns, dev, key);
+        if (cap) captures.push(cap);
+      }
+    }
+  }
+  let r;
+  const started = Date.now() / 1000;
+  if (c.assignment) r = lab.assign(c.host, c.assignment, c.run);
+  else if (c.background) r = lab.background(c.host, c.run.replace(/&\s*$/, '').trim());
+  else {
+    const line =
+      c.interruptAfterMs !== undefined
+        ? `timeout --preserve-status -s INT ${(c.interruptAfterMs / 1000).toFixed(1)} ${c.run}`
+        : c.run;
+    r = lab.on(c.host, line, Math.round(c.simDurationMs + 20_000));
+  }
+  // Frames count until the command ended plus the engine's settle window (0.2 s).
+  const until = Math.max(Date.now() / 1000, started + c.simDurationMs / 1000) + 0.2;
+  const frames: Record<string, string[]> = {};
+  for (const cap of captures) frames[cap.place] = cap.stop(until);
+  // Map the kernel's MACs to the engine's by host, namespace and interface name.
+  const macMap: Record<string, string> = {};
+  for (const h of plan.hosts) {
+    for (const ns of namespaces.get(h.name) ?? []) {
+      for (const [dev, mac] of lab.macs(h.name, ns)) {
+        const sim = c.simMacs[placeKey({ host: h.name, netns: ns, dev })];
+        if (sim && mac !== '00:00:00:00:00:00') macMap[mac] = sim;
+      }
+    }
+  }
+  return { id: c.id, exit: r.exit, output: r.output, frames, macMap, timedOut: r.timedOut };
+}
+
+export function compareRuns(plan: LabPlan, runs: readonly KernelRun[]): ScenarioReport {
+  const nics = physicalNics(plan);
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const comparisons = plan.commands.map((c) => {
+    const k = byId.get(c.id);
+    return k
+      ? compareCommand(c, k, nics)
+      : {
+          id: c.id,
+          host: c.host,
+          run: c.run,
+          agree: false,
+          differences: [{ what: 'not run on the kernel', detail: '' }],
+          notes: [],
+        };
+  });
+  const steps: StepReport[] = plan.steps.map((st) => {
+    const cmds = comparisons.filter((_, i) => plan.commands[i]!.step === st.index);
+    if (st.skip)
+      return {
+        index: st.index,
+        title: st.title,
+        status: 'skipped',
+        reason: st.skip,
+        commands: cmds,
+      };
+    return {
+      index: st.index,
+      title: st.title,
+      status: cmds.every((c) => c.agree) ? 'agree' : 'differ',
+      commands: cmds,
+    };
+  });
+  return {
+    id: plan.scenario,
+    title: plan.title,
+    steps,
+    setup: comparisons.filter((_, i) => plan.commands[i]!.step < 0),
+    kernelRuns: runs,
+  };
+}
+
+export function formatReport(r: ScenarioReport): string {
+  const out: string[] = [`${r.id} — ${r.title}`];
+  if (r.skipped) {
+    out.push(`  skipped: ${r.skipped}`);
+    return out.join('\n');
+  }
+  for (const s of r.steps) {
+    out.push(
+      `  ${s.status === 'agree' ? '✓ agree ' : s.status === 'skipped' ? '- skipped' : '✗ DIFFER'} step ${s.index + 1}: ${s.title}${s.reason ? ` (${s.reason})` : ''}`,
+    );
+    for (const c of s.commands) {
+      if (c.agree) continue;
+      out.push(`      ${c.host}# ${c.run}`);
+      for (const d of c.differences) {
+        out.push(`        ${d.what}`);
+        if (d.detail)
+          out.push(
+            d.detail
+              .split('\n')
+              .map((l) => `          ${l}`)
+              .join('\n'),
+          );
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+export function summaryTable(reports: readonly ScenarioReport[]): string {
+  const rows = [['scenario', 'steps', 'agree', 'differ', 'skipped', 'reason']];
+  for (const r of reports) {
+    const n = (k: string) => String(r.steps.filter((s) => s.status === k).length);
+    rows.push([
+      r.id,
+      String(r.steps.length),
+      r.skipped ? '0' : n('agree'),
+      r.skipped ? '0' : n('differ'),
+      r.skipped ? String(r.steps.length) : n('skipped'),
+      r.skipped ?? [...new Set(r.steps.filter((s) => s.reason).map((s) => s.reason))].join('; '),
+    ]);
+  }
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((c, i) => (i === 0 || i === 5 ? c.padEnd(w[i]!) : c.padStart(w[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function runConformance(args: string[]): number {
+  const files = args.length ? args.map(resolveScenario) : scenarioFiles();
+  let ready = labReadiness();
+  if (!ready.ok && ready.why.startsWith('missing tools')) {
+    const err = installTools();
+    if (!err) ready = labReadiness();
+  }
+  if (!ready.ok) {
+    process.stdout.write(`conformance: skipped (${ready.why})\n0 passed, 0 failed\n`);
+    return 0;
+  }
+  const reports: ScenarioReport[] = [];
+  for (const f of files) {
+    const loaded = readScenario(f);
+    if (!loaded.ok) {
+      process.stderr.write(`${f}: invalid scenario\n`);
+      return 2;
+    }
+    const plan = buildPlan(loaded.scenario);
+    process.stdout.write(
+      `${plan.scenario}: replaying ${plan.commands.length} commands on the kernel\n`,
+    );
+    if (plan.skip) {
+      reports.push({
+        id: plan.scenario,
+        title: plan.title,
+        skipped: plan.skip,
+        steps: plan.steps.map((s) => ({
+          index: s.index,
+          title: s.title,
+          status: 'skipped',
+          reason: plan.skip,
+          commands: [],
+        })),
+        setup: [],
+        kernelRuns: [],
+      });
+      continue;
+    }
+    const runs = runOnKernel(plan, (s) => process.stdout.write(`${s}\n`));
+    const report = compareRuns(plan, runs);
+    reports.push(report);
+    process.stdout.write(`${formatReport(report)}\n`);
+  }
+  const table = summaryTable(reports);
+  const dir = join(REPO_ROOT, 'test-results', 'conformance');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'report.txt'), `${reports.map(formatReport).join('\n\n')}\n\n${table}\n`);
+  writeFileSync(
+    join(dir, 'kernel-runs.json'),
+    JSON.stringify(
+      reports.map((r) => ({ id: r.id, runs: r.kernelRuns })),
+      null,
+      1,
+    ),
+  );
+  const steps = reports.flatMap((r) => r.steps);
+  const agree = steps.filter((s) => s.status === 'agree').length;
+  const differ = steps.filter((s) => s.status === 'differ').length;
+  const skipped = steps.filter((s) => s.status === 'skipped').length;
+  process.stdout.write(
+    `\n${table}\n\nconformance: ${agree} steps agree, ${differ} differ, ${skipped} not checkable (reasons in the table)\n`,
+  );
+  process.stdout.write(`${agree} passed, ${differ} failed\n`);
+  return differ === 0 ? 0 : 1;
+}
