@@ -51,23 +51,6 @@ export function compareCommand(
     if (sim !== real)
       differences.push({ what: 'terminal output differs', detail: sideBySide(sim, real) });
   }
-  const places = new Set([...Object.keys(c.simFrames), ...Object.keys(k.frames)]);
-  for (const p of [...places].sort()) {
-    if (!(p in k.frames)) {
-      notes.push(
-        `${p}: not captured on the kernel (the interface did not exist before the command)`,
-      );
-      continue;
-    }
-    const sim = normalizeFrames(c.simFrames[p] ?? [], 'sim', ctx);
-    const real = normalizeFrames(k.frames[p] ?? [], 'real', ctx);
-    if (sim.join('\n') !== real.join('\n')) {
-      differences.push({
-        what: `frames on ${p} differ (engine ${sim.length}, kernel ${real.length})`,
-        detail: sideBySide(sim.join('\n'), real.join('\n'), 100),
-      });
-    }
-  }
   return {
     id: c.id,
     host: c.host,
@@ -76,4 +59,101 @@ export function compareCommand(
     differences,
     notes,
   };
+}
+
+interface Tagged {
+  readonly text: string;
+  /** Index of the command whose window the frame fell in. */
+  readonly window: number;
+}
+
+/** Longest common subsequence of two lists of frames: the pairs of indices that match. */
+function lcs(a: readonly Tagged[], b: readonly Tagged[]): [number, number][] {
+  const n = a.length;
+  const m = b.length;
+  const dp: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      dp[i]![j] =
+        a[i]!.text === b[j]!.text
+          ? dp[i + 1]![j + 1]! + 1
+          : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  const pairs: [number, number][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i]!.text === b[j]!.text) {
+      pairs.push([i, j]);
+      i++;
+      j++;
+    } else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) i++;
+    else j++;
+  }
+  return pairs;
+}
+
+/**
+ * Frames compared per interface over the whole run rather than command by command, so that a
+ * timer firing a few milliseconds either side of the next command (an ARP probe, a delayed ACK)
+ * does not count as a difference: the sequences are aligned, and only frames one side has and
+ * the other lacks are differences, charged to the command during (or after) which they appeared.
+ * Frames both sides have, but after different commands, become notes.
+ */
+export function compareFrames(
+  commands: readonly LabCommand[],
+  runs: readonly KernelRun[],
+  physicalNics: readonly string[],
+): { differences: Difference[][]; notes: string[][] } {
+  const differences: Difference[][] = commands.map(() => []);
+  const notes: string[][] = commands.map(() => []);
+  const places = new Set<string>();
+  for (const c of commands) for (const p of Object.keys(c.simFrames)) places.add(p);
+  for (const r of runs) for (const p of Object.keys(r.frames)) places.add(p);
+  for (const place of [...places].sort()) {
+    const sim: Tagged[] = [];
+    const real: Tagged[] = [];
+    commands.forEach((c, w) => {
+      const k = runs[w];
+      const ctx: NormContext = {
+        macMap: new Map(Object.entries(k?.macMap ?? {})),
+        physicalNics,
+      };
+      const simLines = c.simFrames[place] ?? [];
+      if (!k || !(place in k.frames)) {
+        if (simLines.length)
+          notes[w]!.push(`${place}: not captured on the kernel during this command (not up yet)`);
+        return;
+      }
+      for (const t of normalizeFrames(simLines, 'sim', ctx)) sim.push({ text: t, window: w });
+      for (const t of normalizeFrames(k.frames[place] ?? [], 'real', ctx))
+        real.push({ text: t, window: w });
+    });
+    const pairs = lcs(sim, real);
+    const matchedSim = new Set(pairs.map(([i]) => i));
+    const matchedReal = new Set(pairs.map(([, j]) => j));
+    const bad = new Set<number>();
+    sim.forEach((f, i) => {
+      if (!matchedSim.has(i)) bad.add(f.window);
+    });
+    real.forEach((f, j) => {
+      if (!matchedReal.has(j)) bad.add(f.window);
+    });
+    for (const w of bad) {
+      const a = sim.filter((f) => f.window === w).map((f) => f.text);
+      const b = real.filter((f) => f.window === w).map((f) => f.text);
+      differences[w]!.push({
+        what: `frames on ${place} differ (engine ${a.length}, kernel ${b.length})`,
+        detail: sideBySide(a.join('\n'), b.join('\n'), 100),
+      });
+    }
+    for (const [i, j] of pairs) {
+      const a = sim[i]!;
+      const b = real[j]!;
+      if (a.window !== b.window && !bad.has(a.window))
+        notes[a.window]!.push(
+          `${place}: a frame came after command ${commands[b.window]!.id} on the kernel: ${a.text.split('\n')[0]}`,
+        );
+    }
+  }
+  return { differences, notes };
 }

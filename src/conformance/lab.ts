@@ -30,10 +30,17 @@ export interface RunResult {
   readonly timedOut: boolean;
 }
 
+export interface TimedLine {
+  /** Epoch seconds, as tcpdump -tt printed them. */
+  readonly t: number;
+  /** The frame as tcpdump printed it, continuation lines (-v) joined with newlines. */
+  readonly line: string;
+}
+
 export interface Capture {
   readonly place: string;
-  /** Stops tcpdump; returns the lines captured until `until` (epoch seconds), timestamps removed. */
-  stop(until: number): string[];
+  /** Stops tcpdump and returns every frame it printed. */
+  stop(): TimedLine[];
 }
 
 export class RealLab {
@@ -182,22 +189,34 @@ export class RealLab {
   capture(host: string, netns: string, dev: string, key: string): Capture | undefined {
     const base = join(this.work, `cap-${this.children.length}`);
     const inner = netns === 'root' ? '' : `ip netns exec ${netns} `;
-    const cmd = `exec ${inner}tcpdump -nn -e -tt -l -i ${dev} 'not ip6 and not igmp' > ${base}.out 2> ${base}.err`;
+    const cmd = `exec ${inner}tcpdump --immediate-mode -nn -e -v -tt -l -i ${dev} 'not ip6 and not igmp' > ${base}.out 2> ${base}.err`;
     const child = spawn(this.enter(host)[0]!, [...this.enter(host).slice(1), 'bash', '-c', cmd], {
       stdio: 'ignore',
       env: { ...process.env, PATH },
     });
     this.children.push(child);
-    for (let i = 0; i < 40; i++) {
-      if (existsSync(`${base}.err`) && /listening on/.test(readFileSync(`${base}.err`, 'utf8')))
-        break;
-      if (child.exitCode !== null) return undefined;
-      sleep(50);
+    // tcpdump says "listening on" once capturing, or exits at once (the device is down).
+    let listening = false;
+    for (let i = 0; i < 60 && !listening; i++) {
+      const err = existsSync(`${base}.err`) ? readFileSync(`${base}.err`, 'utf8') : '';
+      if (/listening on/.test(err)) listening = true;
+      else if (/tcpdump: .*(not up|No such device|ERROR|error)/.test(err)) break;
+      else sleep(25);
+    }
+    if (!listening) {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      return undefined;
     }
     return {
       place: key,
-      stop: (until: number) => {
-        if (child.pid !== undefined) {
+      stop: () => {
+        if (child.pid !== undefined && child.exitCode === null) {
           try {
             process.kill(child.pid, 'SIGINT');
           } catch {
@@ -207,13 +226,12 @@ export class RealLab {
         for (let i = 0; i < 40 && child.exitCode === null && child.signalCode === null; i++)
           sleep(50);
         const text = existsSync(`${base}.out`) ? readFileSync(`${base}.out`, 'utf8') : '';
-        const out: string[] = [];
+        const out: { t: number; line: string }[] = [];
         // -tt lines start with epoch seconds; later lines (a -v continuation) belong to the last one.
         for (const l of text.split('\n')) {
           const m = /^(\d+\.\d+) (.*)$/.exec(l);
-          if (m) {
-            if (Number(m[1]) <= until) out.push(m[2]!);
-          } else if (l.trim() && out.length) out[out.length - 1] += `\n${l}`;
+          if (m) out.push({ t: Number(m[1]), line: m[2]! });
+          else if (l.trim() && out.length) out[out.length - 1]!.line += `\n${l}`;
         }
         return out;
       },

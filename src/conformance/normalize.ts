@@ -71,6 +71,9 @@ function placeholders(text: string): string {
         m.replace(/seq \d+, ack \d+/, 'seq N, ack N'),
       )
       .replace(/win \d+/g, 'win W')
+      // tcpdump -v: the IP id differs run to run; checksums are left to offload on veths
+      .replace(/(\(tos 0x[0-9a-f]+, ttl \d+, )id \d+/g, '$1id N')
+      .replace(/cksum 0x[0-9a-f]+ \((?:correct|incorrect[^)]*)\)/g, 'cksum C')
       .replace(/options \[[^\]]*\]/g, 'options [O]')
       .replace(
         /(ICMP echo (?:request|reply), id )(\d+)/g,
@@ -85,7 +88,7 @@ function placeholders(text: string): string {
 
 /** Terminal output of one command, ready to compare. */
 export function normalizeOutput(text: string, side: 'real' | 'sim', ctx: NormContext): string {
-  let t = text.replace(/\r\n/g, '\n').replace(/\r/g, '\n');
+  let t = text.replace(/\r+\n/g, '\n').replace(/\r/g, '\n');
   if (side === 'real') {
     t = mapMacs(t, ctx);
     // The lab plugs hosts in with veths; the engine's physical NICs are shown as cards.

@@ -5,9 +5,9 @@
  */
 import { parseScript } from '../engine/shell/parse';
 import type { CommandResult } from '../engine/shell/session';
-import { TcpdumpState, formatFrame } from '../engine/shell/tools/tcpdumpFormat';
+import { TcpdumpState, formatFrame } from '../engine/shell/tools/tcpdump/format';
 import type { World } from '../engine/sim/world';
-import { ScenarioSession, normalizeCommand } from '../scenario/run';
+import { ScenarioSession, TYPING_GAP, normalizeCommand } from '../scenario/run';
 import type { ScenarioData } from '../scenario/schema';
 
 export interface LabNic {
@@ -50,16 +50,26 @@ export interface LabCommand {
   readonly assignment?: string;
   /** The engine stopped it like a user pressing ^C after this many ms. */
   readonly interruptAfterMs?: number;
+  /** When the engine started it, in ms of simulated time; the lab starts it as long after boot. */
+  readonly simStartMs: number;
   readonly simDurationMs: number;
   /** What the engine printed (the command's own output, terminal order). */
   readonly simOutput: string;
   readonly simExit: number;
-  /** Frames the engine saw, by place key host/netns/dev, as tcpdump -nn -e prints them. */
+  /**
+   * Frames the engine saw from the command's start until the next command's, by place key
+   * host/netns/dev, as tcpdump -nn -e -v prints them.
+   */
   readonly simFrames: Record<string, readonly string[]>;
   /** Namespaces this command created, with the ip_forward they start with in the engine. */
   readonly newNetns: readonly { readonly name: string; readonly ipForward: boolean }[];
   /** The engine's MAC of every device (by place key) once the command finished. */
   readonly simMacs: Record<string, string>;
+  /**
+   * MACs the lab sets on the kernel's devices after the command, so that random choices agree
+   * (which port MAC a bridge adopts, the link-local addresses). Bridges are left to adopt theirs.
+   */
+  readonly pinMacs: Record<string, string>;
 }
 
 export interface LabStep {
@@ -77,6 +87,8 @@ export interface LabPlan {
   readonly commands: readonly LabCommand[];
   /** Set when the whole scenario cannot be replayed on a kernel. */
   readonly skip?: string;
+  /** Simulated ms at which the engine stopped watching (one typing gap after the last command). */
+  readonly simEndMs: number;
   /** The engine's MAC for each place after the whole run, to map the kernel's random ones. */
   readonly simMacs: Record<string, string>;
 }
@@ -118,19 +130,28 @@ export function foregroundOutput(r: CommandResult): string {
     .join('');
 }
 
-function framesOf(world: World, r: CommandResult): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+/**
+ * Every frame the engine captured, formatted as one tcpdump per interface would print it (so TCP
+ * sequence numbers stay relative across commands), split into windows: window i holds the frames
+ * from `starts[i]` up to `starts[i + 1]` (log positions).
+ */
+function framesByWindow(world: World, starts: readonly number[]): Record<string, string[]>[] {
+  const windows = starts.map(() => ({}) as Record<string, string[]>);
   const states = new Map<string, TcpdumpState>();
-  for (const c of world.captures.since(r.captureFrom).slice(0, r.captureTo - r.captureFrom)) {
+  const log = world.captures.since(0);
+  let w = -1;
+  log.forEach((c, i) => {
+    while (w + 1 < starts.length && starts[w + 1]! <= i) w++;
     const k = placeKey({ host: c.host, netns: c.netns, dev: c.dev });
     let st = states.get(k);
     if (!st) {
       st = new TcpdumpState();
       states.set(k, st);
     }
-    (out[k] ??= []).push(formatFrame(c.frame, { link: true, verbose: 0 }, st));
-  }
-  return out;
+    const text = formatFrame(c.frame, { link: true, verbose: 1 }, st);
+    if (w >= 0) (windows[w]![k] ??= []).push(text);
+  });
+  return windows;
 }
 
 function namedNetns(world: World): Map<string, Set<string>> {
@@ -139,14 +160,16 @@ function namedNetns(world: World): Map<string, Set<string>> {
   return m;
 }
 
-function macsOf(world: World): Record<string, string> {
+function macsOf(world: World, pinnable = false): Record<string, string> {
   const out: Record<string, string> = {};
   for (const h of world.hosts.values()) {
     for (const ns of h.namespaces) {
       const label = ns.isInit ? 'root' : h.nameOf(ns);
       if (label === undefined) continue;
-      for (const d of ns.devices)
+      for (const d of ns.devices) {
+        if (pinnable && (d.kind === 'bridge' || d.kind === 'loopback')) continue;
         out[placeKey({ host: h.name, netns: label, dev: d.name })] = d.mac;
+      }
     }
   }
   return out;
@@ -186,10 +209,12 @@ export function buildPlan(scenario: ScenarioData): LabPlan {
       }),
     };
   });
-  const commands: LabCommand[] = [];
+  const commands: Omit<LabCommand, 'simFrames'>[] = [];
+  const starts: number[] = [];
   const run = (step: number, n: number, host: string, line: string) => {
     const before = namedNetns(world);
     const r = s.exec(host, line);
+    starts.push(r.captureFrom);
     const after = namedNetns(world);
     const newNetns: { name: string; ipForward: boolean }[] = [];
     for (const name of after.get(host) ?? []) {
@@ -205,12 +230,13 @@ export function buildPlan(scenario: ScenarioData): LabPlan {
       background: isBackground(line),
       assignment: assignmentName(line),
       interruptAfterMs: interrupted ? (r.endTime - r.startTime) / 1e6 : undefined,
+      simStartMs: r.startTime / 1e6,
       simDurationMs: (r.endTime - r.startTime) / 1e6,
       simOutput: foregroundOutput(r),
       simExit: r.exitCode,
-      simFrames: framesOf(world, r),
       newNetns,
       simMacs: macsOf(world),
+      pinMacs: macsOf(world, true),
     });
   };
   scenario.setup.forEach((raw, n) => {
@@ -223,6 +249,9 @@ export function buildPlan(scenario: ScenarioData): LabPlan {
       run(i, n, c.on ?? step.on ?? s.defaultHost, c.run);
     });
   });
+  // The last command's window runs through one more typing gap, as the lab waits it out too.
+  world.pass(TYPING_GAP);
+  const windows = framesByWindow(world, starts);
   const simMacs = macsOf(world);
   return {
     scenario: scenario.id,
@@ -230,7 +259,8 @@ export function buildPlan(scenario: ScenarioData): LabPlan {
     networks: scenario.networks.map((n) => n.name),
     hosts,
     steps: scenario.steps.map((st, i) => ({ index: i, title: st.title, skip: st.kernel?.skip })),
-    commands,
+    commands: commands.map((c, i) => ({ ...c, simFrames: windows[i]! })),
+    simEndMs: world.sched.now / 1e6,
     skip: scenario.kernel?.skip,
     simMacs,
   };

@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, readScenario, resolveScenario, scenarioFiles } from '../cli/files';
-import { type CommandComparison, type KernelRun, compareCommand } from './compare';
-import { RealLab, installTools, labReadiness } from './lab';
+import { type CommandComparison, type KernelRun, compareCommand, compareFrames } from './compare';
+import { type Capture, RealLab, installTools, labReadiness } from './lab';
 import { type LabCommand, type LabPlan, buildPlan, placeKey } from './plan';
 
 export interface StepReport {
@@ -77,11 +77,33 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
         else lab.on(h.name, s, 20_000);
       }
     }
+    // The engine's clock starts at boot; commands start as long after it as they did there.
+    const bootedAt = Date.now();
     const namespaces = new Map<string, Set<string>>(
       plan.hosts.map((h) => [h.name, new Set(['root'])]),
     );
+    // One tcpdump per interface for the whole run, started as soon as the interface is up.
+    const live = new Map<string, Capture>();
+    const startCaptures = () => {
+      for (const h of plan.hosts) {
+        for (const ns of namespaces.get(h.name) ?? []) {
+          for (const dev of lab.macs(h.name, ns).keys()) {
+            const key = placeKey({ host: h.name, netns: ns, dev });
+            if (live.has(key)) continue;
+            const cap = lab.capture(h.name, ns, dev, key);
+            if (cap) live.set(key, cap);
+          }
+        }
+      }
+    };
+    startCaptures();
+    const starts: number[] = [];
+    const capturedAt: Set<string>[] = [];
     for (const c of plan.commands) {
+      sleepUntil(bootedAt + c.simStartMs);
       log(`  ${c.id} ${c.host}# ${c.run}`);
+      starts.push(Date.now() / 1000);
+      capturedAt.push(new Set(live.keys()));
       runs.push(runCommand(lab, plan, c, namespaces));
       for (const n of c.newNetns) namespaces.get(c.host)!.add(n.name);
       for (const n of c.newNetns)
@@ -90,7 +112,31 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
       // Namespaces deleted by the command disappear from later captures.
       const gone = /ip netns del(?:ete)? (\S+)/.exec(c.run);
       if (gone) namespaces.get(c.host)!.delete(gone[1]!);
+      pinMacs(lab, plan, c, namespaces);
+      startCaptures();
     }
+    // The last command's window lasts one typing gap, as in the engine.
+    // Measured from the kernel's own start of that command, so a late start does not shorten it.
+    const last = plan.commands[plan.commands.length - 1];
+    let end = Date.now() / 1000;
+    if (last) {
+      end = starts[starts.length - 1]! + (plan.simEndMs - last.simStartMs) / 1000;
+      sleepUntil(end * 1000 + 100);
+    }
+    const lines = new Map([...live].map(([k, cap]) => [k, cap.stop()]));
+    if (process.env.PL_DEBUG)
+      for (const [k, ls] of lines)
+        log(`debug ${k}: ${ls.length} frames, first ${ls[0]?.t}, starts ${starts[0]}..${end}`);
+    runs.forEach((r, i) => {
+      const from = starts[i]!;
+      const to = starts[i + 1] ?? end;
+      const frames: Record<string, string[]> = {};
+      for (const [k, ls] of lines) {
+        if (!capturedAt[i]!.has(k)) continue;
+        frames[k] = ls.filter((l) => l.t >= from && l.t < to).map((l) => l.line);
+      }
+      runs[i] = { ...r, frames };
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -99,26 +145,38 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
   return runs;
 }
 
+/** Blocks until the wall clock reaches `t` (ms); returns at once when it already has. */
+function sleepUntil(t: number): void {
+  const wait = t - Date.now();
+  if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+}
+
+/** Gives the kernel's new devices the engine's MACs (see LabCommand.pinMacs). */
+function pinMacs(
+  lab: RealLab,
+  plan: LabPlan,
+  c: LabCommand,
+  namespaces: Map<string, Set<string>>,
+): void {
+  for (const h of plan.hosts) {
+    for (const ns of namespaces.get(h.name) ?? []) {
+      for (const [dev, mac] of lab.macs(h.name, ns)) {
+        const want = c.pinMacs[placeKey({ host: h.name, netns: ns, dev })];
+        if (!want || want === mac) continue;
+        const inner = ns === 'root' ? '' : `ip netns exec ${ns} `;
+        lab.on(h.name, `${inner}ip link set dev ${dev} address ${want}`, 10_000);
+      }
+    }
+  }
+}
+
 function runCommand(
   lab: RealLab,
   plan: LabPlan,
   c: LabCommand,
   namespaces: Map<string, Set<string>>,
 ): KernelRun {
-  // Capture every interface of every namespace on the hosts the engine saw traffic on.
-  const hosts = new Set(Object.keys(c.simFrames).map((k) => k.split('/')[0]!));
-  const captures = [];
-  for (const host of hosts) {
-    for (const ns of namespaces.get(host) ?? []) {
-      for (const dev of lab.macs(host, ns).keys()) {
-        const key = placeKey({ host, netns: ns, dev });
-        const cap = lab.capture(host, ns, dev, key);
-        if (cap) captures.push(cap);
-      }
-    }
-  }
   let r;
-  const started = Date.now() / 1000;
   if (c.assignment) r = lab.assign(c.host, c.assignment, c.run);
   else if (c.background) r = lab.background(c.host, c.run.replace(/&\s*$/, '').trim());
   else {
@@ -128,10 +186,6 @@ function runCommand(
         : c.run;
     r = lab.on(c.host, line, Math.round(c.simDurationMs + 20_000));
   }
-  // Frames count until the command ended plus the engine's settle window (0.2 s).
-  const until = Math.max(Date.now() / 1000, started + c.simDurationMs / 1000) + 0.2;
-  const frames: Record<string, string[]> = {};
-  for (const cap of captures) frames[cap.place] = cap.stop(until);
   // Map the kernel's MACs to the engine's by host, namespace and interface name.
   const macMap: Record<string, string> = {};
   for (const h of plan.hosts) {
@@ -142,15 +196,23 @@ function runCommand(
       }
     }
   }
-  return { id: c.id, exit: r.exit, output: r.output, frames, macMap, timedOut: r.timedOut };
+  return { id: c.id, exit: r.exit, output: r.output, frames: {}, macMap, timedOut: r.timedOut };
 }
 
 export function compareRuns(plan: LabPlan, runs: readonly KernelRun[]): ScenarioReport {
   const nics = physicalNics(plan);
   const byId = new Map(runs.map((r) => [r.id, r]));
-  const comparisons = plan.commands.map((c) => {
-    const k = byId.get(c.id);
-    return k
+  const aligned = plan.commands.map((c) => byId.get(c.id));
+  const frames = compareFrames(
+    plan.commands,
+    aligned.map(
+      (k) => k ?? { id: '', exit: -1, output: '', frames: {}, macMap: {}, timedOut: false },
+    ),
+    nics,
+  );
+  const comparisons = plan.commands.map((c, i): CommandComparison => {
+    const k = aligned[i];
+    const base: CommandComparison = k
       ? compareCommand(c, k, nics)
       : {
           id: c.id,
@@ -160,6 +222,13 @@ export function compareRuns(plan: LabPlan, runs: readonly KernelRun[]): Scenario
           differences: [{ what: 'not run on the kernel', detail: '' }],
           notes: [],
         };
+    const differences = [...base.differences, ...frames.differences[i]!];
+    return {
+      ...base,
+      differences,
+      notes: [...base.notes, ...frames.notes[i]!],
+      agree: differences.length === 0,
+    };
   });
   const steps: StepReport[] = plan.steps.map((st) => {
     const cmds = comparisons.filter((_, i) => plan.commands[i]!.step === st.index);

@@ -2,7 +2,7 @@
 import type { CommandResult } from '../engine/shell/session';
 import type { TraceEvent } from '../engine/sim/trace';
 import type { World } from '../engine/sim/world';
-import { TcpdumpState, formatFrame } from '../engine/shell/tools/tcpdumpFormat';
+import { TcpdumpState, formatFrame } from '../engine/shell/tools/tcpdump/format';
 import type { OutputExpectData, TrafficExpectData } from './schema';
 
 export interface Check {

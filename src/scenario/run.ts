@@ -5,6 +5,7 @@
 import type { CommandResult } from '../engine/shell/session';
 import type { Shell } from '../engine/shell/session';
 import type { World } from '../engine/sim/world';
+import { seconds } from '../engine/sim/time';
 import { buildWorld } from './build';
 import { type Check, checkOutput, checkTraffic } from './expect';
 import type { ScenarioError } from './load';
@@ -28,6 +29,13 @@ export interface StepRun {
   readonly captureTo: number;
   readonly ok: boolean;
 }
+
+/**
+ * Simulated time that passes before each command, as it does while a person types it. Timers
+ * started by the previous command (ARP confirmation, delayed ACKs, FIN timeouts) fire in this
+ * gap, as they would at a real prompt, and the conformance lab paces the kernel the same way.
+ */
+export const TYPING_GAP = seconds(1);
 
 export function normalizeCommand(c: string | CommandData): CommandData {
   return typeof c === 'string' ? { run: c } : c;
@@ -59,7 +67,7 @@ export class ScenarioSession {
     const errors: ScenarioError[] = [];
     scenario.setup.forEach((c, i) => {
       const cmd = normalizeCommand(c);
-      const r = s.shell(cmd.on).run(cmd.run);
+      const r = s.exec(cmd.on ?? s.defaultHost, cmd.run);
       const checks = checkOutput(cmd.expect, r);
       if (checks.some((k) => !k.ok))
         errors.push({
@@ -96,7 +104,7 @@ export class ScenarioSession {
     for (const raw of step.commands) {
       const c = normalizeCommand(raw);
       const host = c.on ?? step.on ?? this.defaultHost;
-      const result = this.shell(host).run(c.run);
+      const result = this.exec(host, c.run);
       const checks = [...checkOutput(c.expect, result), ...checkTraffic(world, result, c.traffic)];
       commands.push({ host, run: c.run, result, checks });
     }
@@ -122,8 +130,10 @@ export class ScenarioSession {
     return out;
   }
 
-  /** A command typed by the learner (not part of any step). */
+  /** A command typed at a host's prompt, after the typing gap. */
   exec(host: string, line: string): CommandResult {
-    return this.shell(host).run(line);
+    const shell = this.shell(host);
+    this.world.pass(TYPING_GAP);
+    return shell.run(line);
   }
 }

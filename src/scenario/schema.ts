@@ -40,13 +40,10 @@ export const Interface = z
       .boolean()
       .optional()
       .meta({ description: 'Configure the broadcast address too (`brd +`), as Docker does.' }),
-    attach: z
-      .enum(['physical', 'veth'])
-      .optional()
-      .meta({
-        description:
-          '`veth` when the machine is itself a container (a kind node): eth0 is one end of a veth pair whose other end is on the real host.',
-      }),
+    attach: z.enum(['physical', 'veth']).optional().meta({
+      description:
+        '`veth` when the machine is itself a container (a kind node): eth0 is one end of a veth pair whose other end is on the real host.',
+    }),
   })
   .meta({ title: 'Interface', description: "A host's network card." });
 
@@ -58,31 +55,21 @@ export const Host = z
       .boolean()
       .optional()
       .meta({ description: 'A simulated stand-in for a machine outside the lab (the internet).' }),
-    ipForward: z
-      .boolean()
-      .optional()
-      .meta({
-        description:
-          'net.ipv4.ip_forward at boot (a plain Linux host: false; Docker hosts and Kubernetes nodes: true).',
-      }),
+    ipForward: z.boolean().optional().meta({
+      description:
+        'net.ipv4.ip_forward at boot (a plain Linux host: false; Docker hosts and Kubernetes nodes: true).',
+    }),
     interfaces: z.array(Interface).default([]),
-    routes: z
-      .array(z.string())
-      .default([])
-      .meta({
-        description: 'Routes at boot, in `ip route add` syntax without the `ip route add`.',
-      }),
+    routes: z.array(z.string()).default([]).meta({
+      description: 'Routes at boot, in `ip route add` syntax without the `ip route add`.',
+    }),
     files: z
       .record(z.string(), z.string())
       .default({})
       .meta({ description: 'Files on the host (path → content), e.g. /etc/hosts.' }),
-    setup: z
-      .array(z.string())
-      .default([])
-      .meta({
-        description:
-          'Commands run silently at boot (services, firewall rules the article assumed).',
-      }),
+    setup: z.array(z.string()).default([]).meta({
+      description: 'Commands run silently at boot (services, firewall rules the article assumed).',
+    }),
     cwd: z
       .string()
       .optional()
@@ -151,12 +138,9 @@ export const TrafficExpect = z
     }),
     z.strictObject({
       dropped: Place.extend({
-        reason: z
-          .string()
-          .optional()
-          .meta({
-            description: 'Kernel-style drop reason, e.g. NEIGH_FAILED, IP_INADDRERRORS, NO_SOCKET.',
-          }),
+        reason: z.string().optional().meta({
+          description: 'Kernel-style drop reason, e.g. NEIGH_FAILED, IP_INADDRERRORS, NO_SOCKET.',
+        }),
       }).meta({ description: 'Some packet was dropped in this place.' }),
     }),
     z.strictObject({

@@ -21,9 +21,19 @@ export interface FdbEntry {
   port: Device;
   /** One of the bridge's own addresses (a port's or the bridge's): delivered up, never aged. */
   readonly local: boolean;
-  /** Added by the administrator (`bridge fdb add … static`). */
+  /** Never aged out: local entries and those the administrator added as permanent or static. */
   readonly isStatic: boolean;
+  /** The state word `bridge fdb add` was given; learned and local entries have none. */
+  readonly userState?: 'permanent' | 'static';
   updated: SimTime;
+  /** Last time a frame was forwarded to it (`bridge -s fdb show` prints both ages). */
+  used: SimTime;
+}
+
+/** One of the bridge's own addresses (a port's MAC or the bridge's). */
+export function localEntry(mac: Mac, port: Device): FdbEntry {
+  const now = port.ns.world.sched.now;
+  return { mac, port, local: true, isStatic: true, updated: now, used: now };
 }
 
 export interface PortFlags {
@@ -42,13 +52,7 @@ export class Bridge extends Device {
 
   constructor(ns: NetNs, name: string, mac: Mac, macAssign: 'random' | 'set') {
     super(ns, name, mac, macAssign, 1500);
-    this.fdb.set(mac, {
-      mac,
-      port: this,
-      local: true,
-      isStatic: true,
-      updated: ns.world.sched.now,
-    });
+    this.fdb.set(mac, localEntry(mac, this));
   }
 
   /** The bridge has carrier while at least one port is forwarding. */
@@ -74,13 +78,7 @@ export class Bridge extends Device {
     this.ports.push(p);
     this.portFlags.set(p, { hairpin: false, learning: true, flood: true });
     p.master = this;
-    this.fdb.set(p.mac, {
-      mac: p.mac,
-      port: p,
-      local: true,
-      isStatic: true,
-      updated: this.ns.world.sched.now,
-    });
+    this.fdb.set(p.mac, localEntry(p.mac, p));
     this.recalcMac();
   }
 
@@ -97,13 +95,7 @@ export class Bridge extends Device {
   portMacChanged(p: Device, old: Mac): void {
     const e = this.fdb.get(old);
     if (e && e.port === p && e.local) this.fdb.delete(old);
-    this.fdb.set(p.mac, {
-      mac: p.mac,
-      port: p,
-      local: true,
-      isStatic: true,
-      updated: this.ns.world.sched.now,
-    });
+    this.fdb.set(p.mac, localEntry(p.mac, p));
     this.recalcMac();
   }
 
@@ -118,14 +110,19 @@ export class Bridge extends Device {
     const own = this.fdb.get(old);
     if (own && own.port === this) this.fdb.delete(old);
     this.mac = lowest;
-    if (!this.fdb.has(lowest))
-      this.fdb.set(lowest, {
-        mac: lowest,
-        port: this,
-        local: true,
-        isStatic: true,
-        updated: this.ns.world.sched.now,
-      });
+    if (!this.fdb.has(lowest)) this.fdb.set(lowest, localEntry(lowest, this));
+  }
+
+  /**
+   * A port that stops forwarding (down, no carrier) loses the entries learned behind it, and a
+   * bridge going down loses all of them (br_fdb_delete_by_port); local and static ones stay.
+   */
+  override onStateChange(): void {
+    for (const [m, e] of this.fdb) {
+      if (e.local || e.isStatic) continue;
+      if (!this.adminUp || (e.port !== this && !this.portForwarding(e.port))) this.fdb.delete(m);
+    }
+    super.onStateChange();
   }
 
   /** Entries that are alive now (dynamic ones age out after ageing_time). */
@@ -177,12 +174,14 @@ export class Bridge extends Device {
     if (!isMulticastMac(frame.src) && flags.learning) {
       const e = this.fdb.get(frame.src);
       if (!e) {
+        const now = this.ns.world.sched.now;
         this.fdb.set(frame.src, {
           mac: frame.src,
           port,
           local: false,
           isStatic: false,
-          updated: this.ns.world.sched.now,
+          updated: now,
+          used: now,
         });
         emit(
           this.ns,
@@ -240,21 +239,37 @@ export class Bridge extends Device {
           'a bridge never sends a frame back out of its ingress port (hairpin off)',
           port,
         );
+        this.seenByBridge(this.promiscCount > 0 ? this.ns.world.cloneSkb(skb) : undefined, frame);
         return;
       }
       decide(
         { mac: frame.dst, port: e.port.name, action: 'forward' },
         `bridge ${this.name}: ${frame.dst} is behind ${e.port.name}: forward`,
       );
+      e.used = this.ns.world.sched.now;
+      const copy = this.promiscCount > 0 ? this.ns.world.cloneSkb(skb) : undefined;
       this.forwardTo(e.port, skb, frame);
+      this.seenByBridge(copy, frame);
       return;
     }
     decide(
       { mac: frame.dst, action: 'flood' },
       `bridge ${this.name}: ${frame.dst} unknown: flood to every other port`,
     );
+    const copy = this.promiscCount > 0 ? this.ns.world.cloneSkb(skb) : undefined;
     this.flood(skb, frame, port);
-    if (this.promiscCount > 0) this.passUp(this.ns.world.cloneSkb(skb), frame);
+    this.seenByBridge(copy, frame);
+  }
+
+  /**
+   * A frame the bridge forwarded rather than received for itself. A promiscuous bridge (tcpdump
+   * on it) passes a copy up its own stack, where IP discards it as not addressed to it. Otherwise
+   * only the capture log records it, as tcpdump -i BRIDGE would show it: running tcpdump turns
+   * promiscuous mode on, so the capture always sees these frames.
+   */
+  private seenByBridge(copy: Skb | undefined, frame: EthernetFrame): void {
+    if (copy) this.passUp(copy, frame);
+    else if (this.adminUp) tap(this, 'In', frame);
   }
 
   private forwardTo(port: Device, skb: Skb, frame: EthernetFrame): void {

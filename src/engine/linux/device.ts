@@ -75,6 +75,15 @@ export abstract class Device {
   /** Carrier was seen since the device last came up: IPv6 gave it a link-local address. */
   hadCarrier = false;
   /**
+   * The MAC the link-local address was derived from. The kernel keeps that address when the MAC
+   * changes later (a bridge adopting a port's MAC, `ip link set … address`).
+   */
+  llMac: Mac | undefined = undefined;
+  /** Unicast addresses added to the device's filter (`bridge fdb add MAC dev DEV self`). */
+  readonly ucList: Mac[] = [];
+  /** Brought down after having been up: IPv6 left its multicast groups, and rejoins them later. */
+  wentDown = false;
+  /**
    * When IPv6 duplicate address detection for the link-local address ends: a random delay of up
    * to 1 s, then one neighbour solicitation and 1 s (RetransTimer) of waiting. Until then `ip
    * addr` shows the address as tentative.

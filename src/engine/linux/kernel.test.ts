@@ -333,11 +333,91 @@ describe('NAT', () => {
     expect(r.exitCode).toBe(0);
     const ct = l.run('ip netns exec r conntrack -L');
     expect(ct.stdout).toMatch(
-      /^tcp      6 120 TIME_WAIT src=10\.0\.1\.2 dst=192\.168\.9\.2 sport=(\d+) dport=8080 src=192\.168\.9\.2 dst=192\.168\.9\.1 sport=8080 dport=\1 \[ASSURED\] mark=0 use=1\n$/,
+      /^tcp {6}6 120 TIME_WAIT src=10\.0\.1\.2 dst=192\.168\.9\.2 sport=(\d+) dport=8080 src=192\.168\.9\.2 dst=192\.168\.9\.1 sport=8080 dport=\1 \[ASSURED\] mark=0 use=1\n$/,
     );
     expect(ct.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n');
     expect(l.run('ip netns exec r iptables -t nat -L POSTROUTING -n -v').stdout).toContain(
       'MASQUERADE  0    --  *      r1      10.0.1.0/24          0.0.0.0/0',
+    );
+  });
+});
+
+describe('bridge fdb show', () => {
+  // Recorded with random MACs; the test pins the same ones so the lines read alike.
+  const V1 = '6a:88:a6:a9:f8:78';
+  const V1P = 'be:ef:c5:65:49:3b';
+  const setup = [
+    'ip netns add s',
+    'ip -n s link add br0 type bridge',
+    `ip -n s link add v1 address ${V1} type veth peer name v1p address ${V1P}`,
+    'ip -n s link add v2 type veth peer name v2p',
+    'ip -n s link set v1 master br0',
+  ];
+  const show = (l: ReturnType<typeof lab>, args = '') =>
+    l
+      .run(`ip netns exec s bridge fdb show ${args}`)
+      .stdout.split('\n')
+      .filter((x) => !/ dev v2p? /.test(x))
+      .join('\n');
+
+  it('lists each device in order: entries behind a port newest first, then its multicast list', () => {
+    const l = lab();
+    l.setup(setup);
+    expect(show(l)).toBe(
+      `33:33:00:00:00:01 dev br0 self permanent\n33:33:00:00:00:01 dev v1p self permanent\n${V1} dev v1 master br0 permanent\n33:33:00:00:00:01 dev v1 self permanent\n`,
+    );
+    l.run('ip -n s link set br0 up');
+    l.run('ip -n s link set v1 up');
+    expect(show(l)).toBe(
+      `33:33:00:00:00:01 dev br0 self permanent\n01:00:5e:00:00:6a dev br0 self permanent\n33:33:00:00:00:6a dev br0 self permanent\n01:00:5e:00:00:01 dev br0 self permanent\n33:33:00:00:00:01 dev v1p self permanent\n${V1} dev v1 master br0 permanent\n33:33:00:00:00:01 dev v1 self permanent\n01:00:5e:00:00:01 dev v1 self permanent\n`,
+    );
+    l.run('ip -n s link set v1p up');
+    l.run('ip netns exec s sleep 3');
+    // v1p sent IPv6 router solicitations after DAD in the kernel: the bridge learned its MAC.
+    // The engine sends no IPv6, so a frame from v1p teaches it here instead.
+    l.run('ip -n s addr add 10.9.0.2/24 dev v1p');
+    l.run('ip netns exec s ping -c1 -W1 -I v1p 10.9.0.9');
+    expect(show(l)).toBe(
+      `33:33:00:00:00:01 dev br0 self permanent\n01:00:5e:00:00:6a dev br0 self permanent\n33:33:00:00:00:6a dev br0 self permanent\n01:00:5e:00:00:01 dev br0 self permanent\n33:33:ff:a9:f8:78 dev br0 self permanent\n33:33:00:00:00:01 dev v1p self permanent\n01:00:5e:00:00:01 dev v1p self permanent\n33:33:ff:65:49:3b dev v1p self permanent\n${V1P} dev v1 master br0 \n${V1} dev v1 master br0 permanent\n33:33:00:00:00:01 dev v1 self permanent\n01:00:5e:00:00:01 dev v1 self permanent\n33:33:ff:a9:f8:78 dev v1 self permanent\n`,
+    );
+    // An explicit bridge MAC is the bridge's own entry; its link-local address keeps the old one.
+    l.run('ip -n s link set br0 address 02:11:22:33:44:55');
+    expect(show(l, 'br br0')).toContain(
+      '33:33:ff:a9:f8:78 dev br0 self permanent\n02:11:22:33:44:55 dev br0 master br0 permanent\n',
+    );
+    expect(l.run('ip netns exec s bridge fdb show dev v1').stdout).toBe(
+      `${V1P} master br0 \n${V1} master br0 permanent\n33:33:00:00:00:01 self permanent\n01:00:5e:00:00:01 self permanent\n33:33:ff:a9:f8:78 self permanent\n`,
+    );
+    // A bridge going down forgets what it learned and leaves its groups.
+    l.run('ip -n s link set br0 down');
+    expect(show(l, 'br br0')).toBe(
+      `02:11:22:33:44:55 dev br0 master br0 permanent\n${V1} dev v1 master br0 permanent\n33:33:00:00:00:01 dev v1 self permanent\n01:00:5e:00:00:01 dev v1 self permanent\n33:33:ff:a9:f8:78 dev v1 self permanent\n`,
+    );
+  });
+
+  it('rejoins IPv4 before IPv6 after a down/up cycle, and IPv6 only with carrier', () => {
+    const l = lab();
+    l.setup([...setup, 'ip -n s link set v1 up', 'ip -n s link set v1p up']);
+    l.run('ip -n s link set v1 down');
+    l.run('ip -n s link set v1p down');
+    l.run('ip -n s link set v1 up');
+    expect(l.run('ip netns exec s bridge fdb show dev v1').stdout).toBe(
+      `${V1} master br0 permanent\n01:00:5e:00:00:01 self permanent\n`,
+    );
+    l.run('ip -n s link set v1p up');
+    expect(l.run('ip netns exec s bridge fdb show dev v1').stdout).toBe(
+      `${V1} master br0 permanent\n01:00:5e:00:00:01 self permanent\n33:33:00:00:00:01 self permanent\n33:33:ff:a9:f8:78 self permanent\n`,
+    );
+  });
+
+  it('adds entries with the state words of bridge fdb add', () => {
+    const l = lab();
+    l.setup([...setup, 'ip -n s link set v1 up', 'ip -n s link set br0 up']);
+    l.run('ip netns exec s bridge fdb add 02:00:00:00:09:09 dev v1 master static');
+    l.run('ip netns exec s bridge fdb add 02:00:00:00:09:0a dev v1');
+    l.run('ip netns exec s bridge fdb add 02:00:00:00:09:0c dev v1 master');
+    expect(l.run('ip netns exec s bridge fdb show dev v1').stdout).toBe(
+      `02:00:00:00:09:0c master br0 permanent\n02:00:00:00:09:09 master br0 static\n${V1} master br0 permanent\n02:00:00:00:09:0a self permanent\n33:33:00:00:00:01 self permanent\n01:00:5e:00:00:01 self permanent\n`,
     );
   });
 });

@@ -5,7 +5,7 @@
  */
 import { type Cidr, type Ipv4, IPV4_ANY, formatIpv4, networkOf } from '../net/ipv4';
 import type { Mac } from '../net/mac';
-import { Bridge } from './bridge';
+import { Bridge, localEntry } from './bridge';
 import { type Device, Dummy, Ether, type IfAddr, Veth } from './device';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN, type Route, type RouteType, SCOPE } from './fib';
 import type { Host } from './host';
@@ -133,6 +133,7 @@ function unregister(dev: Device): void {
     ns.deviceStateChanged(dev);
   }
   dev.hadCarrier = false;
+  dev.llMac = undefined;
   for (const a of [...dev.addrs]) ns.removeAddr(dev, a);
   ns.fib.remove((r) => r.dev === dev);
   ns.neigh.flushDev(dev);
@@ -167,9 +168,12 @@ function notifyCarrier(dev: Device | undefined): void {
 
 /** addrconf: a device that is up and sees carrier gets (and keeps) its link-local address. */
 function refreshCarrier(dev: Device): void {
-  if (!dev.adminUp) dev.hadCarrier = false;
-  else if (dev.hasCarrier() && !dev.hadCarrier) {
+  if (!dev.adminUp) {
+    dev.hadCarrier = false;
+    dev.llMac = undefined;
+  } else if (dev.hasCarrier() && !dev.hadCarrier) {
     dev.hadCarrier = true;
+    dev.llMac = dev.mac;
     const world = dev.ns.world;
     dev.dadDoneAt = world.sched.now + 1e9 + world.rng.int(0, 999) * 1e6;
   }
@@ -179,7 +183,8 @@ export function linkSetUp(dev: Device, up: boolean): RtnlResult {
   if (dev.adminUp === up) return ok(undefined);
   dev.adminUp = up;
   if (up) dev.everUp = true;
-  dev.ns.deviceStateChanged(dev);
+  else dev.wentDown = true;
+  dev.onStateChange();
   refreshCarrier(dev);
   if (dev instanceof Veth) notifyCarrier(dev.peer);
   notifyCarrier(dev);
@@ -219,13 +224,8 @@ export function linkSetMac(dev: Device, mac: Mac): RtnlResult {
   if (dev instanceof Bridge) {
     const own = dev.fdb.get(old);
     if (own && own.port === dev) dev.fdb.delete(old);
-    dev.fdb.set(mac, {
-      mac,
-      port: dev,
-      local: true,
-      isStatic: true,
-      updated: dev.ns.world.sched.now,
-    });
+    // fdb_insert: a port that already owns the address keeps its entry.
+    if (!dev.fdb.has(mac)) dev.fdb.set(mac, localEntry(mac, dev));
   }
   return ok(undefined);
 }

@@ -4,6 +4,7 @@
  */
 import { CaptureLog } from './capture';
 import { DEFAULT_EPOCH } from './clock';
+import { type SimDuration, after } from './time';
 import { Rng } from './rng';
 import { Scheduler } from './scheduler';
 import { TraceRecorder } from './trace';
@@ -35,6 +36,19 @@ export class World {
   constructor(opts: WorldOptions = {}) {
     this.rng = new Rng(opts.seed ?? 1);
     this.epoch = opts.epoch ?? DEFAULT_EPOCH;
+  }
+
+  /**
+   * Lets simulated time pass with nobody typing: queued events (timers, retransmits, background
+   * servers) run up to `now + d`. Bounded by `maxEvents` so a storm cannot hang the caller;
+   * returns false when the budget ran out before the time did.
+   */
+  pass(d: SimDuration, maxEvents = 200_000): boolean {
+    const until = after(this.sched.now, d);
+    const outcome = this.sched.run(() => false, { maxEvents, until });
+    if (outcome.kind === 'event-budget') return false;
+    this.sched.advanceTo(until);
+    return true;
   }
 
   /** Wall-clock seconds now (epoch + simulated time). */

@@ -1,5 +1,5 @@
 /** Capture lines for tests: what tcpdump -nn -e -i DEV showed during a command. */
-import { TcpdumpState, formatFrame } from '../shell/tools/tcpdumpFormat';
+import { TcpdumpState, formatFrame } from '../shell/tools/tcpdump/format';
 import type { CommandResult } from '../shell/session';
 import type { World } from '../sim/world';
 

@@ -5,6 +5,7 @@ import type { Device } from '../../linux/device';
 import type { NetNs } from '../../linux/netns';
 import type { Tool } from '../tool';
 import { linkFlags } from './ip/format';
+import { fdbLines } from './bridgeFdb';
 import { openNetns, IpExit, matches } from './ip/common';
 
 const USAGE = `Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }
@@ -19,6 +20,7 @@ export const bridge: Tool = (ctx) => {
   const { proc } = ctx;
   const args = ctx.argv.slice(1);
   let details = false;
+  let stats = false;
   let ns: NetNs = proc.ns;
   const out: string[] = [];
   try {
@@ -27,12 +29,8 @@ export const bridge: Tool = (ctx) => {
       const o = args[i]!.replace(/^--?/, '');
       if (matches(o, 'details')) details = true;
       else if (o === 'n' || matches(o, 'netns')) ns = openNetns(proc.host, args[++i] ?? '');
-      else if (
-        matches(o, 'statistics') ||
-        matches(o, 'color') ||
-        matches(o, 'oneline') ||
-        matches(o, 'compressvlans')
-      )
+      else if (matches(o, 'statistics')) stats = true;
+      else if (matches(o, 'color') || matches(o, 'oneline') || matches(o, 'compressvlans'))
         continue;
       else if (matches(o, 'Version')) {
         proc.write('bridge utility, 6.1.0\n');
@@ -45,7 +43,7 @@ export const bridge: Tool = (ctx) => {
     const rest = args.slice(i + 1);
     if (obj === undefined) throw new IpExit(255, USAGE);
     if (matches(obj, 'link')) linkCmd(ns, rest, details, out);
-    else if (matches(obj, 'fdb')) fdbCmd(ns, rest, out);
+    else if (matches(obj, 'fdb')) fdbCmd(ns, rest, out, stats);
     else if (matches(obj, 'help')) throw new IpExit(255, USAGE);
     else if (['mdb', 'vlan', 'vni', 'monitor'].some((o) => matches(obj, o)))
       throw new IpExit(2, `packet-life: "bridge ${obj}" is not modelled yet\n`);
@@ -121,27 +119,18 @@ function linkCmd(ns: NetNs, args: string[], details: boolean, out: string[]): vo
   throw new IpExit(255, `Command "${cmd}" is unknown, try "bridge link help".\n`);
 }
 
-function fdbCmd(ns: NetNs, args: string[], out: string[]): void {
+function fdbCmd(ns: NetNs, args: string[], out: string[], stats: boolean): void {
   const cmd = args[0];
   if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list')) {
     let br: Device | undefined;
     let only: Device | undefined;
+    let dynamicOnly = false;
     for (let i = 1; i < args.length; i++) {
       if (args[i] === 'br') br = dev(ns, args[++i]);
       else if (args[i] === 'dev' || args[i] === 'brport') only = dev(ns, args[++i]);
+      else if (args[i] === 'dynamic') dynamicOnly = true;
     }
-    for (const d of ns.devices) {
-      if (!(d instanceof Bridge)) continue;
-      if (br && d !== br) continue;
-      for (const e of d.liveFdb()) {
-        if (only && e.port !== only) continue;
-        const where = e.port === d ? `dev ${d.name}` : `dev ${e.port.name}`;
-        if (e.local) {
-          out.push(`${e.mac} ${where} vlan 1 master ${d.name} permanent`);
-          out.push(`${e.mac} ${where} master ${d.name} permanent`);
-        } else out.push(`${e.mac} ${where} master ${d.name}${e.isStatic ? ' static' : ''}`);
-      }
-    }
+    out.push(...fdbLines(ns, { br, only, dynamicOnly, stats }));
     return;
   }
   if (
@@ -153,11 +142,32 @@ function fdbCmd(ns: NetNs, args: string[], out: string[]): void {
     const mac = parseMac(args[1] ?? '');
     if (!mac) throw new IpExit(255, `Invalid mac address ${args[1]}\n`);
     let d: Device | undefined;
-    for (let i = 2; i < args.length; i++) if (args[i] === 'dev') d = dev(ns, args[++i]);
+    let toMaster = false;
+    let userState: 'permanent' | 'static' | 'dynamic' = 'permanent';
+    for (let i = 2; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === 'dev') d = dev(ns, args[++i]);
+      else if (a === 'master') toMaster = true;
+      else if (a === 'self') toMaster = false;
+      else if (a === 'permanent' || a === 'local') userState = 'permanent';
+      else if (a === 'static' || a === 'dynamic') userState = a;
+    }
     if (!d) throw new IpExit(255, 'Device and address are required arguments.\n');
-    const bridgeDev = d.master instanceof Bridge ? d.master : undefined;
+    const deleting = matches(cmd, 'delete');
+    if (!toMaster) {
+      // NTF_SELF: the device's own unicast filter list (ndo_dflt_fdb_add / _del).
+      const at = d.ucList.indexOf(mac);
+      if (deleting) {
+        if (at < 0) throw new IpExit(2, 'RTNETLINK answers: No such file or directory\n');
+        d.ucList.splice(at, 1);
+      } else if (at >= 0) {
+        if (matches(cmd, 'add')) throw new IpExit(2, 'RTNETLINK answers: File exists\n');
+      } else d.ucList.push(mac);
+      return;
+    }
+    const bridgeDev = d instanceof Bridge ? d : d.master instanceof Bridge ? d.master : undefined;
     if (!bridgeDev) throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
-    if (matches(cmd, 'delete')) {
+    if (deleting) {
       const e = bridgeDev.fdb.get(mac);
       if (!e || e.port !== d) throw new IpExit(2, 'RTNETLINK answers: No such file or directory\n');
       bridgeDev.fdb.delete(mac);
@@ -165,12 +175,16 @@ function fdbCmd(ns: NetNs, args: string[], out: string[]): void {
     }
     if (bridgeDev.fdb.has(mac) && matches(cmd, 'add'))
       throw new IpExit(2, 'RTNETLINK answers: File exists\n');
+    const now = ns.world.sched.now;
+    bridgeDev.fdb.delete(mac);
     bridgeDev.fdb.set(mac, {
       mac,
       port: d,
       local: false,
-      isStatic: true,
-      updated: ns.world.sched.now,
+      isStatic: userState !== 'dynamic',
+      userState: userState === 'dynamic' ? undefined : userState,
+      updated: now,
+      used: now,
     });
     return;
   }

@@ -5,8 +5,8 @@
 import type { CapturedFrame } from '../../sim/capture';
 import { seconds } from '../../sim/time';
 import type { Tool } from '../tool';
-import { TcpdumpState, formatFrame } from './tcpdumpFormat';
-import { matchFilter, parseFilter } from './tcpdumpFilter';
+import { TcpdumpState, formatFrame } from './tcpdump/format';
+import { matchFilter, parseFilter } from './tcpdump/filter';
 
 export const tcpdump: Tool = (ctx) => {
   const { proc } = ctx;
@@ -59,13 +59,13 @@ export const tcpdump: Tool = (ctx) => {
       }
     } else expr.push(a);
   }
-  const filter = expr.length ? parseFilter(expr) : undefined;
+  const any = iface === 'any';
+  const filter = expr.length ? parseFilter(expr, { cooked: any }) : undefined;
   if (filter && 'error' in filter) {
     proc.writeErr(`${filter.error}\n`);
     proc.exit(1);
     return;
   }
-  const any = iface === 'any';
   const dev = any
     ? undefined
     : iface !== undefined
@@ -83,6 +83,7 @@ export const tcpdump: Tool = (ctx) => {
     proc.exit(1);
     return;
   }
+  if (any) proc.writeErr('tcpdump: data link type LINUX_SLL2\n');
   if (verbose === 0)
     proc.writeErr('tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n');
   proc.writeErr(

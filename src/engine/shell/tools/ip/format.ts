@@ -105,7 +105,7 @@ export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): stri
       // Without carrier, duplicate address detection cannot finish: the address stays tentative.
       const tentative = !dev.hasCarrier() || dev.ns.world.sched.now < dev.dadDoneAt;
       out.push(
-        `    inet6 ${linkLocalFromMac(dev.mac)}/64 scope link ${tentative ? 'tentative ' : ''}`,
+        `    inet6 ${linkLocalFromMac(dev.llMac ?? dev.mac)}/64 scope link ${tentative ? 'tentative ' : ''}`,
       );
       out.push('       valid_lft forever preferred_lft forever');
     }
@@ -122,7 +122,7 @@ export function briefAddr(dev: Device, opts: { v4: boolean; v6: boolean }): stri
   if (opts.v4) for (const a of dev.addrs) addrs.push(`${formatIpv4(a.local)}/${a.prefixLen}`);
   if (opts.v6) {
     if (dev.kind === 'loopback' && dev.adminUp) addrs.push('::1/128');
-    else if (hasLinkLocal(dev)) addrs.push(`${linkLocalFromMac(dev.mac)}/64`);
+    else if (hasLinkLocal(dev)) addrs.push(`${linkLocalFromMac(dev.llMac ?? dev.mac)}/64`);
   }
   return `${linkName(dev).padEnd(16)} ${dev.operState().padEnd(14)} ${addrs.map((a) => `${a} `).join('')}`;
 }

@@ -2,9 +2,11 @@
 # How the pcap files behind captures.ts and filters.ts were recorded (Debian 12: tcpdump 4.99.3,
 # libpcap 1.10.3, iproute2 6.1, ethtool, python3, curl, netcat-openbsd; run as root).
 #
-#   testdata/capture.sh OUTDIR           # records OUTDIR/*.pcap in throwaway namespaces pl-c-*
-#   python3 testdata/synthetic.py OUTDIR # writes the hand-built synth_*.pcap
-#   (edit CAP in gen_all.py) python3 testdata/gen_all.py testdata && npx prettier --write testdata
+#   testdata/capture.sh PCAPDIR            # records PCAPDIR/*.pcap in throwaway namespaces pl-c-*
+#   python3 testdata/synthetic.py PCAPDIR  # writes the hand-built synth_*.pcap
+#   python3 testdata/gen_all.py PCAPDIR testdata && npx prettier --write testdata
+#
+# (gen_all.py reads the -i any captures inside pl-c-h1; comment out the cleanup trap to keep it.)
 #
 # Topology (all inside network namespaces; the root namespace is not touched):
 #
@@ -159,8 +161,8 @@ start_cap fragneed pl-c-h1 eth0 icmp; X pl-c-h1 ping -c1 -W1 -M do -s 1450 10.0.
 start_cap redirect pl-c-h1 eth0 icmp; X pl-c-h1 ping -c2 -i0.3 -W1 10.0.3.1 >/dev/null; stop_cap
 start_cap ipip pl-c-h1 eth0 icmp or ip proto 4; X pl-c-h1 python3 "$PY/ipip.py"; stop_cap
 
-bg X pl-c-h2 python3 -m http.server 8080 --bind 10.0.2.2
-bg X pl-c-h2 python3 -m http.server 80 --bind 10.0.2.2
+bg ip netns exec pl-c-h2 python3 -m http.server 8080 --bind 10.0.2.2
+bg ip netns exec pl-c-h2 python3 -m http.server 80 --bind 10.0.2.2
 for port in 80 8080; do
   for _ in $(seq 50); do X pl-c-h2 ss -ltn | grep -q "10.0.2.2:$port " && break; sleep 0.2; done
 done
@@ -170,7 +172,7 @@ start_cap closed pl-c-h1 eth0 tcp
 X pl-c-h1 curl -s -o /dev/null http://10.0.2.2:81/ || true; X pl-c-h1 python3 "$PY/bareack.py"; stop_cap
 X pl-c-h2 python3 "$PY/corkserver.py" 5001 bye & CS=$!; sleep 0.5
 start_cap cork pl-c-h1 eth0 tcp; X pl-c-h1 python3 "$PY/client.py" 10.0.2.2 5001 'hello\n'; wait $CS; stop_cap
-bg X pl-c-h2 timeout 5 nc -l -s 10.0.2.2 -p 5002; sleep 0.5
+bg ip netns exec pl-c-h2 timeout 5 nc -l -s 10.0.2.2 -p 5002; sleep 0.5
 start_cap rst pl-c-h1 eth0 tcp; X pl-c-h1 python3 "$PY/rstclient.py" 10.0.2.2 5002; stop_cap
 
 # A request bigger than the 1400-byte hop once h2 advertises MSS 1460: the router's

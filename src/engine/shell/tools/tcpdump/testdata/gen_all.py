@@ -1,8 +1,16 @@
+"""Writes captures.ts and filters.ts from the pcaps of capture.sh and synthetic.py.
+
+    python3 gen_all.py PCAPDIR OUTDIR && npx prettier --write OUTDIR
+
+Needs tcpdump, and the network namespace pl-c-h1 that capture.sh creates (tcpdump names -i any
+interfaces by looking their index up where it runs): keep it, or recreate one with lo, eth0,
+vx0 and flannel.1 as interfaces 1-4.
+"""
 import subprocess, sys, os, json
 sys.path.insert(0, os.path.dirname(__file__))
 from pcap2ts import capture, emit_capture, read_pcap, s, template
 
-CAP = '/tmp/plc/cap/'
+CAP = os.path.join(sys.argv[1], '')
 CAPTURES = [
     ('arp_echo', 'h1 eth0: ARP resolution of the gateway, then two pings to it'),
     ('t1', 'h1 eth0: hand-made ARP requests with a broadcast and a unicast target MAC, and a reply'),
@@ -169,4 +177,4 @@ def main(outdir):
     fl += ['];', '']
     open(os.path.join(outdir, 'filters.ts'), 'w').write('\n'.join(fl))
 
-main(sys.argv[1])
+main(sys.argv[2])
