@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every suite in turn (typecheck, lint, unit tests, scenario expectations, and the
-// browser and kernel suites when they exist), then one line: "N passed, N failed".
+// browser tests and the kernel conformance suite), then one line: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,8 +86,25 @@ suite('scenarios', () => {
   return { p: Number(m[1]), f, seconds: r.seconds };
 });
 
+/**
+ * The browser tests drive Debian's Chromium (the build @playwright/test 1.64.1 matches). When it
+ * is missing and we are root on a Debian-like system, install it; otherwise Playwright falls back
+ * to its own browser, if one was downloaded.
+ */
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
+  if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) return;
+  process.stdout.write('installing chromium with apt-get (for the browser tests)\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const opts = { stdio: 'inherit', env, timeout: 15 * 60_000 };
+  spawnSync('apt-get', ['update'], opts);
+  spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], opts);
+}
+
 if (existsSync(join(root, 'playwright.config.ts'))) {
   suite('e2e', () => {
+    ensureChromium();
     const dir = mkdtempSync(join(tmpdir(), 'pl-pw-'));
     const out = join(dir, 'report.json');
     const r = run(bin('playwright'), ['test', '--reporter=list,json'], {
@@ -107,6 +124,21 @@ if (existsSync(join(root, 'playwright.config.ts'))) {
     return { p, f, seconds: r.seconds };
   });
 }
+
+// Last, the engine against the real kernel: it needs root and network namespaces, installs its
+// tools with apt when missing, and says why when it cannot run here.
+suite('conformance', () => {
+  const r = run(process.execPath, [join(root, 'bin/packet-life.mjs'), 'conformance'], {
+    capture: true,
+  });
+  process.stdout.write(r.stdout);
+  const lines = r.stdout.split('\n').filter(Boolean);
+  const m = /^(\d+) passed, (\d+) failed$/.exec(lines.pop() ?? '');
+  if (!m) return { p: 0, f: 1, seconds: r.seconds, note: 'no summary line' };
+  const skipped = /^conformance: skipped \((.*)\)$/.exec(lines.pop() ?? '');
+  const f = Number(m[2]) + (r.status !== 0 && Number(m[2]) === 0 ? 1 : 0);
+  return { p: Number(m[1]), f, seconds: r.seconds, note: skipped ? `skipped: ${skipped[1]}` : '' };
+});
 
 process.stdout.write(`\n${summary.join('\n')}\n`);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);

@@ -2,7 +2,7 @@
  * Comparing one command as the engine ran it with the same command on the kernel: exit status,
  * normalised terminal output, and per interface the normalised frames.
  */
-import type { LabCommand } from './plan';
+import type { LabCommand, TimedFrame } from './plan';
 import { type NormContext, normalizeFrames, normalizeOutput, sideBySide } from './normalize';
 
 /** What the lab recorded for one command. */
@@ -10,8 +10,8 @@ export interface KernelRun {
   readonly id: string;
   readonly exit: number;
   readonly output: string;
-  /** Captured lines per place key; places that could not be captured are absent. */
-  readonly frames: Record<string, readonly string[]>;
+  /** Captured frames per place key; places that could not be captured are absent. */
+  readonly frames: Record<string, readonly TimedFrame[]>;
   /** Kernel MAC → engine MAC after the command. */
   readonly macMap: Record<string, string>;
   readonly timedOut: boolean;
@@ -63,8 +63,30 @@ export function compareCommand(
 
 interface Tagged {
   readonly text: string;
+  readonly t: number;
   /** Index of the command whose window the frame fell in. */
   readonly window: number;
+}
+
+/**
+ * Frames less than SIMULTANEOUS apart came from independent timers or queues firing together (a
+ * retransmission and an ARP probe set in the same jiffy fire in whatever order the timer wheel
+ * keeps them): within such a burst the order carries no meaning, so both sides sort it.
+ */
+const SIMULTANEOUS = 0.002;
+
+function canonicalOrder(frames: Tagged[]): void {
+  let start = 0;
+  for (let i = 1; i <= frames.length; i++) {
+    if (i < frames.length && frames[i]!.t - frames[i - 1]!.t < SIMULTANEOUS) continue;
+    if (i - start > 1) {
+      const burst = frames
+        .slice(start, i)
+        .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+      frames.splice(start, burst.length, ...burst);
+    }
+    start = i;
+  }
 }
 
 /** Longest common subsequence of two lists of frames: the pairs of indices that match. */
@@ -124,10 +146,19 @@ export function compareFrames(
           notes[w]!.push(`${place}: not captured on the kernel during this command (not up yet)`);
         return;
       }
-      for (const t of normalizeFrames(simLines, 'sim', ctx)) sim.push({ text: t, window: w });
-      for (const t of normalizeFrames(k.frames[place] ?? [], 'real', ctx))
-        real.push({ text: t, window: w });
+      const tag = (fs: readonly TimedFrame[], side: 'sim' | 'real', into: Tagged[]) => {
+        const texts = normalizeFrames(
+          fs.map((f) => f.line),
+          side,
+          ctx,
+        );
+        fs.forEach((f, i) => into.push({ text: texts[i]!, t: f.t, window: w }));
+      };
+      tag(simLines, 'sim', sim);
+      tag(k.frames[place] ?? [], 'real', real);
     });
+    canonicalOrder(sim);
+    canonicalOrder(real);
     const pairs = lcs(sim, real);
     const matchedSim = new Set(pairs.map(([i]) => i));
     const matchedReal = new Set(pairs.map(([, j]) => j));

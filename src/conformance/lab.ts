@@ -88,8 +88,15 @@ export class RealLab {
     const dir = join(this.work, h.name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'hosts'), hostsFile);
+    // Names resolve from the scenario's /etc/hosts only: no query may leave for the machine's
+    // resolver (python's http.server looks its own name up when it starts).
+    writeFileSync(join(dir, 'nsswitch.conf'), 'hosts: files\nnetworks: files\n');
+    writeFileSync(join(dir, 'resolv.conf'), '# packet-life lab: no DNS\n');
     const script = [
       'mount --bind "$0/hosts" /etc/hosts',
+      'mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf',
+      'mount --bind "$0/resolv.conf" /etc/resolv.conf',
+      `hostname ${h.name}`,
       'mkdir -p /run/netns && mount -t tmpfs pl-netns /run/netns',
       'for d in /root /tmp /srv; do mkdir -p "$d" && mount -t tmpfs pl-fs "$d"; done',
       'ip link set lo up',
@@ -98,7 +105,19 @@ export class RealLab {
     ].join('\n');
     const child = spawn(
       'unshare',
-      ['--mount', '--net', '--propagation', 'private', '--fork', '--', 'bash', '-c', script, dir],
+      [
+        '--mount',
+        '--net',
+        '--uts',
+        '--propagation',
+        'private',
+        '--fork',
+        '--',
+        'bash',
+        '-c',
+        script,
+        dir,
+      ],
       { stdio: 'ignore', detached: true, env: { ...process.env, PATH } },
     );
     this.children.push(child);
@@ -144,7 +163,7 @@ export class RealLab {
   }
 
   private enter(host: string): string[] {
-    return ['nsenter', '-t', String(this.hostPid.get(host)!), '-m', '-n', '--'];
+    return ['nsenter', '-t', String(this.hostPid.get(host)!), '-m', '-n', '-u', '--'];
   }
 
   private cd(host: string): string {
@@ -231,7 +250,7 @@ export class RealLab {
         for (const l of text.split('\n')) {
           const m = /^(\d+\.\d+) (.*)$/.exec(l);
           if (m) out.push({ t: Number(m[1]), line: m[2]! });
-          else if (l.trim() && out.length) out[out.length - 1]!.line += `\n${l}`;
+          else if (l.length && out.length) out[out.length - 1]!.line += `\n${l}`;
         }
         return out;
       },

@@ -65,15 +65,15 @@ function placeholders(text: string): string {
       // conntrack: timeout column
       .replace(/^(tcp|udp|icmp)( +)(\d+) \d+ /gm, '$1$2$3 T ')
       // tcpdump: absolute sequence numbers of SYNs, windows, options, echo ids
-      .replace(/Flags \[S\], seq \d+/g, 'Flags [S], seq ISN')
-      .replace(/Flags \[S\.\], seq \d+, ack \d+/g, 'Flags [S.], seq ISN, ack ISN')
-      .replace(/Flags \[R\.?\], seq \d+, ack \d+/g, (m) =>
+      .replace(/cksum 0x[0-9a-f]+ \((?:correct|incorrect[^)]*)\)/g, 'cksum C')
+      .replace(/Flags \[S\], (cksum C, )?seq \d+/g, 'Flags [S], $1seq ISN')
+      .replace(/Flags \[S\.\], (cksum C, )?seq \d+, ack \d+/g, 'Flags [S.], $1seq ISN, ack ISN')
+      .replace(/Flags \[R\.?\], (cksum C, )?seq \d+, ack \d+/g, (m) =>
         m.replace(/seq \d+, ack \d+/, 'seq N, ack N'),
       )
       .replace(/win \d+/g, 'win W')
       // tcpdump -v: the IP id differs run to run; checksums are left to offload on veths
       .replace(/(\(tos 0x[0-9a-f]+, ttl \d+, )id \d+/g, '$1id N')
-      .replace(/cksum 0x[0-9a-f]+ \((?:correct|incorrect[^)]*)\)/g, 'cksum C')
       .replace(/options \[[^\]]*\]/g, 'options [O]')
       .replace(
         /(ICMP echo (?:request|reply), id )(\d+)/g,

@@ -60,7 +60,7 @@ export interface LabCommand {
    * Frames the engine saw from the command's start until the next command's, by place key
    * host/netns/dev, as tcpdump -nn -e -v prints them.
    */
-  readonly simFrames: Record<string, readonly string[]>;
+  readonly simFrames: Record<string, readonly TimedFrame[]>;
   /** Namespaces this command created, with the ip_forward they start with in the engine. */
   readonly newNetns: readonly { readonly name: string; readonly ipForward: boolean }[];
   /** The engine's MAC of every device (by place key) once the command finished. */
@@ -70,6 +70,12 @@ export interface LabCommand {
    * (which port MAC a bridge adopts, the link-local addresses). Bridges are left to adopt theirs.
    */
   readonly pinMacs: Record<string, string>;
+}
+
+/** A frame as tcpdump -nn -e -v printed it, with its time in seconds (any fixed origin). */
+export interface TimedFrame {
+  readonly t: number;
+  readonly line: string;
 }
 
 export interface LabStep {
@@ -135,8 +141,8 @@ export function foregroundOutput(r: CommandResult): string {
  * sequence numbers stay relative across commands), split into windows: window i holds the frames
  * from `starts[i]` up to `starts[i + 1]` (log positions).
  */
-function framesByWindow(world: World, starts: readonly number[]): Record<string, string[]>[] {
-  const windows = starts.map(() => ({}) as Record<string, string[]>);
+function framesByWindow(world: World, starts: readonly number[]): Record<string, TimedFrame[]>[] {
+  const windows = starts.map(() => ({}) as Record<string, TimedFrame[]>);
   const states = new Map<string, TcpdumpState>();
   const log = world.captures.since(0);
   let w = -1;
@@ -149,7 +155,7 @@ function framesByWindow(world: World, starts: readonly number[]): Record<string,
       states.set(k, st);
     }
     const text = formatFrame(c.frame, { link: true, verbose: 1 }, st);
-    if (w >= 0) (windows[w]![k] ??= []).push(text);
+    if (w >= 0) (windows[w]![k] ??= []).push({ t: c.time / 1e9, line: text });
   });
   return windows;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { REPO_ROOT, readScenario, resolveScenario, scenarioFiles } from '../cli/files';
 import { type CommandComparison, type KernelRun, compareCommand, compareFrames } from './compare';
 import { type Capture, RealLab, installTools, labReadiness } from './lab';
-import { type LabCommand, type LabPlan, buildPlan, placeKey } from './plan';
+import { type LabCommand, type LabPlan, type TimedFrame, buildPlan, placeKey } from './plan';
 
 export interface StepReport {
   readonly index: number;
@@ -99,12 +99,19 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
     startCaptures();
     const starts: number[] = [];
     const capturedAt: Set<string>[] = [];
+    // Each command starts when the engine started it, and never sooner after the previous one
+    // ended than in the engine: timers racing the next command (a retransmission against a
+    // route being added) then fall on the same side of it.
+    let prevEnd = bootedAt;
+    let prevSimEnd = 0;
     for (const c of plan.commands) {
-      sleepUntil(bootedAt + c.simStartMs);
+      sleepUntil(Math.max(bootedAt + c.simStartMs, prevEnd + (c.simStartMs - prevSimEnd)));
       log(`  ${c.id} ${c.host}# ${c.run}`);
       starts.push(Date.now() / 1000);
       capturedAt.push(new Set(live.keys()));
       runs.push(runCommand(lab, plan, c, namespaces));
+      prevEnd = Date.now();
+      prevSimEnd = c.simStartMs + c.simDurationMs;
       for (const n of c.newNetns) namespaces.get(c.host)!.add(n.name);
       for (const n of c.newNetns)
         if (n.ipForward)
@@ -130,10 +137,10 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
     runs.forEach((r, i) => {
       const from = starts[i]!;
       const to = starts[i + 1] ?? end;
-      const frames: Record<string, string[]> = {};
+      const frames: Record<string, TimedFrame[]> = {};
       for (const [k, ls] of lines) {
         if (!capturedAt[i]!.has(k)) continue;
-        frames[k] = ls.filter((l) => l.t >= from && l.t < to).map((l) => l.line);
+        frames[k] = ls.filter((l) => l.t >= from && l.t < to);
       }
       runs[i] = { ...r, frames };
     });

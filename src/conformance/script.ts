@@ -44,13 +44,19 @@ start_host() {
   local name=$1 cwd=$2 dir="$WORK/$1"
   mkdir -p "$dir"
   [ -f "$dir/hosts" ] || printf '127.0.0.1\\tlocalhost\\n' > "$dir/hosts"
-  unshare --mount --net --propagation private --fork -- bash -c '
+  # Names come from the scenario's /etc/hosts only: nothing is sent to this machine's resolver.
+  printf 'hosts: files\\nnetworks: files\\n' > "$dir/nsswitch.conf"
+  printf '# packet-life: no DNS\\n' > "$dir/resolv.conf"
+  unshare --mount --net --uts --propagation private --fork -- bash -c '
     mount --bind "$0/hosts" /etc/hosts
+    mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf
+    mount --bind "$0/resolv.conf" /etc/resolv.conf
+    hostname "$1"
     mkdir -p /run/netns && mount -t tmpfs pl-netns /run/netns
     for d in /root /tmp /srv; do mkdir -p "$d" && mount -t tmpfs pl-fs "$d"; done
     ip link set lo up
     echo $$ > "$0/pid"
-    exec sleep infinity' "$dir" &
+    exec sleep infinity' "$dir" "$name" &
   disown
   for _ in $(seq 50); do [ -s "$dir/pid" ] && break; sleep 0.1; done
   HOST_PID[$name]=$(cat "$dir/pid")
@@ -60,14 +66,14 @@ start_host() {
 # Runs a command line on a host, as typed at its prompt (in a terminal, like the simulation).
 on() {
   local host=$1 line=$2
-  PATH=/usr/sbin:/usr/bin:/sbin:/bin nsenter -t "\${HOST_PID[$host]}" -m -n -- \\
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin nsenter -t "\${HOST_PID[$host]}" -m -n -u -- \\
     script -q -e -c "mkdir -p \${HOST_CWD[$host]} && cd \${HOST_CWD[$host]} && $line" /dev/null
 }
 
 # Starts a background job (a line that ended with &) in a terminal of its own.
 bg() {
   local host=$1 line=$2
-  PATH=/usr/sbin:/usr/bin:/sbin:/bin setsid nsenter -t "\${HOST_PID[$host]}" -m -n -- \\
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin setsid nsenter -t "\${HOST_PID[$host]}" -m -n -u -- \\
     script -q -c "mkdir -p \${HOST_CWD[$host]} && cd \${HOST_CWD[$host]} && $line" "$WORK/bg-\${#BG_PIDS[@]}.log" </dev/null >/dev/null 2>&1 &
   BG_PIDS+=($!)
   disown
@@ -78,7 +84,7 @@ bg() {
 # NAME=value typed at a host's prompt: evaluate it there, keep it for the following commands.
 assign() {
   local host=$1 name=$2 line=$3
-  export "$name=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin nsenter -t "\${HOST_PID[$host]}" -m -n -- bash -c "cd \${HOST_CWD[$host]} && $line && printf %s \\"\\$$name\\"")"
+  export "$name=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin nsenter -t "\${HOST_PID[$host]}" -m -n -u -- bash -c "cd \${HOST_CWD[$host]} && $line && printf %s \\"\\$$name\\"")"
 }
 
 # A physical network: a bridge in a namespace of its own.

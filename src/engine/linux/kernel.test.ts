@@ -421,3 +421,76 @@ describe('bridge fdb show', () => {
     );
   });
 });
+
+describe('SYN-ACKs waiting on an unanswered ARP', () => {
+  // A client routed in from another subnet, but with an address the server believes is on its
+  // own link: the server's SYN-ACKs queue behind ARP, which never gets an answer.
+  const setup = [
+    'ip netns add s',
+    'ip netns add r',
+    'ip netns add c',
+    'ip link add s0 netns s type veth peer name r0 netns r',
+    'ip link add c0 netns c type veth peer name r1 netns r',
+    'ip -n s link set lo up',
+    'ip -n s link set s0 up',
+    'ip -n r link set r0 up',
+    'ip -n r link set r1 up',
+    'ip -n c link set c0 up',
+    'ip -n s addr add 10.9.0.2/24 dev s0',
+    'ip -n r addr add 10.9.0.254/24 dev r0',
+    'ip -n r addr add 192.168.5.1/24 dev r1',
+    'ip -n c addr add 192.168.5.2/24 dev c0',
+    'ip -n c addr add 10.9.0.1/32 dev c0',
+    'ip -n c route add 10.9.0.2 via 192.168.5.1 src 10.9.0.1',
+    'ip netns exec r sysctl -qw net.ipv4.ip_forward=1',
+    'ip netns exec s python3 -m http.server 8080 &',
+  ];
+
+  it('come back as ICMP host unreachable on lo, one per queued SYN-ACK, after three probes', () => {
+    const l = lab();
+    l.setup(setup);
+    l.run('ip netns exec s sleep 1');
+    // Kernel: SYN-ACKs at 0 s, twice at 1 s (the SYN-ACK timer and the retransmitted SYN, which
+    // also restarts the timer), then at 3 s; the neighbour fails after three broadcasts, and
+    // every queued SYN-ACK turns into an error sent to ourselves through lo.
+    const r = l.run('ip netns exec c curl -s -m 2 10.9.0.2:8080');
+    expect(r.exitCode).toBe(28);
+    const w = l.run('ip netns exec s sleep 3');
+    const both = { captureFrom: r.captureFrom, captureTo: w.captureTo };
+    const arp = captureLinesOf(l.world, both, 'h', 's', 's0').filter((x) =>
+      x.includes('Request who-has 10.9.0.1 tell 10.9.0.2'),
+    );
+    expect(arp).toHaveLength(3);
+    const icmp = captureLinesOf(l.world, both, 'h', 's', 'lo');
+    expect(icmp).toHaveLength(4);
+    for (const x of icmp)
+      expect(x).toContain('10.9.0.2 > 10.9.0.2: ICMP host 10.9.0.1 unreachable');
+    expect(l.run('ip netns exec s ip neigh show 10.9.0.1').stdout).toBe(
+      '10.9.0.1 dev s0 FAILED \n',
+    );
+  });
+});
+
+describe('SYN retransmission (Linux 6.x linear timeouts)', () => {
+  it('retries at 1 s five times, then backs off, and connect gives up after about 131 s', () => {
+    const l = lab();
+    l.setup([...VETH_PAIR, 'ip netns exec b iptables -A INPUT -p tcp --dport 8080 -j DROP']);
+    const r = l.run('ip netns exec a curl 10.0.0.12:8080');
+    expect(r.exitCode).toBe(28);
+    // Kernel: "after 133574 ms" (each timer fires a little late on the timer wheel).
+    expect(r.stderr).toMatch(
+      /^curl: \(28\) Failed to connect to 10\.0\.0\.12 port 8080 after 13\d{4} ms: Couldn't connect to server\n$/,
+    );
+    const syns = l.world.captures
+      .since(r.captureFrom)
+      .filter((c) => c.dev === 'va' && c.frame.payload.kind === 'ipv4')
+      .map((c) => (c.time - r.startTime) / 1e9);
+    // Recorded on the kernel: 0, +1, +2, +3, +4, +5, +7, +11.3, +19.5, +35.6, +67.9 s.
+    const expected = [0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67];
+    expect(syns).toHaveLength(expected.length);
+    syns.forEach((t, i) => {
+      expect(t).toBeGreaterThanOrEqual(expected[i]!);
+      expect(t).toBeLessThan(expected[i]! * 1.04 + 0.05);
+    });
+  });
+});

@@ -46,6 +46,8 @@ export interface NeighEntry {
   mac?: Mac;
   state: NudState;
   probes: number;
+  /** Solicitations actually sent in this round (probes starts at ucast_solicit, as in the kernel). */
+  sent: number;
   queue: PendingOutput[];
   updated: SimTime;
   confirmed: SimTime;
@@ -95,6 +97,7 @@ export class NeighTable {
       dev,
       state,
       probes: 0,
+      sent: 0,
       queue: [],
       updated: now,
       confirmed: (now - seconds(3600)) as SimTime,
@@ -159,7 +162,7 @@ export class NeighTable {
       case 'STALE':
         decision(`send to ${e.mac}, start DELAY`);
         this.setState(e, 'DELAY');
-        e.timer = this.ns.world.sched.schedule(
+        e.timer = this.ns.world.sched.timer(
           seconds(dev.neighParms.delay_first_probe_time),
           'neigh delay',
           () => this.timer(e!),
@@ -175,10 +178,11 @@ export class NeighTable {
         // __neigh_event_send: start resolution with probes = ucast_probes, first probe at once.
         this.setState(e, 'INCOMPLETE');
         e.probes = dev.neighParms.ucast_solicit;
+        e.sent = 0;
         decision('queue and send ARP request');
         this.enqueue(e, out);
         this.probe(e);
-        e.timer = this.ns.world.sched.schedule(
+        e.timer = this.ns.world.sched.timer(
           ms(dev.neighParms.retrans_time_ms),
           'neigh retrans',
           () => this.timer(e!),
@@ -195,11 +199,10 @@ export class NeighTable {
     if (e.state !== 'NONE' && e.state !== 'FAILED') return;
     this.setState(e, 'INCOMPLETE');
     e.probes = dev.neighParms.ucast_solicit;
+    e.sent = 0;
     this.probeWith(e, cause);
-    e.timer = this.ns.world.sched.schedule(
-      ms(dev.neighParms.retrans_time_ms),
-      'neigh retrans',
-      () => this.timer(e!),
+    e.timer = this.ns.world.sched.timer(ms(dev.neighParms.retrans_time_ms), 'neigh retrans', () =>
+      this.timer(e!),
     );
   }
 
@@ -222,6 +225,7 @@ export class NeighTable {
   private probeWith(e: NeighEntry, trigger: Skb | undefined): void {
     const unicast = e.probes - e.dev.neighParms.ucast_solicit < 0 && e.mac !== undefined;
     e.probes++;
+    e.sent++;
     e.lastCause = trigger;
     arpSolicit(this.ns, e.dev, e.ip, unicast ? e.mac! : MAC_BROADCAST, trigger);
   }
@@ -241,7 +245,7 @@ export class NeighTable {
     e.timer = undefined;
     if (e.state === 'REACHABLE') {
       if (now < e.confirmed + this.reachableTime(e.dev)) {
-        e.timer = sched.scheduleAt(
+        e.timer = sched.timerAt(
           (e.confirmed + this.reachableTime(e.dev)) as SimTime,
           'neigh reachable',
           () => this.timer(e),
@@ -249,7 +253,7 @@ export class NeighTable {
         );
       } else if (now <= e.used + seconds(p.delay_first_probe_time)) {
         this.setState(e, 'DELAY');
-        e.timer = sched.schedule(seconds(p.delay_first_probe_time), 'neigh delay', () =>
+        e.timer = sched.timer(seconds(p.delay_first_probe_time), 'neigh delay', () =>
           this.timer(e),
         );
       } else {
@@ -260,7 +264,7 @@ export class NeighTable {
     if (e.state === 'DELAY') {
       if (now < e.confirmed + seconds(p.delay_first_probe_time)) {
         this.setState(e, 'REACHABLE');
-        e.timer = sched.schedule(
+        e.timer = sched.timer(
           this.reachableTime(e.dev),
           'neigh reachable',
           () => this.timer(e),
@@ -269,6 +273,7 @@ export class NeighTable {
       } else {
         this.setState(e, 'PROBE');
         e.probes = 0;
+        e.sent = 0;
         this.probeOrFail(e);
       }
       return;
@@ -293,7 +298,7 @@ export class NeighTable {
             decision: {
               kind: 'drop',
               reason: 'NEIGH_FAILED',
-              text: `no ARP reply for ${formatIpv4(e.ip)} after ${e.probes} requests`,
+              text: `no ARP reply for ${formatIpv4(e.ip)} after ${e.sent} request${e.sent === 1 ? '' : 's'}`,
             },
             final: 'dropped',
           },
@@ -303,7 +308,7 @@ export class NeighTable {
       return;
     }
     this.probe(e);
-    e.timer = sched.schedule(ms(e.dev.neighParms.retrans_time_ms), 'neigh retrans', () =>
+    e.timer = sched.timer(ms(e.dev.neighParms.retrans_time_ms), 'neigh retrans', () =>
       this.timer(e),
     );
   }
@@ -345,7 +350,7 @@ export class NeighTable {
       e.timer = undefined;
       this.setState(e, state);
       if (state === 'REACHABLE') {
-        e.timer = sched.schedule(
+        e.timer = sched.timer(
           this.reachableTime(dev),
           'neigh reachable',
           () => this.timer(e!),
@@ -363,10 +368,8 @@ export class NeighTable {
           // Sending through a STALE entry starts the DELAY timer (neigh_event_send).
           this.setState(e, 'DELAY');
           sched.cancel(e.timer);
-          e.timer = sched.schedule(
-            seconds(dev.neighParms.delay_first_probe_time),
-            'neigh delay',
-            () => this.timer(e!),
+          e.timer = sched.timer(seconds(dev.neighParms.delay_first_probe_time), 'neigh delay', () =>
+            this.timer(e!),
           );
         }
         out.send(mac);
@@ -400,7 +403,7 @@ export class NeighTable {
     this.setState(e, state);
     if (state === 'REACHABLE') {
       e.confirmed = this.ns.world.sched.now;
-      e.timer = this.ns.world.sched.schedule(
+      e.timer = this.ns.world.sched.timer(
         this.reachableTime(dev),
         'neigh reachable',
         () => this.timer(e!),

@@ -100,6 +100,8 @@ export class NetNs {
    */
   setIfindex(dev: Device, ifindex: number): boolean {
     if (!this.ifindexFree(ifindex)) return false;
+    // The index the device was built with goes back to the pool, as if never handed out.
+    if (dev.ifindex === this.nextIfindex - 1) this.nextIfindex--;
     this.detach(dev);
     dev.ifindex = ifindex as IfIndex;
     this.attach(dev);

@@ -75,6 +75,7 @@ export const NS_GLOBAL_DEFAULTS: Record<string, string> = {
   'net.ipv4.icmp_errors_use_inbound_ifaddr': '0',
   'net.ipv4.ping_group_range': '0\t2147483647',
   'net.ipv4.tcp_syn_retries': '6',
+  'net.ipv4.tcp_syn_linear_timeouts': '4',
   'net.ipv4.tcp_synack_retries': '5',
   'net.ipv4.tcp_retries2': '15',
   'net.ipv4.tcp_fin_timeout': '60',

@@ -148,6 +148,8 @@ export class TcpConnection {
   private srtt = 0;
   private rttvar = 0;
   private retries = 0;
+  /** When the first SYN left (connect's give-up clock). */
+  private synSentAt = 0;
   private rtoTimer?: ScheduledEvent;
   private delackTimer?: ScheduledEvent;
   private twTimer?: ScheduledEvent;
@@ -276,6 +278,7 @@ export class TcpConnection {
   /** Sends the SYN and arms the retransmission timer (tcp_connect). */
   startConnect(): void {
     this.state = 'SYN_SENT';
+    this.synSentAt = this.sched.now;
     this.sendSyn();
   }
 
@@ -301,24 +304,38 @@ export class TcpConnection {
 
   private armRto(): void {
     this.sched.cancel(this.rtoTimer);
-    this.rtoTimer = this.sched.schedule(this.rto, `tcp rto ${this.localPort}`, () => this.onRto());
+    this.rtoTimer = this.sched.timer(this.rto, `tcp rto ${this.localPort}`, () => this.onRto());
   }
 
   private onRto(): void {
     this.rtoTimer = undefined;
     if (this.inflight.length === 0) return;
-    const limit =
-      this.state === 'SYN_SENT'
-        ? this.ns.sysctlNumber('net.ipv4.tcp_syn_retries')
-        : this.state === 'SYN_RECV'
+    if (this.state === 'SYN_SENT') {
+      // retransmits_timed_out: a connect gives up on elapsed time, modelled as if every retry
+      // had doubled (tcp_syn_retries=6: 127 s), plus one second per linear retry.
+      const retries = this.ns.sysctlNumber('net.ipv4.tcp_syn_retries');
+      const linear = this.ns.sysctlNumber('net.ipv4.tcp_syn_linear_timeouts');
+      const budget = seconds(2 ** (retries + 1) - 1 + linear);
+      if (this.sched.now - this.synSentAt >= budget) {
+        this.abort(this.softError ?? 'ETIMEDOUT', false);
+        return;
+      }
+      this.retries++;
+      // Linux 6.x retries a SYN at a steady 1 s for the first tcp_syn_linear_timeouts retries,
+      // then backs off exponentially (0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s; gives up at ~131 s).
+      if (this.retries > linear) this.rto = Math.min(this.rto * 2, seconds(120)) as SimDuration;
+    } else {
+      const limit =
+        this.state === 'SYN_RECV'
           ? this.ns.sysctlNumber('net.ipv4.tcp_synack_retries')
           : this.ns.sysctlNumber('net.ipv4.tcp_retries2');
-    if (this.retries >= limit) {
-      this.abort(this.softError ?? 'ETIMEDOUT', false);
-      return;
+      if (this.retries >= limit) {
+        this.abort(this.softError ?? 'ETIMEDOUT', false);
+        return;
+      }
+      this.retries++;
+      this.rto = Math.min(this.rto * 2, seconds(120)) as SimDuration;
     }
-    this.retries++;
-    this.rto = Math.min(this.rto * 2, seconds(120)) as SimDuration;
     const first = this.inflight[0]!;
     first.retransmitted = true;
     if (first.syn && this.state === 'SYN_SENT')
@@ -340,7 +357,7 @@ export class TcpConnection {
       return;
     }
     if (this.delackTimer) return;
-    this.delackTimer = this.sched.schedule(TCP_DELACK_MIN, `tcp delack ${this.localPort}`, () => {
+    this.delackTimer = this.sched.timer(TCP_DELACK_MIN, `tcp delack ${this.localPort}`, () => {
       this.delackTimer = undefined;
       if (this.state !== 'CLOSED' && this.state !== 'TIME_WAIT')
         this.transmit({ ack: true }, this.sndNxt);
@@ -466,8 +483,10 @@ export class TcpConnection {
     }
     if (this.state === 'SYN_RECV') {
       if (seg.flags.syn && !seg.flags.ack) {
-        // A retransmitted SYN: answer with the SYN-ACK again.
+        // A retransmitted SYN: answer with the SYN-ACK again, and restart the SYN-ACK timer at
+        // its current backoff (tcp_check_req: inet_rtx_syn_ack, then mod_timer_pending).
         this.transmit({ syn: true, ack: true }, this.iss, '', this.synOptions(this.tsRecent));
+        if (this.inflight.length) this.armRto();
         return;
       }
       if (!seg.flags.ack || seg.ack !== seqAdd(this.iss, 1)) {
@@ -634,12 +653,7 @@ export class TcpConnection {
     this.sched.cancel(this.rtoTimer);
     this.rtoTimer = undefined;
     this.handlers.onClosed?.(this);
-    this.twTimer = this.sched.schedule(
-      TCP_TIMEWAIT_LEN,
-      'tcp time-wait',
-      () => this.teardown(),
-      true,
-    );
+    this.twTimer = this.sched.timer(TCP_TIMEWAIT_LEN, 'tcp time-wait', () => this.teardown(), true);
   }
 
   /** An ICMP error about this connection (tcp_v4_err). */

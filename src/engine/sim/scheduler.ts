@@ -1,7 +1,9 @@
 /**
  * The discrete-event scheduler: a min-heap of actions ordered by simulated time, then by the
- * order they were scheduled (so equal times run FIFO and every run is reproducible).
+ * order they were scheduled (so equal times run FIFO, kernel timers aside, and every run is
+ * reproducible).
  */
+import { timerFireTime, timerFireTimeAt } from './jiffies';
 import { type SimDuration, type SimTime, ZERO_TIME, after } from './time';
 
 export interface ScheduledEvent {
@@ -52,10 +54,31 @@ export class Scheduler {
     return this.scheduleAt(after(this.nowValue, delay), label, action, background);
   }
 
-  scheduleAt(at: SimTime, label: string, action: () => void, background = false): ScheduledEvent {
+  /**
+   * A kernel timer (mod_timer) due `delay` from now: it runs on the timer wheel's tick (see
+   * jiffies.ts), and among timers due on the same tick the last armed runs first.
+   */
+  timer(delay: SimDuration, label: string, action: () => void, background = false): ScheduledEvent {
+    return this.scheduleAt(timerFireTime(this.nowValue, delay), label, action, background, true);
+  }
+
+  /** A kernel timer due at an absolute time (mod_timer with a computed expiry). */
+  timerAt(at: SimTime, label: string, action: () => void, background = false): ScheduledEvent {
+    return this.scheduleAt(timerFireTimeAt(this.nowValue, at), label, action, background, true);
+  }
+
+  scheduleAt(
+    at: SimTime,
+    label: string,
+    action: () => void,
+    background = false,
+    lastArmedFirst = false,
+  ): ScheduledEvent {
+    const n = this.seq++;
     const ev: ScheduledEvent = {
       at: at < this.nowValue ? this.nowValue : at,
-      seq: this.seq++,
+      // Timers on one tick run newest first; they run before other work due at that instant.
+      seq: lastArmedFirst ? -n : n,
       label,
       background,
       cancelled: false,

@@ -262,7 +262,8 @@ export const curl: Tool = (ctx) => {
       return;
     }
     if (dst === undefined) {
-      const why = lastErr === 'ETIMEDOUT' ? 'Timeout was reached' : "Couldn't connect to server";
+      // The kernel giving up (ETIMEDOUT) still reads "Couldn't connect", with exit 28 (curl 7.88).
+      const why = "Couldn't connect to server";
       v(`* Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${why}`);
       v('* Closing connection 0');
       return fail(

@@ -43,7 +43,14 @@ export const sysctl: Tool = (ctx) => {
   let write = false;
   let pattern: RegExp | undefined;
   const items: string[] = [];
-  const args = ctx.argv.slice(1);
+  // getopt: short flags may be bundled (-qw); -r takes the rest of its word or the next one.
+  const args: string[] = [];
+  for (const a of ctx.argv.slice(1)) {
+    if (/^-[a-zA-Z]{2,}$/.test(a) && !a.startsWith('-r'))
+      args.push(...[...a.slice(1)].map((f) => `-${f}`));
+    else if (/^-r./.test(a)) args.push('-r', a.slice(2));
+    else args.push(a);
+  }
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-n' || a === '--values') valuesOnly = true;
