@@ -37,6 +37,21 @@ export interface TimedLine {
   readonly line: string;
 }
 
+export interface LinkInfo {
+  readonly mac: string;
+  /** IFF_UP: tcpdump can only listen on an interface that is up. */
+  readonly up: boolean;
+}
+
+function killQuietly(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(child.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
 export interface Capture {
   readonly place: string;
   /** Stops tcpdump and returns every frame it printed. */
@@ -179,7 +194,7 @@ export class RealLab {
     );
   }
 
-  /** A background job in a terminal of its own; returns what it printed in its first half second. */
+  /** A background job in a terminal of its own; returns what it printed in its first 200 ms. */
   background(host: string, line: string): RunResult {
     const log = join(this.work, `bg-${this.children.length}.log`);
     const child = spawn(
@@ -188,7 +203,7 @@ export class RealLab {
       { stdio: 'ignore', detached: true, env: { ...process.env, PATH, ...this.env } },
     );
     this.children.push(child);
-    sleep(500);
+    sleep(200);
     return { output: existsSync(log) ? readFileSync(log, 'utf8') : '', exit: 0, timedOut: false };
   }
 
@@ -204,70 +219,103 @@ export class RealLab {
     return { output: '', exit: r.exit, timedOut: r.timedOut };
   }
 
-  /** Starts tcpdump on one interface and waits until it listens; undefined if it cannot. */
-  capture(host: string, netns: string, dev: string, key: string): Capture | undefined {
-    const base = join(this.work, `cap-${this.children.length}`);
-    const inner = netns === 'root' ? '' : `ip netns exec ${netns} `;
-    const cmd = `exec ${inner}tcpdump --immediate-mode -nn -e -v -tt -l -i ${dev} 'not ip6 and not igmp' > ${base}.out 2> ${base}.err`;
-    const child = spawn(this.enter(host)[0]!, [...this.enter(host).slice(1), 'bash', '-c', cmd], {
-      stdio: 'ignore',
-      env: { ...process.env, PATH },
+  /**
+   * Starts tcpdump on each interface, all at once, and waits (bounded) until each listens.
+   * Returns the captures that started; an interface that is down is simply not captured.
+   */
+  captureAll(
+    places: readonly { host: string; netns: string; dev: string; key: string }[],
+  ): Capture[] {
+    const started = places.map((p) => {
+      const base = join(this.work, `cap-${this.children.length}`);
+      const inner = p.netns === 'root' ? '' : `ip netns exec ${p.netns} `;
+      const cmd = `exec ${inner}tcpdump --immediate-mode -nn -e -v -tt -l -i ${p.dev} 'not ip6 and not igmp' > ${base}.out 2> ${base}.err`;
+      const child = spawn(
+        this.enter(p.host)[0]!,
+        [...this.enter(p.host).slice(1), 'bash', '-c', cmd],
+        {
+          stdio: 'ignore',
+          env: { ...process.env, PATH },
+        },
+      );
+      this.children.push(child);
+      return { place: p, base, child, state: 'waiting' as 'waiting' | 'listening' | 'failed' };
     });
-    this.children.push(child);
-    // tcpdump says "listening on" once capturing, or exits at once (the device is down).
-    let listening = false;
-    for (let i = 0; i < 60 && !listening; i++) {
-      const err = existsSync(`${base}.err`) ? readFileSync(`${base}.err`, 'utf8') : '';
-      if (/listening on/.test(err)) listening = true;
-      else if (/tcpdump: .*(not up|No such device|ERROR|error)/.test(err)) break;
-      else sleep(25);
-    }
-    if (!listening) {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
+    // tcpdump says "listening on" once capturing, or exits at once (the device went down).
+    for (let i = 0; i < 80 && started.some((s) => s.state === 'waiting'); i++) {
+      for (const s of started) {
+        if (s.state !== 'waiting') continue;
+        const err = existsSync(`${s.base}.err`) ? readFileSync(`${s.base}.err`, 'utf8') : '';
+        if (/listening on/.test(err)) s.state = 'listening';
+        else if (/tcpdump: .*(not up|No such device|ERROR|error)/.test(err)) s.state = 'failed';
       }
-      return undefined;
+      if (started.some((s) => s.state === 'waiting')) sleep(25);
     }
-    return {
-      place: key,
-      stop: () => {
-        if (child.pid !== undefined && child.exitCode === null) {
-          try {
-            process.kill(child.pid, 'SIGINT');
-          } catch {
-            /* already gone */
+    const out: Capture[] = [];
+    for (const s of started) {
+      if (s.state !== 'listening') {
+        killQuietly(s.child);
+        continue;
+      }
+      const { child, base } = s;
+      out.push({
+        place: s.place.key,
+        stop: () => {
+          if (child.pid !== undefined && child.exitCode === null) {
+            try {
+              process.kill(child.pid, 'SIGINT');
+            } catch {
+              /* already gone */
+            }
           }
-        }
-        for (let i = 0; i < 40 && child.exitCode === null && child.signalCode === null; i++)
-          sleep(50);
-        const text = existsSync(`${base}.out`) ? readFileSync(`${base}.out`, 'utf8') : '';
-        const out: { t: number; line: string }[] = [];
-        // -tt lines start with epoch seconds; later lines (a -v continuation) belong to the last one.
-        for (const l of text.split('\n')) {
-          const m = /^(\d+\.\d+) (.*)$/.exec(l);
-          if (m) out.push({ t: Number(m[1]), line: m[2]! });
-          else if (l.length && out.length) out[out.length - 1]!.line += `\n${l}`;
-        }
-        return out;
-      },
-    };
+          for (let i = 0; i < 40 && child.exitCode === null && child.signalCode === null; i++)
+            sleep(50);
+          const text = existsSync(`${base}.out`) ? readFileSync(`${base}.out`, 'utf8') : '';
+          const lines: { t: number; line: string }[] = [];
+          // -tt lines start with epoch seconds; later lines (-v continuations) belong to the last one.
+          for (const l of text.split('\n')) {
+            const m = /^(\d+\.\d+) (.*)$/.exec(l);
+            if (m) lines.push({ t: Number(m[1]), line: m[2]! });
+            else if (l.length && lines.length) lines[lines.length - 1]!.line += `\n${l}`;
+          }
+          return lines;
+        },
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Every interface of the given namespaces of a host, with its MAC and whether it is up, read
+   * with one `ip -o link` per namespace in a single process.
+   */
+  links(host: string, namespaces: readonly string[]): Map<string, Map<string, LinkInfo>> {
+    const script = namespaces
+      .map(
+        (ns) =>
+          `echo "@@ ${ns}"; ${ns === 'root' ? '' : `ip netns exec ${ns} `}ip -o link 2>/dev/null`,
+      )
+      .join('; ');
+    const r = this.sh([...this.enter(host), 'bash', '-c', script]);
+    const out = new Map<string, Map<string, LinkInfo>>();
+    let current: Map<string, LinkInfo> | undefined;
+    for (const l of r.output.split('\n')) {
+      const head = /^@@ (\S+)$/.exec(l);
+      if (head) {
+        current = new Map();
+        out.set(head[1]!, current);
+        continue;
+      }
+      const m = /^\d+: ([^:@]+)(?:@[^:]+)?: <([^>]*)>.* link\/\w+ ([0-9a-f:]{17})/.exec(l);
+      if (m && current) current.set(m[1]!, { mac: m[3]!, up: m[2]!.split(',').includes('UP') });
+    }
+    return out;
   }
 
   /** Interface names and MACs in one namespace of a host. */
   macs(host: string, netns: string): Map<string, string> {
-    const inner =
-      netns === 'root' ? ['ip', '-o', 'link'] : ['ip', 'netns', 'exec', netns, 'ip', '-o', 'link'];
-    const r = this.sh([...this.enter(host), ...inner]);
-    const out = new Map<string, string>();
-    for (const l of r.output.split('\n')) {
-      const m = /^\d+: ([^:@]+)(?:@[^:]+)?: .* link\/\w+ ([0-9a-f:]{17})/.exec(l);
-      if (m) out.set(m[1]!, m[2]!);
-    }
-    return out;
+    const links = this.links(host, [netns]).get(netns) ?? new Map<string, LinkInfo>();
+    return new Map([...links].map(([dev, l]) => [dev, l.mac]));
   }
 
   /** Stops every process in our namespaces, then removes the namespaces and the work dir. */

@@ -117,18 +117,24 @@ export function normalizeFrames(
   return lines.map((l) => placeholders(side === 'real' ? mapMacs(l, ctx) : l));
 }
 
-/** A compact side-by-side of two texts, marking differing lines. */
-export function sideBySide(a: string, b: string, width = 72): string {
+/**
+ * Two texts paired line by line: equal lines once, differing lines as an engine/kernel pair in
+ * full (a side-by-side that does not cut the part that differs).
+ */
+export function sideBySide(a: string, b: string, width = 100): string {
   const la = a.split('\n');
   const lb = b.split('\n');
   const n = Math.max(la.length, lb.length);
-  const out: string[] = [`  ${'engine'.padEnd(width)} | kernel`];
+  const cut = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
+  const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const x = la[i] ?? '';
-    const y = lb[i] ?? '';
-    const mark = x === y ? ' ' : '≠';
-    const cut = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s.padEnd(width));
-    out.push(`${mark} ${cut(x)} | ${y}`);
+    const x = la[i];
+    const y = lb[i];
+    if (x === y) out.push(`    ${cut(x ?? '')}`);
+    else {
+      out.push(`  ≠ engine: ${x ?? '(nothing)'}`);
+      out.push(`    kernel: ${y ?? '(nothing)'}`);
+    }
   }
   return out.join('\n');
 }

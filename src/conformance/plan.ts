@@ -6,7 +6,7 @@
 import { parseScript } from '../engine/shell/parse';
 import type { CommandResult } from '../engine/shell/session';
 import { TcpdumpState, formatFrame } from '../engine/shell/tools/tcpdump/format';
-import type { World } from '../engine/sim/world';
+import type { EngineFaults, World } from '../engine/sim/world';
 import { ScenarioSession, TYPING_GAP, normalizeCommand } from '../scenario/run';
 import type { ScenarioData } from '../scenario/schema';
 
@@ -182,9 +182,9 @@ function macsOf(world: World, pinnable = false): Record<string, string> {
 }
 
 /** Runs the scenario in the engine and records what the lab must reproduce. */
-export function buildPlan(scenario: ScenarioData): LabPlan {
+export function buildPlan(scenario: ScenarioData, faults?: EngineFaults): LabPlan {
   // Setup commands are recorded like any other, so start from a session without them.
-  const started = ScenarioSession.start({ ...scenario, setup: [] });
+  const started = ScenarioSession.start({ ...scenario, setup: [] }, faults);
   if (!started.ok)
     throw new Error(
       `${scenario.id}: ${started.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,

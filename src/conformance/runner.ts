@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, readScenario, resolveScenario, scenarioFiles } from '../cli/files';
 import { type CommandComparison, type KernelRun, compareCommand, compareFrames } from './compare';
-import { type Capture, RealLab, installTools, labReadiness } from './lab';
+import { type Capture, type LinkInfo, RealLab, installTools, labReadiness } from './lab';
 import { type LabCommand, type LabPlan, type TimedFrame, buildPlan, placeKey } from './plan';
 
 export interface StepReport {
@@ -82,34 +82,37 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
     const namespaces = new Map<string, Set<string>>(
       plan.hosts.map((h) => [h.name, new Set(['root'])]),
     );
+    // What the kernel has, per host and namespace, read in one process per host.
+    const snapshot = (): Snapshot =>
+      new Map(plan.hosts.map((h) => [h.name, lab.links(h.name, [...namespaces.get(h.name)!])]));
     // One tcpdump per interface for the whole run, started as soon as the interface is up.
     const live = new Map<string, Capture>();
-    const startCaptures = () => {
-      for (const h of plan.hosts) {
-        for (const ns of namespaces.get(h.name) ?? []) {
-          for (const dev of lab.macs(h.name, ns).keys()) {
-            const key = placeKey({ host: h.name, netns: ns, dev });
-            if (live.has(key)) continue;
-            const cap = lab.capture(h.name, ns, dev, key);
-            if (cap) live.set(key, cap);
+    const startCaptures = (snap: Snapshot) => {
+      const wanted = [];
+      for (const [host, byNs] of snap)
+        for (const [netns, devs] of byNs)
+          for (const [dev, info] of devs) {
+            const key = placeKey({ host, netns, dev });
+            if (info.up && !live.has(key)) wanted.push({ host, netns, dev, key });
           }
-        }
-      }
+      for (const cap of lab.captureAll(wanted)) live.set(cap.place, cap);
     };
-    startCaptures();
+    startCaptures(snapshot());
     const starts: number[] = [];
     const capturedAt: Set<string>[] = [];
     // Each command starts when the engine started it, and never sooner after the previous one
-    // ended than in the engine: timers racing the next command (a retransmission against a
-    // route being added) then fall on the same side of it.
+    // ended than in the engine: timers racing the next command (a retransmission
+    // against a route being added) then fall on the same side of it.
     let prevEnd = bootedAt;
     let prevSimEnd = 0;
     for (const c of plan.commands) {
-      sleepUntil(Math.max(bootedAt + c.simStartMs, prevEnd + (c.simStartMs - prevSimEnd)));
-      log(`  ${c.id} ${c.host}# ${c.run}`);
+      const due = bootedAt + c.simStartMs;
+      sleepUntil(Math.max(due, prevEnd + (c.simStartMs - prevSimEnd) - CATCH_UP_MS));
+      const late = (Date.now() - due) / 1000;
+      log(`  ${c.id} ${c.host}# ${c.run}${late > 0.05 ? `   (${late.toFixed(2)} s late)` : ''}`);
       starts.push(Date.now() / 1000);
       capturedAt.push(new Set(live.keys()));
-      runs.push(runCommand(lab, plan, c, namespaces));
+      const r = runCommand(lab, c);
       prevEnd = Date.now();
       prevSimEnd = c.simStartMs + c.simDurationMs;
       for (const n of c.newNetns) namespaces.get(c.host)!.add(n.name);
@@ -119,8 +122,10 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
       // Namespaces deleted by the command disappear from later captures.
       const gone = /ip netns del(?:ete)? (\S+)/.exec(c.run);
       if (gone) namespaces.get(c.host)!.delete(gone[1]!);
-      pinMacs(lab, plan, c, namespaces);
-      startCaptures();
+      const snap = snapshot();
+      runs.push({ ...r, macMap: macMapOf(snap, c) });
+      pinMacs(lab, snap, c);
+      startCaptures(snap);
     }
     // The last command's window lasts one typing gap, as in the engine.
     // Measured from the kernel's own start of that command, so a late start does not shorten it.
@@ -152,37 +157,45 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
   return runs;
 }
 
+/** How much of the engine's pause after a command the lab may skip to get back on time. */
+const CATCH_UP_MS = 100;
+
 /** Blocks until the wall clock reaches `t` (ms); returns at once when it already has. */
 function sleepUntil(t: number): void {
   const wait = t - Date.now();
   if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
 }
 
-/** Gives the kernel's new devices the engine's MACs (see LabCommand.pinMacs). */
-function pinMacs(
-  lab: RealLab,
-  plan: LabPlan,
-  c: LabCommand,
-  namespaces: Map<string, Set<string>>,
-): void {
-  for (const h of plan.hosts) {
-    for (const ns of namespaces.get(h.name) ?? []) {
-      for (const [dev, mac] of lab.macs(h.name, ns)) {
-        const want = c.pinMacs[placeKey({ host: h.name, netns: ns, dev })];
-        if (!want || want === mac) continue;
-        const inner = ns === 'root' ? '' : `ip netns exec ${ns} `;
-        lab.on(h.name, `${inner}ip link set dev ${dev} address ${want}`, 10_000);
+type Snapshot = Map<string, Map<string, Map<string, LinkInfo>>>;
+
+/** Kernel MAC → engine MAC, matching devices by host, namespace and name. */
+function macMapOf(snap: Snapshot, c: LabCommand): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [host, byNs] of snap)
+    for (const [netns, devs] of byNs)
+      for (const [dev, info] of devs) {
+        const sim = c.simMacs[placeKey({ host, netns, dev })];
+        if (sim && info.mac !== '00:00:00:00:00:00') out[info.mac] = sim;
       }
-    }
+  return out;
+}
+
+/** Gives the kernel's new devices the engine's MACs (see LabCommand.pinMacs), one call per host. */
+function pinMacs(lab: RealLab, snap: Snapshot, c: LabCommand): void {
+  for (const [host, byNs] of snap) {
+    const cmds: string[] = [];
+    for (const [netns, devs] of byNs)
+      for (const [dev, info] of devs) {
+        const want = c.pinMacs[placeKey({ host, netns, dev })];
+        if (!want || want === info.mac) continue;
+        const inner = netns === 'root' ? '' : `ip netns exec ${netns} `;
+        cmds.push(`${inner}ip link set dev ${dev} address ${want}`);
+      }
+    if (cmds.length) lab.on(host, cmds.join('; '), 10_000);
   }
 }
 
-function runCommand(
-  lab: RealLab,
-  plan: LabPlan,
-  c: LabCommand,
-  namespaces: Map<string, Set<string>>,
-): KernelRun {
+function runCommand(lab: RealLab, c: LabCommand): KernelRun {
   let r;
   if (c.assignment) r = lab.assign(c.host, c.assignment, c.run);
   else if (c.background) r = lab.background(c.host, c.run.replace(/&\s*$/, '').trim());
@@ -193,17 +206,7 @@ function runCommand(
         : c.run;
     r = lab.on(c.host, line, Math.round(c.simDurationMs + 20_000));
   }
-  // Map the kernel's MACs to the engine's by host, namespace and interface name.
-  const macMap: Record<string, string> = {};
-  for (const h of plan.hosts) {
-    for (const ns of namespaces.get(h.name) ?? []) {
-      for (const [dev, mac] of lab.macs(h.name, ns)) {
-        const sim = c.simMacs[placeKey({ host: h.name, netns: ns, dev })];
-        if (sim && mac !== '00:00:00:00:00:00') macMap[mac] = sim;
-      }
-    }
-  }
-  return { id: c.id, exit: r.exit, output: r.output, frames: {}, macMap, timedOut: r.timedOut };
+  return { id: c.id, exit: r.exit, output: r.output, frames: {}, macMap: {}, timedOut: r.timedOut };
 }
 
 export function compareRuns(plan: LabPlan, runs: readonly KernelRun[]): ScenarioReport {

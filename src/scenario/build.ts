@@ -3,7 +3,7 @@ import { broadcastOf, parseCidr } from '../engine/net/ipv4';
 import { parseMac } from '../engine/net/mac';
 import { addrAdd, linkAddEther, linkSetMtu, linkSetUp } from '../engine/linux/rtnl';
 import { Shell } from '../engine/shell/session';
-import { World } from '../engine/sim/world';
+import { type EngineFaults, World } from '../engine/sim/world';
 import type { ScenarioError } from './load';
 import type { ScenarioData } from './schema';
 
@@ -15,8 +15,9 @@ export interface BuiltWorld {
 /** Boots every host: NICs up with their addresses, boot routes, files, then setup commands. */
 export function buildWorld(
   s: ScenarioData,
+  faults?: EngineFaults,
 ): { ok: true; built: BuiltWorld } | { ok: false; errors: ScenarioError[] } {
-  const world = new World({ seed: s.seed ?? 1, epoch: s.epoch });
+  const world = new World({ seed: s.seed ?? 1, epoch: s.epoch, faults });
   const errors: ScenarioError[] = [];
   for (const n of s.networks) world.addSegment(n.name);
   const shells = new Map<string, Shell>();

@@ -4,7 +4,7 @@
  */
 import type { CommandResult } from '../engine/shell/session';
 import type { Shell } from '../engine/shell/session';
-import type { World } from '../engine/sim/world';
+import type { EngineFaults, World } from '../engine/sim/world';
 import { seconds } from '../engine/sim/time';
 import { buildWorld } from './build';
 import { type Check, checkOutput, checkTraffic } from './expect';
@@ -60,8 +60,9 @@ export class ScenarioSession {
   /** Boots the world and runs the scenario's setup commands. */
   static start(
     scenario: ScenarioData,
+    faults?: EngineFaults,
   ): { ok: true; session: ScenarioSession } | { ok: false; errors: ScenarioError[] } {
-    const b = buildWorld(scenario);
+    const b = buildWorld(scenario, faults);
     if (!b.ok) return b;
     const s = new ScenarioSession(scenario, b.built.world, b.built.shells);
     const errors: ScenarioError[] = [];

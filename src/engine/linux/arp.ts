@@ -129,7 +129,7 @@ export function arpRcv(dev: Device, skb: Skb): void {
       return;
     }
     const rt = ipRouteInput(ns, dev, tip, sip);
-    if (rt.kind === 'local') {
+    if (rt.kind === 'local' || ns.world.faults.arpAnswersForeign) {
       if (arpIgnore(ns, dev, sip, tip)) {
         drop(
           ns,

@@ -141,7 +141,8 @@ function ipForward(
     icmpSend(ns, skb, 3, 4, { mtu: out.mtu });
     return;
   }
-  const fwd: Skb = { ...skb, ip: { ...ip, ttl: ip.ttl - 1 } };
+  const ttl = ns.world.faults.ttlNotDecremented ? ip.ttl : ip.ttl - 1;
+  const fwd: Skb = { ...skb, ip: { ...ip, ttl } };
   emit(
     ns,
     'ip_forward',

@@ -494,3 +494,26 @@ describe('SYN retransmission (Linux 6.x linear timeouts)', () => {
     });
   });
 });
+
+describe('a SYN waiting on ARP', () => {
+  it('is not retransmitted while queued, and fails the connect with No route to host', () => {
+    const l = lab();
+    l.setup([...VETH_PAIR, 'ip -n a link set lo up']);
+    const r = l.run('ip netns exec a curl -s 10.0.0.99:8080');
+    // Kernel: three ARP requests 1 s apart, one ICMP host unreachable on lo (only the first SYN
+    // was ever queued: skb_still_in_host_queue held back the retransmission), curl exit 7
+    // "after 3062 ms".
+    expect(r.exitCode).toBe(7);
+    const lo = captureLinesOf(l.world, r, 'h', 'a', 'lo');
+    expect(lo).toHaveLength(1);
+    expect(lo[0]).toContain('10.0.0.11 > 10.0.0.11: ICMP host 10.0.0.99 unreachable');
+    const va = captureLinesOf(l.world, r, 'h', 'a', 'va');
+    expect(va.filter((x) => x.includes('Request who-has 10.0.0.99'))).toHaveLength(3);
+    expect(va.filter((x) => x.includes('Flags [S]'))).toHaveLength(0);
+    const v = l.run('ip netns exec a curl -v 10.0.0.99:8080');
+    expect(v.stderr).toContain('* connect to 10.0.0.99 port 8080 failed: No route to host\n');
+    expect(v.stderr).toMatch(
+      /Failed to connect to 10\.0\.0\.99 port 8080 after 30\d\d ms: Couldn't connect to server/,
+    );
+  });
+});

@@ -73,6 +73,12 @@ export class NeighTable {
     return `${dev.uid}/${ip}`;
   }
 
+  /** Whether packet `skbId` waits in some entry's queue for its neighbour to resolve. */
+  holds(skbId: number): boolean {
+    for (const e of this.entries.values()) if (e.queue.some((q) => q.skb.id === skbId)) return true;
+    return false;
+  }
+
   lookup(dev: Device, ip: Ipv4): NeighEntry | undefined {
     return this.entries.get(this.key(dev, ip));
   }
@@ -132,7 +138,7 @@ export class NeighTable {
     let e = this.lookup(dev, nexthop);
     if (!e) e = this.create(dev, nexthop, 'NONE');
     e.used = now;
-    const decision = (action: string) =>
+    const decision = (action: string, queued = false) =>
       emit(
         this.ns,
         'neigh_resolve_output',
@@ -148,6 +154,7 @@ export class NeighTable {
             mac: e.mac,
             action,
           },
+          queued: queued || undefined,
         },
       );
     switch (e.state) {
@@ -170,7 +177,7 @@ export class NeighTable {
         out.send(e.mac!);
         return;
       case 'INCOMPLETE':
-        decision('queue until ARP resolves');
+        decision('queue until ARP resolves', true);
         this.enqueue(e, out);
         return;
       case 'NONE':
@@ -179,7 +186,7 @@ export class NeighTable {
         this.setState(e, 'INCOMPLETE');
         e.probes = dev.neighParms.ucast_solicit;
         e.sent = 0;
-        decision('queue and send ARP request');
+        decision('queue and send ARP request', true);
         this.enqueue(e, out);
         this.probe(e);
         e.timer = this.ns.world.sched.timer(

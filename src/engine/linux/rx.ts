@@ -89,9 +89,11 @@ export function devQueueXmit(dev: Device, skb: Skb, frame: EthernetFrame): boole
   dev.countTx(frame);
   tap(dev, 'Out', frame);
   const peer = dev.kind === 'veth' ? (dev as Device & { peer?: Device }).peer : undefined;
+  const medium =
+    dev.kind === 'ether' ? (dev as Device & { medium?: { name: string } }).medium : undefined;
   emit(ns, 'dev_queue_xmit', { ...skb, frame }, `${dev.name} sends ${describeFrame(frame)}`, dev, {
     frame,
-    to: peer,
+    to: peer ?? (medium ? { host: '', netns: '', netnsId: 0, segment: medium.name } : undefined),
   });
   dev.xmit({ ...skb, frame }, frame);
   return true;

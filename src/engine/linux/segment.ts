@@ -8,6 +8,7 @@ import { us } from '../sim/time';
 import type { World } from '../sim/world';
 import type { Ether, Medium } from './device';
 import type { Skb } from './skb';
+import { whereOf } from './tracing';
 
 export class Segment implements Medium {
   readonly ports: Ether[] = [];
@@ -45,6 +46,7 @@ export class Segment implements Medium {
         ? `switch ${this.name} forwards to ${known.ns.host.name}`
         : `switch ${this.name} floods to ${targets.map((t) => t.ns.host.name).join(', ') || 'nobody'}`,
       frame,
+      to: targets.length === 1 ? whereOf(targets[0]!.ns, targets[0]!) : undefined,
     });
     for (const t of targets) {
       if (!t.adminUp) continue;

@@ -128,6 +128,8 @@ export class TcpConnection {
   sndNxt: number;
   private sendBuf = '';
   private inflight: InflightSegment[] = [];
+  /** The packet that last carried each sequence number we sent (for skb_still_in_host_queue). */
+  private readonly lastTx = new Map<number, number>();
   private finQueued = false;
   private finSent = false;
   private cwnd = 10;
@@ -255,6 +257,7 @@ export class TcpConnection {
       payload: seg,
     };
     const skb = { ...ns.world.newSkb(this.flowId), ip: packet, local: true };
+    if (flags.syn || flags.fin || data) this.lastTx.set(seq, skb.id);
     if (isOutputError(rt)) {
       drop(ns, skb, 'IP_OUTNOROUTES', `no route to ${formatIpv4(this.remoteIp)} any more`);
       return;
@@ -338,6 +341,14 @@ export class TcpConnection {
     }
     const first = this.inflight[0]!;
     first.retransmitted = true;
+    // skb_still_in_host_queue: while the previous copy still waits in this host (queued behind
+    // ARP), the kernel does not send another; the timer backs off as if it had. A request socket
+    // (SYN_RECV) builds each SYN-ACK afresh, so this does not apply to it.
+    const previous = this.lastTx.get(first.seq);
+    if (this.state !== 'SYN_RECV' && previous !== undefined && this.ns.neigh.holds(previous)) {
+      this.armRto();
+      return;
+    }
     if (first.syn && this.state === 'SYN_SENT')
       this.transmit({ syn: true }, this.iss, '', this.synOptions(0));
     else if (first.syn)

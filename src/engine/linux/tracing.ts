@@ -15,8 +15,10 @@ export interface EmitExtras {
   readonly decision?: Decision;
   readonly frame?: EthernetFrame;
   readonly packet?: Ipv4Packet;
-  readonly to?: Device;
+  /** A device, or a place with no device (a physical network). */
+  readonly to?: Device | TraceWhere;
   readonly final?: 'delivered' | 'dropped';
+  readonly queued?: boolean;
 }
 
 /** Records one stage for `skb` in namespace `ns` (optionally at device `dev`). */
@@ -39,8 +41,14 @@ export function emit(
     decision: extras.decision,
     frame: extras.frame ?? skb.frame,
     packet: extras.packet ?? skb.ip,
-    to: extras.to ? whereOf(extras.to.ns, extras.to) : undefined,
+    to:
+      extras.to === undefined
+        ? undefined
+        : 'ns' in extras.to
+          ? whereOf(extras.to.ns, extras.to)
+          : extras.to,
     final: extras.final,
+    queued: extras.queued,
   });
 }
 

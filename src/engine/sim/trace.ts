@@ -142,10 +142,15 @@ export interface TraceEvent {
   readonly decision?: Decision;
   readonly frame?: EthernetFrame;
   readonly packet?: Ipv4Packet;
-  /** For transmit events: the device the frame travels to next. */
+  /**
+   * For transmit events: where the frame travels next (the veth peer, the physical network a NIC
+   * is plugged into, or for a network forwarding to one host, that host's NIC).
+   */
   readonly to?: TraceWhere;
   /** True when the packet ends here (delivered to a socket or dropped). */
   readonly final?: 'delivered' | 'dropped';
+  /** The packet waits here (queued until ARP resolves): it moves on in a later event, or fails. */
+  readonly queued?: boolean;
 }
 
 export type TraceEventInput = Omit<TraceEvent, 'seq' | 'time'>;

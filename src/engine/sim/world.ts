@@ -14,10 +14,22 @@ import type { Skb } from '../linux/skb';
 import type { Mac } from '../net/mac';
 import { macFromBytes } from '../net/mac';
 
+/**
+ * Deliberate departures from Linux, for proving that the conformance suite notices them. Never
+ * set by scenarios, the CLI or the app; only the comparator's own tests turn them on.
+ */
+export interface EngineFaults {
+  /** ip_forward leaves the TTL as it was. */
+  readonly ttlNotDecremented?: boolean;
+  /** ARP answers requests for any address, as if every address were ours. */
+  readonly arpAnswersForeign?: boolean;
+}
+
 export interface WorldOptions {
   readonly seed?: number;
   /** Unix time at simulated time zero, for what programs print as wall-clock time. */
   readonly epoch?: number;
+  readonly faults?: EngineFaults;
 }
 
 export class World {
@@ -32,8 +44,10 @@ export class World {
   private nextPid = 1000;
 
   readonly epoch: number;
+  readonly faults: EngineFaults;
 
   constructor(opts: WorldOptions = {}) {
+    this.faults = opts.faults ?? {};
     this.rng = new Rng(opts.seed ?? 1);
     this.epoch = opts.epoch ?? DEFAULT_EPOCH;
   }

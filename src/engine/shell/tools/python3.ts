@@ -3,7 +3,8 @@
  * serving a directory over HTTP/1.0 (listing, index.html, files, 404, the redirect to a slash),
  * logging each request to stderr.
  */
-import { IPV4_ANY, formatIpv4, parseIpv4 } from '../../net/ipv4';
+import { IPV4_ANY, IPV4_LOOPBACK, formatIpv4, parseIpv4 } from '../../net/ipv4';
+import { ipRouteOutput, isOutputError } from '../../linux/route';
 import { normalizePath } from '../../linux/fs';
 import { type TcpConnection, tcpListen } from '../../linux/tcp';
 import type { Process } from '../../linux/process';
@@ -31,6 +32,7 @@ export const python3: Tool = (ctx) => {
   }
   let port = 8000;
   let bind = IPV4_ANY;
+  let bound = false;
   let dir = proc.cwd;
   const rest = args.slice(2);
   for (let i = 0; i < rest.length; i++) {
@@ -39,11 +41,17 @@ export const python3: Tool = (ctx) => {
       const v = parseIpv4(rest[++i] ?? '');
       if (v === undefined) return usageError(proc, `argument -b/--bind: expected one argument`);
       bind = v;
+      bound = true;
     } else if (a === '--directory' || a === '-d') dir = normalizePath(rest[++i] ?? '.', proc.cwd);
     else if (/^[0-9]+$/.test(a)) port = Number(a);
     else return usageError(proc, `argument port: invalid int value: '${a}'`);
   }
-  const listener = tcpListen(proc.ns, bind, port, (conn) => serve(proc, conn, dir));
+  // Without --bind, http.server takes the first of getaddrinfo(None, port, AI_PASSIVE). glibc
+  // sorts 0.0.0.0 first only when a socket could reach it, i.e. when 127.0.0.1 routes (lo has
+  // been up in this namespace); otherwise the server listens dual-stack on ::, and IPv4 clients
+  // appear as ::ffff:a.b.c.d (checked on Debian 12, Python 3.11).
+  const dualStack = !bound && isOutputError(ipRouteOutput(proc.ns, IPV4_LOOPBACK));
+  const listener = tcpListen(proc.ns, bind, port, (conn) => serve(proc, conn, dir, dualStack));
   if (typeof listener === 'string') {
     proc.writeErr(
       `Traceback (most recent call last):\n  File "<frozen runpy>", line 198, in _run_module_as_main\n  File "<frozen runpy>", line 88, in _run_code\n  File "/usr/lib/python3.11/http/server.py", line 1313, in <module>\n    test(\n  File "/usr/lib/python3.11/http/server.py", line 1260, in test\n    with ServerClass(addr, HandlerClass) as httpd:\n         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\nOSError: [Errno ${listener === 'EADDRINUSE' ? '98] Address already in use' : '99] Cannot assign requested address'}\n`,
@@ -52,9 +60,10 @@ export const python3: Tool = (ctx) => {
     return;
   }
   proc.onCleanup(() => listener.close());
-  const host = bind === IPV4_ANY ? '0.0.0.0' : formatIpv4(bind);
+  const host = dualStack ? '::' : bind === IPV4_ANY ? '0.0.0.0' : formatIpv4(bind);
+  const urlHost = dualStack ? '[::]' : host;
   // http.server flushes this line even when stdout is a file (nohup.out shows it at once).
-  proc.write(`Serving HTTP on ${host} port ${port} (http://${host}:${port}/) ...\n`);
+  proc.write(`Serving HTTP on ${host} port ${port} (http://${urlHost}:${port}/) ...\n`);
   proc.onSignal = (sig) => {
     if (sig === 'SIGINT') {
       proc.writeErr('\nKeyboard interrupt received, exiting.\n');
@@ -73,7 +82,7 @@ function usageError(proc: Process, msg: string): void {
 }
 
 /** One connection: read the request, answer, close (HTTP/1.0). */
-function serve(proc: Process, conn: TcpConnection, root: string) {
+function serve(proc: Process, conn: TcpConnection, root: string, dualStack: boolean) {
   let buf = '';
   let done = false;
   return {
@@ -83,7 +92,7 @@ function serve(proc: Process, conn: TcpConnection, root: string) {
       const req = parseRequest(buf);
       if (req === undefined) return;
       done = true;
-      respond(proc, conn, root, req === 'bad' ? undefined : req);
+      respond(proc, conn, root, req === 'bad' ? undefined : req, dualStack);
     },
     onEof: () => {
       if (!done) conn.close();
@@ -96,10 +105,11 @@ function respond(
   conn: TcpConnection,
   root: string,
   req: HttpRequest | undefined,
+  dualStack: boolean,
 ): void {
   const world = proc.host.world;
   const date = httpDate(world.unixNow());
-  const client = formatIpv4(conn.remoteIp);
+  const client = `${dualStack ? '::ffff:' : ''}${formatIpv4(conn.remoteIp)}`;
   const common: [string, string][] = [
     ['Server', `SimpleHTTP/0.6 Python/${PYTHON_VERSION}`],
     ['Date', date],
