@@ -26,6 +26,7 @@ commands:
   list                        the built-in scenarios
   export-sh FILE              a bash script that replays the scenario on a real Linux machine
   conformance [FILE...]       replay scenarios on this machine's kernel and compare (root, Linux)
+                              [--save-fixture F] keep the scenario and kernel record as F
   schema [--write]            print (or write scenarios/scenario.schema.json) the JSON Schema
   bench                       timing and throughput figures
 

@@ -96,56 +96,55 @@ const TCP_LINE = /^\s+(\S+) > (\S+): Flags \[([^\]]+)\](.*)$/;
  * When both ends of a TCP connection close at nearly the same time, which FIN leaves first is a
  * race between two processes (curl and python's http.server finish within ~20 µs of each other:
  * on this machine the server's FIN came first in 17 of 21 tries across two namespaces). The
- * acknowledgement numbers and the number of segments follow from that order. So the closing
- * segments of a connection (from its first FIN on, when they carry no data) are compared as one
- * summary: which ends sent a FIN, and whether each FIN was acknowledged.
+ * acknowledgement numbers, the number of segments and where the last data's ACK falls follow
+ * from that order. So the end of a connection (every segment after its last data, when a FIN is
+ * among them) is compared as one summary: which ends sent a FIN, and whether each was
+ * acknowledged.
  */
 export function summarizeCloses(frames: readonly Tagged[]): Tagged[] {
-  interface Close {
-    readonly first: number;
-    readonly members: number[];
-    readonly fins: Map<string, number>;
-    readonly acks: Map<string, number>;
-    data: boolean;
+  interface Seg {
+    readonly i: number;
+    readonly from: string;
+    readonly flags: string;
+    readonly rest: string;
   }
-  const closes = new Map<string, Close>();
-  const parsed = frames.map((f) => {
+  const byConn = new Map<string, Seg[]>();
+  frames.forEach((f, i) => {
     const m = TCP_LINE.exec(f.text.split('\n')[1] ?? '');
-    if (!m) return undefined;
+    if (!m) return;
     const [, from, to, flags, rest] = m;
-    return { from: from!, to: to!, flags: flags!, rest: rest! };
-  });
-  parsed.forEach((p, i) => {
-    if (!p) return;
-    const key = [p.from, p.to].sort().join(' <> ');
-    let c = closes.get(key);
-    if (!c && p.flags.includes('F'))
-      closes.set(
-        key,
-        (c = { first: i, members: [], fins: new Map(), acks: new Map(), data: false }),
-      );
-    if (!c) return;
-    c.members.push(i);
-    if (/, length [1-9]/.test(p.rest)) c.data = true;
-    const seq = /seq (\d+)/.exec(p.rest);
-    if (p.flags.includes('F') && seq) c.fins.set(p.from, Number(seq[1]));
-    const ack = /ack (\d+)/.exec(p.rest);
-    if (ack) c.acks.set(p.from, Math.max(c.acks.get(p.from) ?? 0, Number(ack[1])));
+    const key = [from!, to!].sort().join(' <> ');
+    let list = byConn.get(key);
+    if (!list) byConn.set(key, (list = []));
+    list.push({ i, from: from!, flags: flags!, rest: rest! });
   });
   const drop = new Set<number>();
   const replace = new Map<number, string>();
-  for (const [key, c] of closes) {
-    if (c.data) continue;
+  for (const [key, segs] of byConn) {
+    // The close: everything after the connection's last SYN or payload, if it holds a FIN.
+    let last = -1;
+    segs.forEach((g, k) => {
+      if (g.flags.includes('S') || /, length [1-9]/.test(g.rest)) last = k;
+    });
+    const tail = segs.slice(last + 1);
+    if (!tail.some((g) => g.flags.includes('F'))) continue;
     const ends = key.split(' <> ');
+    const fins = new Map<string, number>();
+    const acks = new Map<string, number>();
+    for (const g of tail) {
+      const seq = /seq (\d+)/.exec(g.rest);
+      if (g.flags.includes('F') && seq) fins.set(g.from, Number(seq[1]));
+      const ack = /ack (\d+)/.exec(g.rest);
+      if (ack) acks.set(g.from, Math.max(acks.get(g.from) ?? 0, Number(ack[1])));
+    }
     const parts = ends.map((end) => {
-      const fin = c.fins.get(end);
+      const fin = fins.get(end);
       if (fin === undefined) return `no FIN from ${end}`;
       const other = ends.find((e) => e !== end)!;
-      const acked = (c.acks.get(other) ?? 0) > fin;
-      return `FIN from ${end}${acked ? ' acknowledged' : ' not acknowledged'}`;
+      return `FIN from ${end} ${(acks.get(other) ?? 0) > fin ? 'acknowledged' : 'not acknowledged'}`;
     });
-    for (const i of c.members) drop.add(i);
-    replace.set(c.first, `TCP close ${key}: ${parts.join(', ')}`);
+    for (const g of tail) drop.add(g.i);
+    replace.set(tail[0]!.i, `TCP close ${key}: ${parts.join(', ')}`);
   }
   const out: Tagged[] = [];
   frames.forEach((f, i) => {

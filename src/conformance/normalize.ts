@@ -3,21 +3,13 @@
  * timings, dates, ephemeral ports, sequence numbers and ids replaced by placeholders, terminal
  * artefacts (\r\n, ^C, job notices) removed. Pure functions, shared by the suite and its tests.
  */
+import { type Mac, linkLocalFromMac } from '../engine/net/mac';
 
 export interface NormContext {
   /** Kernel MAC → engine MAC, for devices matched by host, namespace and name. */
   readonly macMap: ReadonlyMap<string, string>;
   /** Host NICs the engine shows as physical cards (the lab makes them veths). */
   readonly physicalNics: readonly string[];
-}
-
-/** The modified EUI-64 link-local address of a MAC (as the kernel derives it). */
-export function linkLocal(mac: string): string {
-  const b = mac.split(':').map((x) => parseInt(x, 16));
-  const e = [b[0]! ^ 2, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
-  const g: string[] = [];
-  for (let i = 0; i < 8; i += 2) g.push(((e[i]! << 8) | e[i + 1]!).toString(16));
-  return `fe80::${g.join(':')}`;
 }
 
 const MAC_RE = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g;
@@ -27,7 +19,7 @@ export function mapMacs(text: string, ctx: NormContext): string {
   let out = text.replace(MAC_RE, (m) => ctx.macMap.get(m) ?? m);
   for (const [real, sim] of ctx.macMap) {
     if (real === sim) continue;
-    out = out.split(linkLocal(real)).join(linkLocal(sim));
+    out = out.split(linkLocalFromMac(real as Mac)).join(linkLocalFromMac(sim as Mac));
   }
   return out;
 }

@@ -19,6 +19,8 @@ export interface LabNic {
   readonly ifindex: number;
   readonly peerIfindex?: number;
   readonly mtu?: number;
+  /** The engine's txqueuelen (Docker-made veths have 0; the lab's veths start at 1000). */
+  readonly txqueuelen: number;
 }
 
 export interface LabHost {
@@ -211,6 +213,7 @@ export function buildPlan(scenario: ScenarioData, faults?: EngineFaults): LabPla
           ifindex: dev.ifindex,
           peerIfindex: f.attach === 'veth' ? dev.ifindex + 1 : undefined,
           mtu: f.mtu,
+          txqueuelen: dev.txqueuelen,
         };
       }),
     };

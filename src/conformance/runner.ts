@@ -56,6 +56,8 @@ export function runOnKernel(plan: LabPlan, log: (s: string) => void): KernelRun[
       if (h.ipForward) boot.push('sysctl -qw net.ipv4.ip_forward=1');
       for (const nic of h.nics) {
         if (nic.mtu !== undefined) boot.push(`ip link set ${nic.name} mtu ${nic.mtu}`);
+        if (nic.txqueuelen !== 1000)
+          boot.push(`ip link set ${nic.name} txqueuelen ${nic.txqueuelen}`);
         boot.push(`ip link set ${nic.name} up`);
         if (nic.address)
           boot.push(`ip addr add ${nic.address}${nic.broadcast ? ' brd +' : ''} dev ${nic.name}`);
@@ -276,6 +278,8 @@ export function formatReport(r: ScenarioReport): string {
     out.push(
       `  ${s.status === 'agree' ? '✓ agree ' : s.status === 'skipped' ? '- skipped' : '✗ DIFFER'} step ${s.index + 1}: ${s.title}${s.reason ? ` (${s.reason})` : ''}`,
     );
+    // A step that cannot be checked on a kernel shows only its reason, not the noise it makes.
+    if (s.status === 'skipped') continue;
     for (const c of s.commands) {
       if (c.agree) continue;
       out.push(`      ${c.host}# ${c.run}`);
@@ -318,7 +322,12 @@ export function summaryTable(reports: readonly ScenarioReport[]): string {
     .join('\n');
 }
 
-export function runConformance(args: string[]): number {
+export function runConformance(argv: string[]): number {
+  // --save-fixture FILE: keep the scenario and the kernel's record of it, for the comparator's
+  // tests (src/conformance/testdata), which replay the engine against it without a kernel.
+  const args = [...argv];
+  const at = args.indexOf('--save-fixture');
+  const fixture = at >= 0 ? args.splice(at, 2)[1] : undefined;
   const files = args.length ? args.map(resolveScenario) : scenarioFiles();
   let ready = labReadiness();
   if (!ready.ok && ready.why.startsWith('missing tools')) {
@@ -359,6 +368,8 @@ export function runConformance(args: string[]): number {
     }
     const runs = runOnKernel(plan, (s) => process.stdout.write(`${s}\n`));
     const report = compareRuns(plan, runs);
+    if (fixture)
+      writeFileSync(fixture, `${JSON.stringify({ scenario: loaded.scenario, runs }, null, 1)}\n`);
     reports.push(report);
     process.stdout.write(`${formatReport(report)}\n`);
   }

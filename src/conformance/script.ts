@@ -120,6 +120,7 @@ function hostBoot(h: LabHost, portOf: (h: LabHost, nic: string) => string): stri
   if (h.ipForward) boot.push('sysctl -qw net.ipv4.ip_forward=1');
   for (const n of h.nics) {
     if (n.mtu !== undefined) boot.push(`ip link set ${n.name} mtu ${n.mtu}`);
+    if (n.txqueuelen !== 1000) boot.push(`ip link set ${n.name} txqueuelen ${n.txqueuelen}`);
     boot.push(`ip link set ${n.name} up`);
     if (n.address)
       boot.push(`ip addr add ${n.address}${n.broadcast ? ' brd +' : ''} dev ${n.name}`);

@@ -1,4 +1,5 @@
 /** Ethernet MAC addresses as branded lowercase "aa:bb:cc:dd:ee:ff" strings. */
+import { formatIpv6 } from './ipv6';
 
 export type Mac = string & { readonly __brand: 'Mac' };
 
@@ -52,7 +53,7 @@ export function compareMac(a: Mac, b: Mac): number {
 export function linkLocalFromMac(m: Mac): string {
   const b = macBytes(m);
   const eui = [b[0]! ^ 2, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
-  const groups: string[] = [];
-  for (let i = 0; i < 8; i += 2) groups.push(((eui[i]! << 8) | eui[i + 1]!).toString(16));
-  return `fe80::${groups.join(':')}`;
+  const groups = [0xfe80, 0, 0, 0];
+  for (let i = 0; i < 8; i += 2) groups.push((eui[i]! << 8) | eui[i + 1]!);
+  return formatIpv6(groups);
 }
