@@ -16,7 +16,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -36,20 +39,45 @@ export default tseslint.config(
             { name: 'fs', message: 'The engine does no I/O; hosts (CLI, worker) do.' },
           ],
           ...layer(
-            ['@xyflow/*', '**/scenario/**', '**/worker/**', '**/store/**', '**/ui/**', '**/cli/**', 'node:*'],
+            [
+              '@xyflow/*',
+              '**/scenario/**',
+              '**/worker/**',
+              '**/store/**',
+              '**/ui/**',
+              '**/cli/**',
+              'node:*',
+            ],
             'The engine imports nothing from the layers above it, nor Node/DOM APIs.',
           ),
         },
       ],
       'no-restricted-globals': [
         'error',
-        ...['window', 'document', 'self', 'navigator', 'postMessage', 'localStorage', 'fetch', 'process', 'setTimeout', 'setInterval', 'performance'].map(
-          (name) => ({ name, message: 'The engine is pure and deterministic: no host globals.' }),
-        ),
+        ...[
+          'window',
+          'document',
+          'self',
+          'navigator',
+          'postMessage',
+          'localStorage',
+          'fetch',
+          'process',
+          'setTimeout',
+          'setInterval',
+          'performance',
+        ].map((name) => ({
+          name,
+          message: 'The engine is pure and deterministic: no host globals.',
+        })),
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'Use the seeded rng in src/engine/sim/rng.ts.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Use the seeded rng in src/engine/sim/rng.ts.',
+        },
         { object: 'Date', property: 'now', message: 'Use simulated time.' },
         { object: 'performance', property: 'now', message: 'Use simulated time.' },
       ],
@@ -64,7 +92,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        layer(['**/worker/**', '**/store/**', '**/ui/**', '**/cli/**', 'react', 'react-dom', 'zustand', '@xyflow/*'], 'scenario sits under worker, store and ui.'),
+        layer(
+          [
+            '**/worker/**',
+            '**/store/**',
+            '**/ui/**',
+            '**/cli/**',
+            'react',
+            'react-dom',
+            'zustand',
+            '@xyflow/*',
+          ],
+          'scenario sits under worker, store and ui.',
+        ),
       ],
     },
   },
@@ -74,7 +114,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        layer(['**/store/**', '**/ui/**', '**/cli/**', 'react', 'react-dom', 'zustand', '@xyflow/*'], 'The worker hosts the engine; it knows nothing of the UI.'),
+        layer(
+          ['**/store/**', '**/ui/**', '**/cli/**', 'react', 'react-dom', 'zustand', '@xyflow/*'],
+          'The worker hosts the engine; it knows nothing of the UI.',
+        ),
       ],
     },
   },
@@ -87,7 +130,11 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/ui/**', '**/cli/**'], message: 'Stores sit under the UI.' },
-            { group: ['**/engine/**'], message: 'Stores talk to the engine through the worker client only.', allowTypeImports: true },
+            {
+              group: ['**/engine/**'],
+              message: 'Stores talk to the engine through the worker client only.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],
@@ -103,7 +150,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/engine/**', '**/scenario/**'], message: 'The UI renders what the worker returns; it computes no networking.', allowTypeImports: true },
+            {
+              group: ['**/engine/**', '**/scenario/**'],
+              message: 'The UI renders what the worker returns; it computes no networking.',
+              allowTypeImports: true,
+            },
             { group: ['**/cli/**'], message: 'The CLI is a Node host.' },
           ],
         },

@@ -60,7 +60,10 @@ export class EngineClient {
   }
 
   /** Sends a request; resolves with the worker's answer. */
-  request(req: Request, onProgress?: (done: number, total: number) => void): { id: number; answer: Promise<Answer> } {
+  request(
+    req: Request,
+    onProgress?: (done: number, total: number) => void,
+  ): { id: number; answer: Promise<Answer> } {
     const id = this.nextId++;
     const answer = new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress });

@@ -6,7 +6,10 @@ import type { FromWorker } from './protocol';
 
 const veth = JSON.parse(readFileSync(join(__dirname, '../../scenarios/veth-pair.json'), 'utf8'));
 
-function ask(host: ReturnType<typeof createHost>, msg: Parameters<ReturnType<typeof createHost>['handle']>[0]): FromWorker[] {
+function ask(
+  host: ReturnType<typeof createHost>,
+  msg: Parameters<ReturnType<typeof createHost>['handle']>[0],
+): FromWorker[] {
   const out: FromWorker[] = [];
   host.handle(msg, (m) => out.push(m));
   return out;
@@ -25,20 +28,34 @@ describe('the engine host', () => {
     expect(last.type).toBe('stepped');
     if (last.type !== 'stepped') return;
     expect(last.steps.map((s) => s.ok)).toEqual([true, true, true, true, true]);
-    expect(last.trace.some((e) => e.final === 'delivered' && e.where.netns === 'server')).toBe(true);
+    expect(last.trace.some((e) => e.final === 'delivered' && e.where.netns === 'server')).toBe(
+      true,
+    );
     const names = last.snapshot.hosts[0]!.namespaces.map((n) => n.label);
     expect(names).toEqual(['root', 'client', 'server']);
-    const [ex] = ask(h, { type: 'exec', id: 3, host: 'master', command: 'ip link add br0 type bridge' });
+    const [ex] = ask(h, {
+      type: 'exec',
+      id: 3,
+      host: 'master',
+      command: 'ip link add br0 type bridge',
+    });
     expect(ex!.type).toBe('executed');
-    if (ex!.type === 'executed') expect(ex.snapshot.hosts[0]!.namespaces[0]!.devices.map((d) => d.name)).toContain('br0');
+    if (ex!.type === 'executed')
+      expect(ex.snapshot.hosts[0]!.namespaces[0]!.devices.map((d) => d.name)).toContain('br0');
   });
 
   it('answers invalid documents with precise errors and unknown hosts with a failure', () => {
     const h = createHost();
     const [bad] = ask(h, { type: 'load', id: 1, doc: { ...veth, steps: 'nope' } });
-    expect(bad).toMatchObject({ type: 'invalid', errors: [{ path: 'steps', message: 'expected an array, got a string' }] });
+    expect(bad).toMatchObject({
+      type: 'invalid',
+      errors: [{ path: 'steps', message: 'expected an array, got a string' }],
+    });
     ask(h, { type: 'load', id: 2, doc: veth });
-    expect(ask(h, { type: 'exec', id: 3, host: 'ghost', command: 'true' })[0]).toMatchObject({ type: 'failed', message: 'no host "ghost"' });
+    expect(ask(h, { type: 'exec', id: 3, host: 'ghost', command: 'true' })[0]).toMatchObject({
+      type: 'failed',
+      message: 'no host "ghost"',
+    });
   });
 
   it('can be cancelled between steps', () => {

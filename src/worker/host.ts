@@ -8,7 +8,12 @@ import { loadScenario, parseJson } from '../scenario/load';
 import { ScenarioSession, type StepRun } from '../scenario/run';
 import type { CommandView, FromWorker, StepView, ToWorker } from './protocol';
 
-function commandView(host: string, run: string, r: CommandResult, checks: CommandView['checks'] = []): CommandView {
+function commandView(
+  host: string,
+  run: string,
+  r: CommandResult,
+  checks: CommandView['checks'] = [],
+): CommandView {
   return {
     host,
     run,
@@ -76,7 +81,12 @@ export function createHost(): EngineHost {
               return;
             }
             session = started.session;
-            emit({ type: 'loaded', id: msg.id, scenario: loaded.scenario, snapshot: snapshot(session.world) });
+            emit({
+              type: 'loaded',
+              id: msg.id,
+              scenario: loaded.scenario,
+              snapshot: snapshot(session.world),
+            });
             return;
           }
           case 'step': {
@@ -95,7 +105,13 @@ export function createHost(): EngineHost {
               steps.push(stepView(s.runNextStep()));
               if (total > 1) emit({ type: 'progress', id: msg.id, done: steps.length, total });
             }
-            emit({ type: 'stepped', id: msg.id, steps, trace: s.world.trace.since(from), snapshot: snapshot(s.world) });
+            emit({
+              type: 'stepped',
+              id: msg.id,
+              steps,
+              trace: s.world.trace.since(from),
+              snapshot: snapshot(s.world),
+            });
             return;
           }
           case 'exec': {

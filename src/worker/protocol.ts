@@ -53,7 +53,12 @@ export interface StepView {
 }
 
 export type FromWorker =
-  | { readonly type: 'loaded'; readonly id: number; readonly scenario: ScenarioData; readonly snapshot: TopologySnapshot }
+  | {
+      readonly type: 'loaded';
+      readonly id: number;
+      readonly scenario: ScenarioData;
+      readonly snapshot: TopologySnapshot;
+    }
   | { readonly type: 'invalid'; readonly id: number; readonly errors: readonly ScenarioError[] }
   | {
       readonly type: 'stepped';
@@ -70,6 +75,11 @@ export type FromWorker =
       readonly trace: readonly TraceEvent[];
       readonly snapshot: TopologySnapshot;
     }
-  | { readonly type: 'progress'; readonly id: number; readonly done: number; readonly total: number }
+  | {
+      readonly type: 'progress';
+      readonly id: number;
+      readonly done: number;
+      readonly total: number;
+    }
   | { readonly type: 'cancelled'; readonly id: number }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };

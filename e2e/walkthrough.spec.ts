@@ -1,0 +1,134 @@
+import { expect, test } from '@playwright/test';
+import { canvasNode, expectStep, narrative, openApp, runInTerminal, shootBoth } from './helpers';
+
+test.describe('the walkthrough', () => {
+  test('opens on the default scenario', async ({ page }) => {
+    await openApp(page);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+      'Two namespaces joined by a veth pair',
+    );
+    await expectStep(page, 0);
+    await expect(page).toHaveURL(/#\/scenario\/veth-pair$/);
+    // The topology comes from the engine's snapshot: the host, its root namespace and eth0.
+    await expect(canvasNode(page, 'master').first()).toBeVisible();
+    await expect(canvasNode(page, 'eth0')).toContainText('172.17.0.23/24');
+    await expect(page.locator('.react-flow__node-segment')).toContainText('lan');
+    await shootBoth(page, '01-start');
+  });
+
+  test('steps through the whole walkthrough until the ping arrives', async ({ page }) => {
+    await openApp(page);
+    const next = page.getByRole('navigation', { name: 'Walkthrough' }).locator('.primary');
+    await next.click();
+    await expectStep(page, 1);
+    await expect(narrative(page).locator('.cmd-output').first()).toHaveText('server\nclient\n');
+    for (const n of [2, 3, 4, 5]) {
+      await next.click();
+      await expectStep(page, n);
+    }
+    // New devices appeared on the canvas as the steps ran.
+    await expect(canvasNode(page, 'veth-client').first()).toContainText('10.0.0.11/24');
+    await expect(canvasNode(page, 'netns server')).toBeVisible();
+    // The command's output, as the engine produced it, and its checks.
+    const output = narrative(page).locator('.cmd-output').first();
+    await expect(output).toContainText('5 packets transmitted, 5 received, 0% packet loss');
+    await expect(narrative(page).locator('.checks li.fail')).toHaveCount(0);
+    await expect(
+      narrative(page).getByText('a icmp packet was delivered in master/server'),
+    ).toBeVisible();
+    // The timeline lists the delivered echo replies.
+    await expect(page.locator('.run-summary')).toContainText(/\d+ delivered/);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const list = page.getByRole('listbox', { name: /Events of step 5/ });
+    await list.focus();
+    await page.keyboard.press('End');
+    // Walk back from the end (ARP housekeeping may come last) to the last echo reply handed to ping.
+    const selected = page.locator('.event-list').getByRole('option', { selected: true });
+    for (
+      let i = 0;
+      i < 40 && !((await selected.textContent()) ?? '').includes('sock_deliver');
+      i++
+    ) {
+      await page.keyboard.press('ArrowUp');
+    }
+    await expect(selected).toContainText('sock_deliver');
+    await expect(selected).toContainText('echo reply seq 5 delivered to ping');
+    await expect(selected).toContainText('delivered');
+    await expect(page.locator('.outcome-delivered')).toContainText('Delivered');
+    await expect(page.getByRole('button', { name: 'All steps done' })).toBeDisabled();
+  });
+
+  test('a deep link opens at its step and hop, and the URL follows the learner', async ({
+    page,
+  }) => {
+    await openApp(page, '#/scenario/veth-pair?step=5&hop=3');
+    await expectStep(page, 5);
+    await expect(page.locator('.hop-count')).toHaveText(/^Hop 3 of \d+$/);
+    // Hop 3: the ARP request arrives at veth-server, which answers.
+    const inspector = page.locator('.col-inspector');
+    await expect(inspector.locator('.packet-now')).toContainText('arp_process');
+    await expect(inspector.getByText('ARP cache:')).toBeVisible();
+    await expect(inspector.locator('.layer').first()).toContainText(
+      'ff:ff:ff:ff:ff:ff (broadcast)',
+    );
+    await expect(page.locator('.callout')).toContainText('arp_process');
+    await shootBoth(page, '02-hop-decision');
+
+    // Next hop: the URL's hop follows (replaced, not a new history entry).
+    await page.getByRole('button', { name: 'Next hop' }).click();
+    await expect(page).toHaveURL(/step=5&hop=4$/);
+    // Previous step: a new history entry, so Back returns to step 5.
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await expectStep(page, 4);
+    await expect(page).toHaveURL(/#\/scenario\/veth-pair\?step=4$/);
+    await page.goBack();
+    await expectStep(page, 5);
+    await page.goForward();
+    await expectStep(page, 4);
+  });
+
+  test('shows the route lookup with the mask arithmetic and the chosen route', async ({ page }) => {
+    await openApp(page, '#/scenario/veth-pair?step=5&hop=1');
+    const table = page.locator('.col-inspector .route-table').first();
+    await expect(table).toContainText('10.0.0.12 & 255.255.255.0 = 10.0.0.0');
+    await expect(table.locator('tr.chosen')).toContainText('10.0.0.0/24 dev veth-client');
+  });
+});
+
+test.describe('the terminal', () => {
+  test('a failed ping shows where the packet died and why', async ({ page }) => {
+    await openApp(page, '#/scenario/veth-pair?step=5');
+    await expectStep(page, 5);
+    await runInTerminal(page, 'ip netns exec client ping -c 1 10.0.0.99');
+    await expect(page.locator('.xterm-rows')).toContainText('100% packet loss');
+    await expect(page.locator('.run-summary')).toContainText(/\d+ dropped/);
+    await shootBoth(page, '03-terminal');
+
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    // "2 dropped" in the timeline's summary jumps to the first drop.
+    await page
+      .locator('.run-summary')
+      .getByRole('button', { name: /dropped/ })
+      .click();
+    await expect(page.locator('.event-list').getByRole('option', { selected: true })).toContainText(
+      'NEIGH_FAILED',
+    );
+    const inspector = page.locator('.col-inspector');
+    await expect(inspector.locator('.outcome-dropped')).toContainText('NEIGH_FAILED');
+    await expect(inspector.locator('.outcome-dropped')).toContainText('no ARP reply for 10.0.0.99');
+    await expect(page.locator('.verdict')).toHaveText('Dropped · NEIGH_FAILED');
+    await expect(canvasNode(page, 'veth-client').first()).toBeVisible();
+    await shootBoth(page, '04-drop');
+  });
+
+  test('a typed command changes the canvas', async ({ page }) => {
+    await openApp(page);
+    await expect(canvasNode(page, 'br0')).toHaveCount(0);
+    await runInTerminal(page, 'ip link add br0 type bridge');
+    await expect(canvasNode(page, 'br0')).toBeVisible();
+    await expect(canvasNode(page, 'br0')).toContainText('bridge');
+    // History: up arrow brings the command back.
+    await page.keyboard.press('ArrowUp');
+    await expect(page.locator('.xterm-rows')).toContainText(/# ip link add br0 type bridge\s*$/);
+  });
+});
