@@ -26,6 +26,8 @@ export interface LabNic {
 export interface LabHost {
   readonly name: string;
   readonly ipForward: boolean;
+  /** Has br_netfilter loaded; the lab turns bridge-nf-call-* off on hosts without it. */
+  readonly brNetfilter: boolean;
   readonly files: Record<string, string>;
   readonly cwd: string;
   readonly nics: readonly LabNic[];
@@ -198,6 +200,7 @@ export function buildPlan(scenario: ScenarioData, faults?: EngineFaults): LabPla
     return {
       name: h.name,
       ipForward: h.ipForward ?? false,
+      brNetfilter: h.modules.includes('br_netfilter'),
       files: h.files,
       cwd: h.cwd ?? '/root',
       routes: h.routes,

@@ -118,6 +118,7 @@ function hostBoot(h: LabHost, portOf: (h: LabHost, nic: string) => string): stri
   }
   const boot: string[] = [];
   if (h.ipForward) boot.push('sysctl -qw net.ipv4.ip_forward=1');
+  if (!h.brNetfilter) boot.push(brNetfilterOff());
   for (const n of h.nics) {
     if (n.mtu !== undefined) boot.push(`ip link set ${n.name} mtu ${n.mtu}`);
     if (n.txqueuelen !== 1000) boot.push(`ip link set ${n.name} txqueuelen ${n.txqueuelen}`);
@@ -146,15 +147,29 @@ export function commandLine(c: LabCommand): string {
   return `on ${sq(c.host)} ${sq(line)}`;
 }
 
+/**
+ * Makes a host (or, with `netns`, one of its namespaces) without br_netfilter behave so on a
+ * kernel that has it: every new namespace starts with bridge-nf-call-* = 1 there.
+ */
+export function brNetfilterOff(netns?: string): string {
+  const inner = netns ? `ip netns exec ${netns} ` : '';
+  return `{ [ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || ${inner}sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0; }`;
+}
+
 /** The fix-ups that make the real namespaces start like the simulated ones. */
-export function fixups(c: LabCommand): string[] {
-  // A namespace copies init_net's forwarding; the simulated host is init_net for its namespaces.
-  return c.newNetns
-    .filter((n) => n.ipForward)
-    .map(
-      (n) =>
+export function fixups(plan: LabPlan, c: LabCommand): string[] {
+  const host = plan.hosts.find((h) => h.name === c.host);
+  const out: string[] = [];
+  for (const n of c.newNetns) {
+    // A namespace copies init_net's forwarding; the simulated host is init_net for its namespaces.
+    if (n.ipForward)
+      out.push(
         `on ${sq(c.host)} ${sq(`ip netns exec ${n.name} sysctl -qw net.ipv4.ip_forward=1`)} >/dev/null  # inherits the host's forwarding`,
-    );
+      );
+    if (host && !host.brNetfilter)
+      out.push(`on ${sq(c.host)} ${sq(brNetfilterOff(n.name))} >/dev/null  # no br_netfilter here`);
+  }
+  return out;
 }
 
 export function portName(plan: LabPlan, h: LabHost, nic: string): string {
@@ -170,6 +185,14 @@ export function renderScript(plan: LabPlan): string {
     '# Each host is a network namespace with private mounts; each network a bridge in its own namespace.',
     '# Run as root on a Linux machine you can experiment on (a VM is ideal). Everything is cleaned up on exit.',
     PRELUDE,
+    ...(plan.hosts.some((h) => h.brNetfilter)
+      ? [
+          '# Some hosts here are Kubernetes nodes or Docker hosts: their bridges send IPv4 through iptables.',
+          'if [ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then',
+          `  echo "packet-life: this walkthrough needs br_netfilter; load it first with: modprobe br_netfilter" >&2; exit 1`,
+          'fi',
+        ]
+      : []),
     '# --- the physical networks',
     ...plan.networks.map((n) => `start_network ${sq(n)}`),
     '',
@@ -194,7 +217,7 @@ export function renderScript(plan: LabPlan): string {
     }
     lines.push(`echo ${sq(`${c.host}# ${c.run}`)}`);
     lines.push(commandLine(c));
-    lines.push(...fixups(c));
+    lines.push(...fixups(plan, c));
   }
   lines.push('');
   lines.push('echo "packet-life: done; cleaning up"');

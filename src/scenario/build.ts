@@ -22,7 +22,12 @@ export function buildWorld(
   for (const n of s.networks) world.addSegment(n.name);
   const shells = new Map<string, Shell>();
   s.hosts.forEach((h, i) => {
-    const host = world.addHost({ name: h.name, external: h.external, ipForward: h.ipForward });
+    const host = world.addHost({
+      name: h.name,
+      external: h.external,
+      ipForward: h.ipForward,
+      modules: h.modules,
+    });
     for (const [path, content] of Object.entries(h.files)) {
       const dir = path.slice(0, path.lastIndexOf('/')) || '/';
       host.fs.mkdirp(dir);

@@ -59,6 +59,13 @@ export const Host = z
       description:
         'net.ipv4.ip_forward at boot (a plain Linux host: false; Docker hosts and Kubernetes nodes: true).',
     }),
+    modules: z
+      .array(z.enum(['br_netfilter']))
+      .default([])
+      .meta({
+        description:
+          'Kernel modules loaded at boot. br_netfilter (Docker hosts, Kubernetes nodes) sends bridged IPv4 through iptables.',
+      }),
     interfaces: z.array(Interface).default([]),
     routes: z.array(z.string()).default([]).meta({
       description: 'Routes at boot, in `ip route add` syntax without the `ip route add`.',

@@ -8,7 +8,9 @@ import type { EthernetFrame } from '../net/packet';
 import type { SimTime } from '../sim/time';
 import { seconds } from '../sim/time';
 import type { FdbDecision } from '../sim/trace';
+import { formatIpv4 } from '../net/ipv4';
 import { describeFrame } from './describe';
+import { ipRouteInput } from './route';
 import { Device } from './device';
 import type { NetNs } from './netns';
 import { deliverToStack, devQueueXmit, tap } from './rx';
@@ -204,6 +206,53 @@ export class Bridge extends Device {
         e.updated = this.ns.world.sched.now;
       }
     }
+    const nf = this.brNfPreRouting(port, skb, frame);
+    if (nf) this.switchFrame(port, nf.skb, nf.frame);
+  }
+
+  /**
+   * br_nf_pre_routing: with br_netfilter loaded and bridge-nf-call-iptables=1, an IPv4 frame
+   * goes through iptables PREROUTING (conntrack, DNAT, the reverse of an SNAT) as it enters the
+   * bridge, before the forwarding decision: the bridge then switches the rewritten frame, and the
+   * IP layer above does not run PREROUTING a second time. Returns undefined when the frame went
+   * elsewhere (dropped, or routed after a DNAT).
+   */
+  private brNfPreRouting(
+    port: Device,
+    skb: Skb,
+    frame: EthernetFrame,
+  ): { skb: Skb; frame: EthernetFrame } | undefined {
+    const ns = this.ns;
+    if (frame.payload.kind !== 'ipv4' || !ns.bridgeCallsIptables || ns.netfilter.empty)
+      return { skb, frame };
+    const before = frame.payload;
+    const r = ns.netfilter.run('PREROUTING', { ...skb, ip: before, brInPort: port }, this);
+    if (r.verdict !== 'ACCEPT') return undefined;
+    const ip = r.skb.ip!;
+    const out: EthernetFrame = { ...frame, payload: ip };
+    const next: Skb = { ...r.skb, frame: out, brNfPrerouted: true };
+    if (ip.dst === before.dst) return { skb: next, frame: out };
+    // The destination changed (DNAT, or an SNAT's reply): route the new one. Reached through this
+    // bridge, the frame is re-addressed to its MAC and bridged; otherwise it goes up to be routed.
+    const rt = ipRouteInput(ns, this, ip.dst, ip.src);
+    if (rt.kind === 'forward' && rt.dev === this) {
+      ns.neigh.resolveOutput(this, rt.nexthop, {
+        skb: next,
+        send: (mac) =>
+          this.switchFrame(port, { ...next, frame: { ...out, dst: mac } }, { ...out, dst: mac }),
+        fail: () =>
+          drop(ns, next, 'NEIGH_FAILED', `no ARP reply for ${formatIpv4(rt.nexthop)}`, this),
+      });
+      return undefined;
+    }
+    const up: EthernetFrame = { ...out, dst: this.mac };
+    this.passUp({ ...next, frame: up, pktType: 'host' }, up);
+    return undefined;
+  }
+
+  /** The forwarding decision (br_handle_frame_finish) for a frame that entered on `port`. */
+  private switchFrame(port: Device, skb: Skb, frame: EthernetFrame): void {
+    const flags = this.portFlags.get(port)!;
     const decide = (d: Omit<FdbDecision, 'kind' | 'entries'>, summary: string) =>
       emit(this.ns, 'br_handle_frame', skb, summary, this, {
         decision: { kind: 'fdb', ...d, entries: this.fdbView() },
@@ -277,10 +326,31 @@ export class Bridge extends Device {
       drop(this.ns, skb, 'BRIDGE_PORT_DISABLED', `${port.name} is not forwarding`, port);
       return;
     }
-    emit(this.ns, 'br_forward', skb, `bridge ${this.name} forwards out of ${port.name}`, port, {
+    const out = this.brNfForward(skb, frame);
+    if (!out) return;
+    emit(this.ns, 'br_forward', out.skb, `bridge ${this.name} forwards out of ${port.name}`, port, {
       to: port,
     });
-    devQueueXmit(port, skb, frame);
+    devQueueXmit(port, out.skb, out.frame);
+  }
+
+  /**
+   * br_nf_forward_ip and br_nf_post_routing: a frame that went through PREROUTING at the bridge
+   * also meets iptables FORWARD and POSTROUTING (with the bridge as both in and out device) on
+   * its way to a port.
+   */
+  private brNfForward(
+    skb: Skb,
+    frame: EthernetFrame,
+  ): { skb: Skb; frame: EthernetFrame } | undefined {
+    if (!skb.brNfPrerouted || frame.payload.kind !== 'ipv4') return { skb, frame };
+    const nf = this.ns.netfilter;
+    const f = nf.run('FORWARD', { ...skb, ip: frame.payload }, this, this);
+    if (f.verdict !== 'ACCEPT') return undefined;
+    const p = nf.run('POSTROUTING', f.skb, undefined, this);
+    if (p.verdict !== 'ACCEPT') return undefined;
+    const out: EthernetFrame = { ...frame, payload: p.skb.ip! };
+    return { skb: { ...p.skb, frame: out }, frame: out };
   }
 
   private flood(skb: Skb, frame: EthernetFrame, ingress?: Device): void {
@@ -292,8 +362,12 @@ export class Bridge extends Device {
     );
     for (const p of targets) {
       const c = targets.length > 1 ? this.ns.world.cloneSkb(skb) : skb;
-      emit(this.ns, 'br_flood', c, `bridge ${this.name} floods out of ${p.name}`, p, { to: p });
-      devQueueXmit(p, c, frame);
+      const out = this.brNfForward(c, frame);
+      if (!out) continue;
+      emit(this.ns, 'br_flood', out.skb, `bridge ${this.name} floods out of ${p.name}`, p, {
+        to: p,
+      });
+      devQueueXmit(p, out.skb, out.frame);
     }
   }
 

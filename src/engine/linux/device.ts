@@ -168,6 +168,8 @@ export abstract class Device {
           ip: undefined,
           pktType: undefined,
           inDev: undefined,
+          brInPort: undefined,
+          brNfPrerouted: undefined,
           ct: undefined,
           mark: peer.ns === this.ns ? skb.mark : 0,
         };
@@ -292,6 +294,8 @@ export class Ether extends Device {
         pktType: undefined,
         inDev: undefined,
         ct: undefined,
+        brInPort: undefined,
+        brNfPrerouted: undefined,
         mark: 0,
       });
     });

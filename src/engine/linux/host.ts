@@ -6,6 +6,7 @@ import type { World } from '../sim/world';
 import { Vfs } from './fs';
 import { NetNs } from './netns';
 import type { Process } from './process';
+import type { KernelModule } from './sysctl';
 
 export interface HostOptions {
   readonly name: string;
@@ -13,6 +14,8 @@ export interface HostOptions {
   readonly external?: boolean;
   /** net.ipv4.ip_forward of the initial namespace at boot. */
   readonly ipForward?: boolean;
+  /** Kernel modules loaded at boot beyond the defaults (`br_netfilter` on Kubernetes nodes). */
+  readonly modules?: readonly KernelModule[];
 }
 
 export class Host {
@@ -25,6 +28,7 @@ export class Host {
   readonly named = new Map<string, NetNs>();
   readonly processes = new Map<number, Process>();
   readonly fs: Vfs;
+  readonly modules = new Set<KernelModule>();
 
   constructor(
     readonly world: World,
@@ -32,12 +36,20 @@ export class Host {
   ) {
     this.name = opts.name;
     this.external = opts.external ?? false;
+    for (const m of opts.modules ?? []) this.modules.add(m);
     this.rootNs = new NetNs(this, 'root', true);
     this.namespaces.push(this.rootNs);
     if (opts.ipForward) setForwarding(this.rootNs, true);
     this.rootNs.lo.adminUp = true;
     this.rootNs.deviceStateChanged(this.rootNs.lo);
     this.fs = new Vfs(this);
+  }
+
+  /** modprobe: a module's per-namespace state appears in every namespace, existing ones too. */
+  loadModule(m: KernelModule): void {
+    if (this.modules.has(m)) return;
+    this.modules.add(m);
+    for (const ns of this.namespaces) ns.moduleLoaded(m);
   }
 
   /** Creates a namespace; it copies the initial namespace's IPv4 conf (devconf_inherit_init_net=0). */

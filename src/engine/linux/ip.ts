@@ -47,7 +47,7 @@ export function ipRcv(dev: Device, skb: Skb): void {
     );
     return;
   }
-  const after = nfHook(ns, 'PREROUTING', skb, dev);
+  const after = skb.brNfPrerouted ? skb : nfHook(ns, 'PREROUTING', skb, dev);
   if (!after) return;
   ipRcvFinish(dev, after);
 }

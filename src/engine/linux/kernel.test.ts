@@ -517,3 +517,116 @@ describe('a SYN waiting on ARP', () => {
     );
   });
 });
+
+describe('when connection tracking runs', () => {
+  // Kernel: conntrack's hooks register only for rules that need them.
+  const cases: [string, number][] = [
+    ['true', 0],
+    ['iptables -L -n', 0],
+    ['iptables -t nat -L -n', 0],
+    ['iptables -P FORWARD DROP', 0],
+    ['iptables -A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT', 1],
+    ['iptables -A INPUT -m state --state NEW -j ACCEPT', 1],
+    ['iptables -t nat -A POSTROUTING -o eth9 -j MASQUERADE', 1],
+    ['iptables -t raw -A PREROUTING -j NOTRACK', 0],
+  ];
+  it.each(cases)('after "%s" a local ping leaves %i entries', (rule, entries) => {
+    const l = lab();
+    l.setup(['ip netns add c', 'ip -n c link set lo up']);
+    l.run(`ip netns exec c ${rule}`);
+    l.run('ip netns exec c ping -c1 -W1 127.0.0.1');
+    expect(l.run('ip netns exec c conntrack -L').stderr).toBe(
+      `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.\n`,
+    );
+  });
+});
+
+describe('br_netfilter', () => {
+  const bridged = [
+    'ip netns add br',
+    'ip netns add a',
+    'ip netns add b',
+    'ip -n br link add br0 type bridge',
+    'ip -n br link set br0 up',
+    'ip -n br link add pa type veth peer name ea netns a',
+    'ip -n br link add pb type veth peer name eb netns b',
+    'ip -n br link set pa master br0',
+    'ip -n br link set pb master br0',
+    'ip -n br link set pa up',
+    'ip -n br link set pb up',
+    'ip -n a link set ea up',
+    'ip -n b link set eb up',
+    'ip -n a addr add 10.5.0.1/24 dev ea',
+    'ip -n b addr add 10.5.0.2/24 dev eb',
+    'ip netns exec br iptables -P FORWARD DROP',
+  ];
+
+  it('is absent until loaded: no net.bridge sysctls, and iptables never sees bridged frames', () => {
+    const l = lab();
+    l.setup(bridged);
+    const s = l.run('ip netns exec br sysctl net.bridge.bridge-nf-call-iptables');
+    expect(s.exitCode).toBe(255);
+    expect(s.stderr).toBe(
+      'sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory\n',
+    );
+    expect(l.run('ip netns exec a ping -c1 -W1 10.5.0.2').stdout).toContain('1 received');
+  });
+
+  it('once loaded, sends bridged IPv4 through FORWARD (as on Docker hosts and Kubernetes nodes)', () => {
+    const l = lab();
+    l.setup(bridged);
+    expect(l.run('modprobe br_netfilter').exitCode).toBe(0);
+    expect(l.run('ip netns exec br sysctl net.bridge.bridge-nf-call-iptables').stdout).toBe(
+      'net.bridge.bridge-nf-call-iptables = 1\n',
+    );
+    expect(l.run('ip netns exec a ping -c1 -W1 10.5.0.2').stdout).toContain('0 received');
+    expect(l.run('ip netns exec br iptables -L FORWARD -v -n').stdout).toContain(
+      'Chain FORWARD (policy DROP 1 packets, 84 bytes)',
+    );
+    l.run('ip netns exec br sysctl -qw net.bridge.bridge-nf-call-iptables=0');
+    expect(l.run('ip netns exec a ping -c1 -W1 10.5.0.2').stdout).toContain('1 received');
+    expect(l.run('modprobe nosuchmod').stderr).toBe(
+      'modprobe: FATAL: Module nosuchmod not found in directory /lib/modules/6.18.44-fc-v595\n',
+    );
+  });
+
+  it('undoes a masquerade as the reply enters the bridge, so tcpdump on it sees the real client', () => {
+    const setup = [
+      'ip netns add r',
+      'ip netns add a',
+      'ip netns add c',
+      'ip -n r link add br0 type bridge',
+      'ip -n r link set br0 up',
+      'ip -n r addr add 10.5.0.254/24 dev br0',
+      'ip -n r link add pa type veth peer name ea netns a',
+      'ip -n r link set pa master br0',
+      'ip -n r link set pa up',
+      'ip -n a link set ea up',
+      'ip -n a addr add 10.5.0.1/24 dev ea',
+      'ip -n a route add default via 10.5.0.254',
+      'ip -n r link add rc type veth peer name ec netns c',
+      'ip -n r link set rc up',
+      'ip -n r addr add 192.168.9.1/24 dev rc',
+      'ip -n c link set ec up',
+      'ip -n c addr add 192.168.9.2/24 dev ec',
+      'ip -n c route add default via 192.168.9.1',
+      'ip netns exec r sysctl -qw net.ipv4.ip_forward=1',
+      'ip netns exec r iptables -t nat -A POSTROUTING -o br0 -j MASQUERADE',
+    ];
+    // Kernel, tcpdump -i br0 icmp: with bridge-nf-call-iptables=1 the reply shows as
+    // 10.5.0.1 > 192.168.9.2; with 0 it shows as 10.5.0.1 > 10.5.0.254.
+    for (const [on, reply] of [
+      [true, '10.5.0.1 > 192.168.9.2: ICMP echo reply'],
+      [false, '10.5.0.1 > 10.5.0.254: ICMP echo reply'],
+    ] as const) {
+      const l = lab({ hosts: [{ name: 'h' }] });
+      l.setup(['modprobe br_netfilter', ...setup]);
+      if (!on) l.run('ip netns exec r sysctl -qw net.bridge.bridge-nf-call-iptables=0');
+      const p = l.run('ip netns exec c ping -c1 -W1 10.5.0.1');
+      expect(p.stdout).toContain('1 received');
+      const br0 = captureLinesOf(l.world, p, 'h', 'r', 'br0');
+      expect(br0.some((x) => x.includes('10.5.0.254 > 10.5.0.1: ICMP echo request'))).toBe(true);
+      expect(br0.some((x) => x.includes(reply))).toBe(true);
+    }
+  });
+});

@@ -341,6 +341,22 @@ export class Netfilter {
     return t;
   }
 
+  /**
+   * Whether connection tracking runs in this namespace. The kernel registers conntrack's hooks
+   * only while some rule needs it (a NAT target, a conntrack or state match): a filter table
+   * with plain rules, or an empty nat table, tracks nothing (`conntrack -L` stays empty).
+   */
+  get conntrackActive(): boolean {
+    for (const t of this.tables.values())
+      for (const c of t.chains.values())
+        for (const r of c.rules) {
+          const k = r.target?.kind;
+          if (k === 'DNAT' || k === 'SNAT' || k === 'MASQUERADE') return true;
+          if (r.matches.some((m) => m.kind === 'conntrack' || m.kind === 'state')) return true;
+        }
+    return false;
+  }
+
   /** True while no rule is loaded anywhere: the datapath skips the hooks (and conntrack). */
   get empty(): boolean {
     for (const t of this.tables.values()) if (!t.empty) return false;
@@ -355,7 +371,7 @@ export class Netfilter {
     const before = skb.ip!;
     let natRule: string | undefined;
     // Conntrack attaches to the packet where it enters: PREROUTING and OUTPUT (priority -200).
-    if (hook === 'PREROUTING' || hook === 'OUTPUT') skb = this.track(skb);
+    if ((hook === 'PREROUTING' || hook === 'OUTPUT') && this.conntrackActive) skb = this.track(skb);
     for (const tname of HOOK_TABLES[hook]) {
       const table = this.tables.get(tname);
       if (tname === 'nat') {

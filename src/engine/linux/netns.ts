@@ -14,6 +14,8 @@ import { receiveFrame } from './rx';
 import type { Skb } from './skb';
 import { SocketTable } from './socket';
 import {
+  BR_NETFILTER_SYSCTLS,
+  type KernelModule,
   NS_GLOBAL_DEFAULTS,
   newDevConf,
   newNeighParms,
@@ -76,6 +78,7 @@ export class NetNs {
     this.confDefault = newDevConf(inheritFrom?.confDefault);
     this.neighDefault = newNeighParms();
     this.globals = new Map(Object.entries(NS_GLOBAL_DEFAULTS));
+    for (const m of host.modules) this.moduleLoaded(m);
     this.neigh = new NeighTable(this);
     this.sockets = new SocketTable(this);
     this.netfilter = new Netfilter(this);
@@ -86,6 +89,20 @@ export class NetNs {
 
   get ipForward(): boolean {
     return this.confAll.forwarding !== 0;
+  }
+
+  /** A module's pernet init: br_netfilter adds net.bridge.* sysctls (on by default). */
+  moduleLoaded(m: KernelModule): void {
+    if (m === 'br_netfilter')
+      for (const [k, v] of Object.entries(BR_NETFILTER_SYSCTLS)) this.globals.set(k, v);
+  }
+
+  /**
+   * br_netfilter with bridge-nf-call-iptables=1: IPv4 frames crossing a bridge in this namespace
+   * go through iptables (PREROUTING when they arrive, FORWARD and POSTROUTING when bridged on).
+   */
+  get bridgeCallsIptables(): boolean {
+    return this.globals.get('net.bridge.bridge-nf-call-iptables') === '1';
   }
 
   allocIfindex(): IfIndex {

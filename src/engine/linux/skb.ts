@@ -26,6 +26,8 @@ export interface Skb {
   local?: boolean;
   /** The bridge port a frame entered on, while inside a bridge. */
   brInPort?: Device;
+  /** br_netfilter already ran PREROUTING for it at the bridge: ip_rcv must not run it again. */
+  brNfPrerouted?: boolean;
   /** The conntrack entry and direction, once conntrack has seen the packet (skb->_nfct). */
   ct?: {
     readonly entry: CtEntry;

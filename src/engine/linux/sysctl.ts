@@ -123,3 +123,16 @@ export function newDevConf(from?: DevConf): DevConf {
 export function newNeighParms(from?: NeighParms): NeighParms {
   return { ...(from ?? NEIGH_PARMS_DEFAULTS) } as NeighParms;
 }
+
+/** Modules whose presence changes behaviour the engine models. */
+export type KernelModule = 'br_netfilter';
+
+/** The sysctls br_netfilter adds to every namespace, with the values a new namespace starts with. */
+export const BR_NETFILTER_SYSCTLS: Record<string, string> = {
+  'net.bridge.bridge-nf-call-arptables': '1',
+  'net.bridge.bridge-nf-call-ip6tables': '1',
+  'net.bridge.bridge-nf-call-iptables': '1',
+  'net.bridge.bridge-nf-filter-pppoe-tagged': '0',
+  'net.bridge.bridge-nf-filter-vlan-tagged': '0',
+  'net.bridge.bridge-nf-pass-vlan-input-dev': '0',
+};

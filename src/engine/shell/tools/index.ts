@@ -20,6 +20,7 @@ import {
 import { ip } from './ip';
 import { iptables, iptablesRestoreTool, iptablesSaveTool } from './iptables';
 import { conntrack } from './conntrack';
+import { modprobe } from './modprobe';
 import { nc } from './nc';
 import { nginx } from './nginx';
 import { ping } from './ping';
@@ -34,6 +35,7 @@ export const TOOLS: Record<string, Tool> = {
   'iptables-save': iptablesSaveTool,
   'iptables-restore': iptablesRestoreTool,
   conntrack,
+  modprobe,
   bridge,
   sysctl,
   ping,
