@@ -135,6 +135,9 @@ test.describe('scenarios from files, links and the gallery', () => {
   test('share copies a link that reopens the same view', async ({ page, context }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await openApp(page, '#/scenario/veth-pair?step=5&hop=2');
+    // The heading shows while the link's five steps still replay in the worker; Share stays
+    // disabled until the view has landed (it used to copy whichever step the replay was at).
+    await expect(page.locator('.hop-count')).toHaveText(/^Hop 2 of \d+$/);
     await page.getByRole('button', { name: 'Share' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Link copied' })).toBeVisible();
     const link = await page.evaluate(() => navigator.clipboard.readText());
@@ -148,7 +151,8 @@ test.describe('scenarios from files, links and the gallery', () => {
     const zlink = await page.evaluate(() => navigator.clipboard.readText());
     const other = await context.newPage();
     await other.goto(zlink);
-    await expect(canvasNode(other, 'br0')).toBeVisible();
+    // A fresh worker boots and replays five steps and the command before br0 exists.
+    await expect(canvasNode(other, 'br0')).toBeVisible({ timeout: 15_000 });
     await other.close();
   });
 

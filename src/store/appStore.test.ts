@@ -139,6 +139,15 @@ describe('app store', () => {
     expect(formatHash(routeOf(s)!)).toMatch(/^#z=1\./);
   });
 
+  it('a link asked for while a deep link replays names where the replay lands', async () => {
+    const { store } = setup();
+    // Not awaited: Share pressed while the steps still run must not copy a half-way view.
+    const opening = store.getState().openBuiltin('veth-pair', { step: 5, hop: 2 });
+    const link = store.getState().shareLink('https://x/');
+    await opening;
+    expect((await link).url).toBe('https://x/#/scenario/veth-pair?step=5&hop=2');
+  });
+
   it('shares a deep link, or the scenario with the typed commands', async () => {
     const { store } = setup();
     await store.getState().openBuiltin('veth-pair', { step: 5 });

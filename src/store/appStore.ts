@@ -244,6 +244,36 @@ export function routeOf(
   return null;
 }
 
+/**
+ * The share link for a state: the deep link for a built-in scenario as it ships, otherwise the
+ * scenario itself (and the commands typed so far), compressed into the fragment.
+ */
+async function shareLinkFor(
+  s: Pick<AppState, 'source' | 'doc' | 'journal' | 'linkPayload' | 'runs' | 'playhead'>,
+  base: string,
+): Promise<{ url: string; warning?: string }> {
+  const typed: SharedCommand[] = [];
+  let steps = 0;
+  for (const e of s.journal) {
+    if (e.kind === 'step') steps++;
+    else typed.push({ afterStep: steps, host: e.host, run: e.run });
+  }
+  const route = routeOf(s);
+  if (s.source?.kind === 'builtin' && typed.length === 0 && route)
+    return { url: `${base}${formatHash(route)}` };
+  // A scenario not built in, or one the learner changed by typing commands: carry it.
+  const data = await encodeShare({ scenario: s.doc, commands: typed });
+  const step = currentStepNumber(s);
+  const hop = route?.kind === 'payload' || route?.kind === 'scenario' ? route.hop : undefined;
+  const url = `${base}${formatHash({ kind: 'payload', data, ...(step ? { step } : {}), ...(step && hop && typed.length === 0 ? { hop } : {}) })}`;
+  return url.length > LONG_LINK_CHARS
+    ? {
+        url,
+        warning: `The link is ${url.length.toLocaleString('en-US')} characters long: it works in a browser, but chat tools may cut it.`,
+      }
+    : { url };
+}
+
 // ---------------------------------------------------------------- the store
 
 class EngineCrashed extends Error {}
@@ -842,29 +872,10 @@ export function createAppStore(opts: StoreOptions): AppStore {
         }, opts.hardCancelMs ?? 800);
       },
 
-      shareLink: async (base) => {
-        const s = get();
-        const typed: SharedCommand[] = [];
-        let steps = 0;
-        for (const e of s.journal) {
-          if (e.kind === 'step') steps++;
-          else typed.push({ afterStep: steps, host: e.host, run: e.run });
-        }
-        const route = routeOf(s);
-        if (s.source?.kind === 'builtin' && typed.length === 0 && route)
-          return { url: `${base}${formatHash(route)}` };
-        // A scenario not built in, or one the learner changed by typing commands: carry it.
-        const data = await encodeShare({ scenario: s.doc, commands: typed });
-        const step = currentStepNumber(s);
-        const hop = route?.kind === 'payload' || route?.kind === 'scenario' ? route.hop : undefined;
-        const url = `${base}${formatHash({ kind: 'payload', data, ...(step ? { step } : {}), ...(step && hop && typed.length === 0 ? { hop } : {}) })}`;
-        return url.length > LONG_LINK_CHARS
-          ? {
-              url,
-              warning: `The link is ${url.length.toLocaleString('en-US')} characters long: it works in a browser, but chat tools may cut it.`,
-            }
-          : { url };
-      },
+      // Queued behind any load, deep-link replay or command still running: a link describes where
+      // the learner will be once that work is done, never a half-way state (a Share pressed while
+      // a deep link's steps replay used to copy an earlier step).
+      shareLink: (base) => enqueue(() => shareLinkFor(get(), base)),
 
       debugCrash: () => {
         engine.request({ type: 'debugCrash' });

@@ -152,7 +152,8 @@ function Brand() {
 function ShareButton() {
   const store = useAppStore();
   const [manual, setManual] = useState<string | null>(null);
-  const ready = useApp((s) => s.loadState === 'ready' || s.scenario !== null);
+  // Not while a scenario loads or a deep link's steps replay: the link would name a half-way view.
+  const ready = useApp((s) => (s.loadState === 'ready' || s.scenario !== null) && s.busy === null);
   const share = async () => {
     const base = `${location.origin}${location.pathname}${location.search.replace(/[?&]debug\b/, '')}`;
     try {
