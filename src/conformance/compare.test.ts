@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Tagged, summarizeCloses } from './compare';
+import {
+  type KernelRun,
+  type Tagged,
+  canonicalTcpInterleaving,
+  compareFrames,
+  summarizeCloses,
+} from './compare';
+import type { LabCommand } from './plan';
 import { normalizeOutput, sideBySide } from './normalize';
 
 const tcp = (from: string, to: string, rest: string, t = 0, window = 0): Tagged => ({
@@ -77,6 +84,41 @@ describe('summarizeCloses', () => {
   });
 });
 
+describe('canonicalTcpInterleaving', () => {
+  const header = tcp(
+    S,
+    C,
+    'Flags [P.], cksum C, seq 1:156, ack 78, win W, options [O], length 155: HTTP',
+  );
+  const body = tcp(
+    S,
+    C,
+    'Flags [P.], cksum C, seq 156:386, ack 78, win W, options [O], length 230: HTTP',
+  );
+  const ack156 = tcp(C, S, 'Flags [.], cksum C, ack 156, win W, options [O], length 0');
+  const ack386 = tcp(C, S, 'Flags [.], cksum C, ack 386, win W, options [O], length 0');
+  const arp = { text: 'aa > ff, ARP, Request who-has 10.0.0.9 tell 10.0.0.1', t: 0, window: 0 };
+  const texts = (fs: Tagged[]) => canonicalTcpInterleaving(fs).map((f) => f.text);
+
+  it('reads any causally possible interleaving of the two directions the same', () => {
+    // The client's ACK of the header crossing the body (kernel on a slow path) or not.
+    const crossed = [header, ack156, body, ack386];
+    const bursts = [header, body, ack156, ack386];
+    expect(texts(crossed)).toEqual(texts(bursts));
+  });
+
+  it('leaves other frames where they were', () => {
+    expect(texts([header, arp, ack156, body, ack386])[1]).toBe(arp.text);
+  });
+
+  it('never moves an acknowledgement before the data it acknowledges', () => {
+    const out = texts([header, body, ack386, ack156]);
+    expect(out.indexOf(ack386.text)).toBeGreaterThan(out.indexOf(body.text));
+    // …and a different set of segments still reads differently.
+    expect(texts([header, body, ack386])).not.toEqual(texts([header, body, ack156, ack386]));
+  });
+});
+
 describe('normalizeOutput', () => {
   const ctx = { macMap: new Map([['02:00:00:00:00:aa', '02:00:00:00:00:bb']]), physicalNics: [] };
 
@@ -106,5 +148,73 @@ describe('sideBySide', () => {
     expect(sideBySide('same\nttl 64', 'same\nttl 63')).toBe(
       '    same\n  ≠ engine: ttl 64\n    kernel: ttl 63',
     );
+  });
+});
+
+describe('compareFrames and declared races', () => {
+  const arp = (who: string) =>
+    `aa:aa:aa:aa:aa:aa > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Ethernet (len 6), IPv4 (len 4), Request who-has ${who} tell 10.0.0.1, length 28`;
+  const command = (id: string, lines: string[], race?: string): LabCommand => ({
+    id,
+    step: 0,
+    host: 'h',
+    run: `cmd ${id}`,
+    background: false,
+    ...(race ? { race } : {}),
+    simStartMs: 0,
+    simDurationMs: 0,
+    simOutput: '',
+    simExit: 0,
+    simFrames: { 'h/root/eth0': lines.map((line, i) => ({ t: i, line })) },
+    newNetns: [],
+    simMacs: {},
+    pinMacs: {},
+  });
+  const run = (id: string, lines: string[]): KernelRun => ({
+    id,
+    exit: 0,
+    output: '',
+    frames: { 'h/root/eth0': lines.map((line, i) => ({ t: 10 + i, line })) },
+    macMap: {},
+    timedOut: false,
+  });
+
+  it('charges a frame only one side has to its command, with both sides shown', () => {
+    const r = compareFrames(
+      [command('a', [arp('10.0.0.2')]), command('b', [arp('10.0.0.3')])],
+      [run('a', [arp('10.0.0.2')]), run('b', [arp('10.0.0.3'), arp('10.0.0.3')])],
+      [],
+    );
+    expect(r.differences[0]).toEqual([]);
+    expect(r.differences[1]).toHaveLength(1);
+    expect(r.differences[1]![0]!.what).toBe('frames on h/root/eth0 differ (engine 1, kernel 2)');
+    expect(r.differences[1]![0]!.detail).toContain('who-has 10.0.0.3');
+  });
+
+  it('turns the same difference into a note when the scenario declares a race there', () => {
+    const r = compareFrames(
+      [command('a', [arp('10.0.0.2')]), command('b', [arp('10.0.0.3')], 'probes race a timer')],
+      [run('a', [arp('10.0.0.2')]), run('b', [arp('10.0.0.3'), arp('10.0.0.3')])],
+      [],
+    );
+    expect(r.differences.flat()).toEqual([]);
+    expect(r.notes[1]!.join('\n')).toContain('a race the scenario declares: probes race a timer');
+  });
+
+  it('keeps an ARP reply after its request however close together they came', () => {
+    // By text the reply (from bb:…) would sort before the request (from cc:…).
+    const req = arp('10.0.0.3').replace('aa:aa:aa:aa:aa:aa', 'cc:cc:cc:cc:cc:cc');
+    const reply =
+      'bb:bb:bb:bb:bb:bb > cc:cc:cc:cc:cc:cc, ethertype ARP (0x0806), length 42: Ethernet (len 6), IPv4 (len 4), Reply 10.0.0.3 is-at bb:bb:bb:bb:bb:bb, length 28';
+    const engine = command('a', []);
+    const simultaneous: LabCommand = {
+      ...engine,
+      simFrames: { 'h/root/eth0': [req, reply].map((line) => ({ t: 5, line })) },
+    };
+    const kernel: KernelRun = {
+      ...run('a', []),
+      frames: { 'h/root/eth0': [req, reply].map((line, i) => ({ t: 9 + i * 0.004, line })) },
+    };
+    expect(compareFrames([simultaneous], [kernel], []).differences.flat()).toEqual([]);
   });
 });

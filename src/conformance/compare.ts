@@ -75,22 +75,83 @@ export interface Tagged {
  */
 const SIMULTANEOUS = 0.002;
 
+/** The TCP line of a frame as tcpdump -e -v prints it (the line after the IP header). */
+const TCP_LINE = /^\s+(\S+) > (\S+): Flags \[([^\]]+)\](.*)$/;
+
+/** What a frame belongs to, for keeping causally related frames in order. */
+function conversationOf(text: string): string | undefined {
+  const arp = /who-has (\S+)|Reply (\S+) is-at/.exec(text);
+  if (arp) return `arp ${arp[1] ?? arp[2]}`;
+  const line = text.split('\n')[1] ?? '';
+  const tcp = TCP_LINE.exec(line);
+  // By ports: with NAT between them, a connection's two directions name different addresses.
+  const port = (end: string) => end.slice(end.lastIndexOf('.') + 1);
+  if (tcp) return `tcp ${[port(tcp[1]!), port(tcp[2]!)].sort().join(' ')}`;
+  const ip = /^\s+(\d+\.\d+\.\d+\.\d+)(?:\.\w+)? > (\d+\.\d+\.\d+\.\d+)/.exec(line);
+  if (ip) return `ip ${[ip[1]!, ip[2]!].sort().join(' ')}`;
+  return undefined;
+}
+
 function canonicalOrder(frames: Tagged[]): void {
   let start = 0;
   for (let i = 1; i <= frames.length; i++) {
     if (i < frames.length && frames[i]!.t - frames[i - 1]!.t < SIMULTANEOUS) continue;
     if (i - start > 1) {
-      const burst = frames
-        .slice(start, i)
-        .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+      // Frames of one conversation move as one unit, in their own order (an ARP reply after its
+      // request, a TCP connection's segments as canonicalTcpInterleaving then orders them): only
+      // independent conversations that fired together are sorted.
+      const units = new Map<string, Tagged[]>();
+      frames.slice(start, i).forEach((f, k) => {
+        const key = conversationOf(f.text) ?? `frame ${k}`;
+        let unit = units.get(key);
+        if (!unit) units.set(key, (unit = []));
+        unit.push(f);
+      });
+      const burst = [...units.values()]
+        .sort((a, b) => (a[0]!.text < b[0]!.text ? -1 : a[0]!.text > b[0]!.text ? 1 : 0))
+        .flat();
       frames.splice(start, burst.length, ...burst);
     }
     start = i;
   }
 }
 
-/** The TCP line of a frame as tcpdump -e -v prints it (the line after the IP header). */
-const TCP_LINE = /^\s+(\S+) > (\S+): Flags \[([^\]]+)\](.*)$/;
+interface TcpSegment {
+  /** Index of the frame in the list. */
+  readonly pos: number;
+  readonly from: string;
+  readonly to: string;
+  readonly flags: string;
+  readonly rest: string;
+  /** The connection: both endpoints and which use of that pair of endpoints it is. */
+  readonly conn: string;
+}
+
+/**
+ * The TCP segments among the frames, each with its connection. Ephemeral ports are normalised
+ * per command, so two connections from different commands can share endpoints: a new SYN after
+ * a connection got past its handshake starts a new one.
+ */
+function tcpSegments(frames: readonly Tagged[]): TcpSegment[] {
+  const uses = new Map<string, { n: number; pastSyn: boolean }>();
+  // Keyed by ports alone: with NAT between the two directions their addresses differ (a request
+  // from 10.0.0.0.40000 is answered to 172.18.0.2.40000), the ports do not.
+  const portOf = (end: string) => end.slice(end.lastIndexOf('.') + 1);
+  const out: TcpSegment[] = [];
+  frames.forEach((f, pos) => {
+    const m = TCP_LINE.exec(f.text.split('\n')[1] ?? '');
+    if (!m) return;
+    const [, from, to, flags, rest] = m;
+    const pair = [portOf(from!), portOf(to!)].sort().join(' <> ');
+    let use = uses.get(pair);
+    if (!use) uses.set(pair, (use = { n: 0, pastSyn: false }));
+    if (flags === 'S' && use.pastSyn) use = { n: use.n + 1, pastSyn: false };
+    if (flags !== 'S') use.pastSyn = true;
+    uses.set(pair, use);
+    out.push({ pos, from: from!, to: to!, flags: flags!, rest: rest!, conn: `${pair}#${use.n}` });
+  });
+  return out;
+}
 
 /**
  * When both ends of a TCP connection close at nearly the same time, which FIN leaves first is a
@@ -102,25 +163,20 @@ const TCP_LINE = /^\s+(\S+) > (\S+): Flags \[([^\]]+)\](.*)$/;
  * acknowledged.
  */
 export function summarizeCloses(frames: readonly Tagged[]): Tagged[] {
-  interface Seg {
-    readonly i: number;
-    readonly from: string;
-    readonly flags: string;
-    readonly rest: string;
+  const byConn = new Map<string, TcpSegment[]>();
+  for (const g of tcpSegments(frames)) {
+    let list = byConn.get(g.conn);
+    if (!list) byConn.set(g.conn, (list = []));
+    list.push(g);
   }
-  const byConn = new Map<string, Seg[]>();
-  frames.forEach((f, i) => {
-    const m = TCP_LINE.exec(f.text.split('\n')[1] ?? '');
-    if (!m) return;
-    const [, from, to, flags, rest] = m;
-    const key = [from!, to!].sort().join(' <> ');
-    let list = byConn.get(key);
-    if (!list) byConn.set(key, (list = []));
-    list.push({ i, from: from!, flags: flags!, rest: rest! });
-  });
   const drop = new Set<number>();
   const replace = new Map<number, string>();
-  for (const [key, segs] of byConn) {
+  for (const segs of byConn.values()) {
+    // The ends as their own segments name them (with NAT between, each direction's source).
+    const ends = [...new Set(segs.map((g) => g.from))];
+    if (ends.length < 2) ends.push(segs[0]!.to);
+    ends.sort();
+    const key = ends.join(' <> ');
     // The close: everything after the connection's last SYN or payload, if it holds a FIN.
     let last = -1;
     segs.forEach((g, k) => {
@@ -128,7 +184,6 @@ export function summarizeCloses(frames: readonly Tagged[]): Tagged[] {
     });
     const tail = segs.slice(last + 1);
     if (!tail.some((g) => g.flags.includes('F'))) continue;
-    const ends = key.split(' <> ');
     const fins = new Map<string, number>();
     const acks = new Map<string, number>();
     for (const g of tail) {
@@ -143,8 +198,8 @@ export function summarizeCloses(frames: readonly Tagged[]): Tagged[] {
       const other = ends.find((e) => e !== end)!;
       return `FIN from ${end} ${(acks.get(other) ?? 0) > fin ? 'acknowledged' : 'not acknowledged'}`;
     });
-    for (const g of tail) drop.add(g.i);
-    replace.set(tail[0]!.i, `TCP close ${key}: ${parts.join(', ')}`);
+    for (const g of tail) drop.add(g.pos);
+    replace.set(tail[0]!.pos, `TCP close ${key}: ${parts.join(', ')}`);
   }
   const out: Tagged[] = [];
   frames.forEach((f, i) => {
@@ -155,22 +210,111 @@ export function summarizeCloses(frames: readonly Tagged[]): Tagged[] {
   return out;
 }
 
-/** Longest common subsequence of two lists of frames: the pairs of indices that match. */
+/**
+ * Where a capture point sees the two directions of one TCP connection interleave is decided by
+ * the timing of two independent processes and the path between them: the client's ACK of a
+ * response's first segment and the server's second write (python writes the header and the body
+ * ~100 µs apart) cross anywhere on a routed path, and a CI machine twice as slow flips them. The
+ * kernel's rules decide what each direction sends and what it acknowledges, not that interleaving.
+ * So each connection's segments are put into one canonical order consistent with causality (a
+ * segment acknowledging byte X comes after the peer's segment that sent it, each direction keeps
+ * its own order), preferring to continue the direction last emitted. Two captures holding the same
+ * segments in any causally possible order then read the same; a missing, extra or changed segment
+ * still shows.
+ */
+export function canonicalTcpInterleaving(frames: readonly Tagged[]): Tagged[] {
+  interface Seg {
+    readonly pos: number;
+    readonly from: string;
+    /** The peer's sequence space this segment needs to have been sent (relative), or 0. */
+    readonly needs: number;
+    /** This direction's relative sequence end after this segment. */
+    end: number;
+    /** tcpdump numbered this direction from 0, not 1 (see below). */
+    readonly fromZero: boolean;
+  }
+  const byConn = new Map<string, Map<string, Seg[]>>();
+  for (const g of tcpSegments(frames)) {
+    const syn = g.flags.includes('S');
+    const range = /seq (\d+):(\d+)/.exec(g.rest);
+    const seq = /seq (\d+)/.exec(g.rest);
+    const ack = /ack (\d+)/.exec(g.rest);
+    // Handshake numbers are absolute (normalised to ISN): a SYN-ACK needs the peer's SYN (1).
+    const needs = syn ? (g.flags.includes('.') ? 1 : 0) : ack ? Number(ack[1]) : 0;
+    let end = syn ? 1 : range ? Number(range[2]) : seq ? Number(seq[1]) : 0;
+    if (g.flags.includes('F')) end += 1;
+    let conn = byConn.get(g.conn);
+    if (!conn) byConn.set(g.conn, (conn = new Map()));
+    let list = conn.get(g.from);
+    if (!list) conn.set(g.from, (list = []));
+    list.push({ pos: g.pos, from: g.from, needs, end, fromZero: /seq 0:/.test(g.rest) });
+  }
+  const out = [...frames];
+  for (const conn of byConn.values()) {
+    const dirs = [...conn.entries()];
+    if (dirs.length !== 2) continue;
+    // When NAT makes the two directions' addresses differ, tcpdump cannot pair them and numbers
+    // one direction from its first captured byte (seq 0:77) while the peer acknowledges in the
+    // usual numbering (ack 78): shift such a direction by one.
+    for (const [, list] of dirs)
+      if (list.some((g) => g.fromZero)) for (const g of list) if (g.end > 1) g.end += 1;
+    const positions = dirs.flatMap(([, l]) => l.map((s) => s.pos)).sort((a, b) => a - b);
+    const next = dirs.map(() => 0);
+    const sent = dirs.map(() => 0);
+    const order: number[] = [];
+    let last = dirs.findIndex(([, l]) => l[0]!.pos === positions[0]);
+    while (order.length < positions.length) {
+      const ready = (d: number): boolean => {
+        const s = dirs[d]![1][next[d]!];
+        return s !== undefined && s.needs <= sent[1 - d]!;
+      };
+      // Continue the last direction when it can; else the other; when neither can (the capture
+      // disagrees with causality, e.g. a lost segment), take the earliest captured.
+      let d = ready(last) ? last : ready(1 - last) ? 1 - last : -1;
+      if (d < 0) {
+        const cand = [0, 1].filter((k) => dirs[k]![1][next[k]!] !== undefined);
+        d = cand.reduce((a, b) =>
+          dirs[a]![1][next[a]!]!.pos < dirs[b]![1][next[b]!]!.pos ? a : b,
+        );
+      }
+      const s = dirs[d]![1][next[d]!]!;
+      order.push(s.pos);
+      sent[d] = Math.max(sent[d]!, s.end);
+      next[d]!++;
+      last = d;
+    }
+    positions.forEach((p, i) => {
+      out[p] = frames[order[i]!]!;
+    });
+  }
+  return out;
+}
+
+/**
+ * Longest common subsequence of two lists of frames: the pairs of indices that match. Among the
+ * longest, it prefers pairs from the same command's window: the same ARP exchange in two steps
+ * must pair step with step, or the one left over is charged to the wrong command.
+ */
 function lcs(a: readonly Tagged[], b: readonly Tagged[]): [number, number][] {
   const n = a.length;
   const m = b.length;
-  const dp: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  // A match is worth MATCH, plus one when both frames fell in the same window; MATCH exceeds any
+  // sum of bonuses, so the number of matches is maximised first.
+  const MATCH = Math.min(n, m) + 1;
+  const score = (i: number, j: number) => MATCH + (a[i]!.window === b[j]!.window ? 1 : 0);
+  const dp: Float64Array[] = Array.from({ length: n + 1 }, () => new Float64Array(m + 1));
   for (let i = n - 1; i >= 0; i--)
     for (let j = m - 1; j >= 0; j--)
-      dp[i]![j] =
-        a[i]!.text === b[j]!.text
-          ? dp[i + 1]![j + 1]! + 1
-          : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+      dp[i]![j] = Math.max(
+        a[i]!.text === b[j]!.text ? dp[i + 1]![j + 1]! + score(i, j) : 0,
+        dp[i + 1]![j]!,
+        dp[i]![j + 1]!,
+      );
   const pairs: [number, number][] = [];
   let i = 0;
   let j = 0;
   while (i < n && j < m) {
-    if (a[i]!.text === b[j]!.text) {
+    if (a[i]!.text === b[j]!.text && dp[i]![j] === dp[i + 1]![j + 1]! + score(i, j)) {
       pairs.push([i, j]);
       i++;
       j++;
@@ -225,10 +369,10 @@ export function compareFrames(
     });
     const simRaw = [...sim];
     const realRaw = [...real];
-    sim.splice(0, sim.length, ...summarizeCloses(sim));
-    real.splice(0, real.length, ...summarizeCloses(real));
     canonicalOrder(sim);
     canonicalOrder(real);
+    sim.splice(0, sim.length, ...summarizeCloses(canonicalTcpInterleaving(sim)));
+    real.splice(0, real.length, ...summarizeCloses(canonicalTcpInterleaving(real)));
     const pairs = lcs(sim, real);
     const matchedSim = new Set(pairs.map(([i]) => i));
     const matchedReal = new Set(pairs.map(([, j]) => j));
@@ -242,6 +386,13 @@ export function compareFrames(
     for (const w of bad) {
       const a = simRaw.filter((f) => f.window === w).map((f) => f.text);
       const b = realRaw.filter((f) => f.window === w).map((f) => f.text);
+      const race = commands[w]!.race;
+      if (race) {
+        notes[w]!.push(
+          `${place}: frames differ (engine ${a.length}, kernel ${b.length}), a race the scenario declares: ${race}`,
+        );
+        continue;
+      }
       differences[w]!.push({
         what: `frames on ${place} differ (engine ${a.length}, kernel ${b.length})`,
         detail: sideBySide(a.join('\n'), b.join('\n'), 100),

@@ -64,6 +64,13 @@ function placeholders(text: string): string {
         m.replace(/seq \d+, ack \d+/, 'seq N, ack N'),
       )
       .replace(/win \d+/g, 'win W')
+      // Sequence numbers tcpdump printed absolute (it could not relate the segment to a SYN, e.g.
+      // on a bridge where NAT rewrote one direction): only the random ISN differs.
+      .replace(
+        /\b(seq|ack) (\d{6,})(:(\d{6,}))?/g,
+        (_m, k: string, a: string, r: string, b: string) =>
+          r ? `${k} ABS+${Number(b) - Number(a)}` : `${k} ABS`,
+      )
       // tcpdump -v: the IP id differs run to run; checksums are left to offload on veths
       .replace(/(\(tos 0x[0-9a-f]+, ttl \d+, )id \d+/g, '$1id N')
       .replace(/options \[[^\]]*\]/g, 'options [O]')

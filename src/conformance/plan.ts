@@ -52,6 +52,8 @@ export interface LabCommand {
   readonly background: boolean;
   /** A bare `NAME=value` line: evaluated on the host, then exported to later commands. */
   readonly assignment?: string;
+  /** Set when the scenario says the kernel races here: frame differences are only noted. */
+  readonly race?: string;
   /** The engine stopped it like a user pressing ^C after this many ms. */
   readonly interruptAfterMs?: number;
   /** When the engine started it, in ms of simulated time; the lab starts it as long after boot. */
@@ -223,7 +225,7 @@ export function buildPlan(scenario: ScenarioData, faults?: EngineFaults): LabPla
   });
   const commands: Omit<LabCommand, 'simFrames'>[] = [];
   const starts: number[] = [];
-  const run = (step: number, n: number, host: string, line: string) => {
+  const run = (step: number, n: number, host: string, line: string, race?: string) => {
     const before = namedNetns(world);
     const r = s.exec(host, line);
     starts.push(r.captureFrom);
@@ -240,6 +242,7 @@ export function buildPlan(scenario: ScenarioData, faults?: EngineFaults): LabPla
       host,
       run: line,
       background: isBackground(line),
+      race,
       assignment: assignmentName(line),
       interruptAfterMs: interrupted ? (r.endTime - r.startTime) / 1e6 : undefined,
       simStartMs: r.startTime / 1e6,
@@ -258,7 +261,7 @@ export function buildPlan(scenario: ScenarioData, faults?: EngineFaults): LabPla
   scenario.steps.forEach((step, i) => {
     step.commands.forEach((raw, n) => {
       const c = normalizeCommand(raw);
-      run(i, n, c.on ?? step.on ?? s.defaultHost, c.run);
+      run(i, n, c.on ?? step.on ?? s.defaultHost, c.run, c.kernel?.race);
     });
   });
   // The last command's window runs through one more typing gap, as the lab waits it out too.

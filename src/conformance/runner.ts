@@ -286,6 +286,11 @@ export function formatReport(r: ScenarioReport): string {
     // A step that cannot be checked on a kernel shows only its reason, not the noise it makes.
     if (s.status === 'skipped') continue;
     for (const c of s.commands) {
+      const races = c.notes.filter((n) => n.includes('a race the scenario declares'));
+      if (c.agree && races.length)
+        out.push(
+          `      ~ ${c.host}# ${c.run}: ${races.length} place(s) differ within a declared race`,
+        );
       if (c.agree) continue;
       out.push(`      ${c.host}# ${c.run}`);
       for (const d of c.differences) {

@@ -167,6 +167,14 @@ export const Command = z
       .array(TrafficExpect)
       .optional()
       .meta({ description: "What this command's packets must do." }),
+    kernel: z
+      .strictObject({
+        race: z.string().min(1).meta({
+          description:
+            'Why the frames seen during this command differ from run to run on a real kernel (two timers racing): the conformance suite then reports their differences as notes, and still compares exit status and output.',
+        }),
+      })
+      .optional(),
   })
   .meta({ title: 'Command' });
 

@@ -10,6 +10,12 @@ import type { Ether, Medium } from './device';
 import type { Skb } from './skb';
 import { whereOf } from './tracing';
 
+/**
+ * One-way delay across the switch, as the conformance lab's stand-in for a network (a veth into
+ * a bridge and a veth out of it) measures: a little more than one veth hop.
+ */
+const WIRE_LATENCY = us(15);
+
 export class Segment implements Medium {
   readonly ports: Ether[] = [];
   private readonly table = new Map<Mac, Ether>();
@@ -50,7 +56,7 @@ export class Segment implements Medium {
     });
     for (const t of targets) {
       if (!t.adminUp) continue;
-      t.arrive(targets.length > 1 ? world.cloneSkb(skb) : skb, frame, us(80));
+      t.arrive(targets.length > 1 ? world.cloneSkb(skb) : skb, frame, WIRE_LATENCY);
     }
   }
 }

@@ -23,6 +23,16 @@ describe('the shell', () => {
     expect(l.run('ip link |')).toMatchObject({ exitCode: 2 });
   });
 
+  it('feeds pipes and command substitutions without write errors', () => {
+    const l = lab();
+    expect(l.run('X=`echo hi`; echo $X $(echo there)')).toMatchObject({
+      exitCode: 0,
+      stdout: 'hi there\n',
+      stderr: '',
+    });
+    expect(l.run('echo a b | wc -w')).toMatchObject({ stdout: '2\n', stderr: '' });
+  });
+
   it('writes sysctls through /proc/sys redirections', () => {
     const l = lab();
     expect(l.run('echo 1 > /proc/sys/net/ipv4/ip_forward').exitCode).toBe(0);
@@ -90,7 +100,8 @@ describe('the shell', () => {
     const r = l.sh().run('ping -c 3 10.9.0.2');
     expect(r.note).toMatch(/stopped after \d+ simulated events/);
     expect(r.stderr).toContain('a loop or a storm?');
-  });
+    // 20,000 events with captures on every port: seconds on a loaded 2-core machine.
+  }, 60_000);
 });
 
 /** Commands a learner might type, including nonsense, for the robustness property. */

@@ -262,7 +262,7 @@ export class Shell implements JobControl {
     for (let i = 0; i < p.commands.length; i++) {
       const last = i === p.commands.length - 1;
       let captured = '';
-      const sink: Sink = last ? stdout : (t) => (captured += t);
+      const sink: Sink = last ? stdout : (t) => void (captured += t);
       code = this.runSimple(p.commands[i]!, input, sink, stderr, last && sink === stdout);
       input = captured;
       if (this.budgetNote) break;
@@ -541,10 +541,10 @@ export class Shell implements JobControl {
     const script = parseScript(source);
     for (const item of script.items) {
       if (item.background) {
-        this.runAndOr(item, (t) => (captured += t), stderr);
+        this.runAndOr(item, (t) => void (captured += t), stderr);
         continue;
       }
-      this.runAndOr(item, (t) => (captured += t), stderr);
+      this.runAndOr(item, (t) => void (captured += t), stderr);
     }
     // A subshell: variable changes do not leak out.
     this.vars.clear();

@@ -66,8 +66,9 @@ export function linkNetns(viewer: NetNs, dev: Device): string {
 export function linkHeader(dev: Device, forAddr: boolean): string {
   const master = dev.master ? ` master ${dev.master.name}` : '';
   const mode = forAddr ? '' : ' mode DEFAULT';
-  // Docker creates its veths with txqueuelen 0, and iproute2 omits a zero qlen.
-  const qlen = dev.txqueuelen > 0 ? ` qlen ${dev.txqueuelen}` : '';
+  // Docker creates its veths with txqueuelen 0; iproute2 then prints no qlen, but keeps the
+  // space that would have preceded it (kernel 6.18, iproute2 6.1.0).
+  const qlen = dev.txqueuelen > 0 ? ` qlen ${dev.txqueuelen}` : ' ';
   return `${dev.ifindex}: ${linkName(dev)}: ${linkFlags(dev)} mtu ${dev.mtu} qdisc ${dev.qdisc()}${master} state ${dev.operState()}${mode} group default${qlen}`;
 }
 
