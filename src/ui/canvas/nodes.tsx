@@ -5,10 +5,16 @@
  */
 import { BaseEdge, Handle, Position, type EdgeProps, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { fitText, fontOf, textWidth } from './fitText';
 import type { DeviceNode, HostNode, LinkEdge, LoopbackNode, NetnsNode, SegmentNode } from './flow';
 
+/**
+ * Invisible and paint-free: no transform and no opacity, which would give each of the hundreds of
+ * handles a paint property node of its own and slow every compositing update (see fitText.ts).
+ */
 const hidden = {
-  opacity: 0,
+  visibility: 'hidden' as const,
+  transform: 'none',
   width: 1,
   height: 1,
   minWidth: 0,
@@ -106,6 +112,13 @@ const KIND_LABEL: Record<string, string> = {
   loopback: 'loopback',
 };
 
+/** Horizontal space inside a device card: borders 5 + 1.5 and padding 9 + 10 (styles.css). */
+const CARD_INSET = 25.5;
+
+/**
+ * A device card. Rows are shortened to the card's width here rather than clipped by CSS (see
+ * fitText.ts for why).
+ */
 function DeviceNodeView({ data, selected }: NodeProps<DeviceNode>) {
   const d = data.dev;
   const st = stateClass(d);
@@ -117,6 +130,17 @@ function DeviceNodeView({ data, selected }: NodeProps<DeviceNode>) {
         ? `cable to ${d.segment}`
         : undefined;
   const extra = d.addrs.length - 2;
+  const inner = data.w - CARD_INSET;
+  const kind = (KIND_LABEL[d.kind] ?? d.kind).toUpperCase();
+  // dot 9 + two gaps of 6; the kind label is uppercase with 0.04em letter spacing.
+  const kindW = textWidth(kind, fontOf(700, 10.5, 'sans')) + kind.length * 0.42;
+  const name = fitText(d.name, inner - 21 - kindW, fontOf(700, 13.5, 'mono'));
+  const stateText = d.up ? d.operState : 'DOWN';
+  const stateW = textWidth(stateText, fontOf(700, 11.5, 'sans'));
+  const rel = relation && fitText(relation, inner - stateW - 8, fontOf(400, 11.5, 'sans'));
+  const addrFont = fontOf(600, 12.5, 'mono');
+  const more = extra > 0 ? ` +${extra}` : '';
+  const moreW = more ? textWidth(more, fontOf(400, 11.5, 'sans')) : 0;
   return (
     <div
       className={`device-node kind-${d.kind} state-${st}${selected ? ' selected' : ''}`}
@@ -125,21 +149,27 @@ function DeviceNodeView({ data, selected }: NodeProps<DeviceNode>) {
       <Anchors />
       <div className="dev-row dev-title">
         <span className={`state-dot ${st}`} aria-hidden="true" />
-        <span className="dev-name">{d.name}</span>
+        <span className="dev-name" title={name !== d.name ? d.name : undefined}>
+          {name}
+        </span>
         <span className="dev-kind">{KIND_LABEL[d.kind] ?? d.kind}</span>
       </div>
       <div className="dev-row dev-sub">
-        <span className={`dev-state ${st}`}>{d.up ? d.operState : 'DOWN'}</span>
-        {relation && <span className="dev-rel">{relation}</span>}
+        <span className={`dev-state ${st}`}>{stateText}</span>
+        {rel && <span className="dev-rel">{rel}</span>}
       </div>
-      <div className="dev-row dev-mac">{d.mac}</div>
+      <div className="dev-row dev-mac">{fitText(d.mac, inner, fontOf(400, 11.5, 'mono'))}</div>
       <div className="dev-row dev-addr">
-        {d.addrs[0] ?? <span className="muted">no IPv4 address</span>}
+        {d.addrs[0] ? (
+          fitText(d.addrs[0], inner, addrFont)
+        ) : (
+          <span className="muted">no IPv4 address</span>
+        )}
       </div>
       {d.addrs[1] && (
         <div className="dev-row dev-addr">
-          {d.addrs[1]}
-          {extra > 0 && <span className="muted"> +{extra}</span>}
+          {fitText(d.addrs[1], inner - moreW, addrFont)}
+          {more && <span className="muted">{more}</span>}
         </div>
       )}
     </div>
