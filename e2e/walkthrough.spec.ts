@@ -132,3 +132,48 @@ test.describe('the terminal', () => {
     await expect(page.locator('.xterm-rows')).toContainText(/# ip link add br0 type bridge\s*$/);
   });
 });
+
+test.describe('NAT', () => {
+  test('the inspector highlights a MASQUERADE rewrite and shows the netfilter decision', async ({
+    page,
+  }) => {
+    // Step 5 of the kind walkthrough: curl from a pod namespace to the internet, through kind's
+    // KIND-MASQ-AGENT chain on the node.
+    await openApp(page, '#/scenario/two-hosts-kind?step=5');
+    await expectStep(page, 5, 8);
+    const inspector = page.locator('.col-inspector');
+    const masquerade = inspector.locator('.decision-netfilter').filter({ hasText: 'MASQUERADE' });
+    // Hop by hop, as a learner would, until the packet reaches the hop where the node rewrites it.
+    for (let i = 0; i < 12 && !(await masquerade.isVisible()); i++)
+      await page.getByRole('button', { name: 'Next hop' }).click();
+    await expect(masquerade).toBeVisible();
+    await expect(inspector.locator('.packet-place')).toContainText('kind-control-plane');
+
+    // The decision: the POSTROUTING hook, the chain walk to the matched MASQUERADE rule, the
+    // rewrite and the conntrack entry that will undo it for the reply.
+    await expect(masquerade.locator('.decision-title')).toContainText('POSTROUTING');
+    await expect(masquerade.locator('.verdict-chip')).toHaveText('ACCEPT');
+    await expect(masquerade.locator('.chain-walks li.matched').last()).toContainText(
+      'nat/KIND-MASQ-AGENT',
+    );
+    await expect(masquerade.locator('.walk-rule').last()).toContainText('-j MASQUERADE');
+    await expect(masquerade.locator('.nat-box')).toContainText('10.0.0.1:');
+    await expect(masquerade.locator('.nat-box code.changed')).toContainText('172.18.0.2:');
+    await expect(masquerade.locator('.kv')).toContainText('src=10.0.0.1 dst=142.250.180.14');
+
+    // The headers: the source address highlighted as changed, with what it was and what did it.
+    const src = inspector.locator('.layer-ip .field[data-field="ip.src"]');
+    await expect(src).toHaveClass(/\bchanged\b/);
+    await expect(src.locator('dd > code')).toHaveText('172.18.0.2');
+    await expect(src.locator('.was')).toContainText('was 10.0.0.1');
+    await expect(src.locator('.was')).toContainText('by POSTROUTING · MASQUERADE');
+    // The TTL changed too, at ip_forward; the destination did not.
+    await expect(inspector.locator('.field[data-field="ip.ttl"] .was')).toContainText(
+      'by ip_forward',
+    );
+    await expect(inspector.locator('.field[data-field="ip.dst"]')).not.toHaveClass(/\bchanged\b/);
+    // On the canvas, the rewrite flashes next to the packet.
+    await expect(page.locator('.packet-layer .changes')).toContainText('src 10.0.0.1 → 172.18.0.2');
+    await shootBoth(page, '08-nat');
+  });
+});

@@ -292,7 +292,7 @@ export function advance(
 
 /**
  * Packets waiting somewhere while others move (an echo request queued until ARP answers): for the
- * hop at `at`, the packets whose last hop before it ended in a neighbour lookup that queued them.
+ * hop at `at`, the packets whose last hop before it ended in an event the engine marked `queued`.
  */
 export function parkedBefore(
   hops: readonly Hop[],
@@ -304,9 +304,7 @@ export function parkedBefore(
   for (let i = 0; i < end; i++) {
     const h = hops[i]!;
     parked.delete(h.packetId);
-    const last = events[h.last];
-    const d = last?.decision;
-    if (!h.final && d?.kind === 'neigh' && d.state === 'INCOMPLETE') {
+    if (!h.final && events[h.last]?.queued) {
       parked.set(h.packetId, { packetId: h.packetId, flowId: h.flowId, place: h.place });
     }
   }

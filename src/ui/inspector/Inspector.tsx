@@ -18,9 +18,12 @@ import { type Layer, hopHeaders, packetLabel } from './headers';
 export function HeaderLayers({
   layers,
   changed,
+  causes,
 }: {
   layers: readonly Layer[];
   changed: ReadonlyMap<string, string>;
+  /** What rewrote each changed field ("POSTROUTING · MASQUERADE", "ip_forward"). */
+  causes?: ReadonlyMap<string, string>;
 }) {
   if (!layers.length) return <p className="muted">No headers recorded at this point.</p>;
   return (
@@ -35,14 +38,25 @@ export function HeaderLayers({
           <dl className="fields">
             {l.fields.map((f) => {
               const old = changed.get(f.key);
+              const cause = causes?.get(f.key);
               return (
-                <div key={f.key} className={`field${old !== undefined ? ' changed' : ''}`}>
+                <div
+                  key={f.key}
+                  className={`field${old !== undefined ? ' changed' : ''}${cause?.includes(' · ') ? ' nat' : ''}`}
+                  data-field={f.key}
+                >
                   <dt>{f.label}</dt>
                   <dd>
                     <code>{f.value}</code>
                     {old !== undefined && (
                       <span className="was">
                         <span className="visually-hidden">changed, </span>was <code>{old}</code>
+                        {cause && (
+                          <>
+                            {' '}
+                            <span className="cause">by {cause}</span>
+                          </>
+                        )}
                       </span>
                     )}
                   </dd>
@@ -140,6 +154,8 @@ function PacketPanel() {
       <p className="packet-place">{placeLabel(ev.where)}</p>
       <p className="packet-now">
         <code className="stage">{ev.stage}</code> {ev.summary}
+        {ev.to && <span className="packet-to"> → next: {placeLabel(ev.to)}</span>}
+        {ev.queued && <span className="packet-to"> · waits here until ARP answers</span>}
       </p>
       {final && (
         <div className={`outcome outcome-${final.final}`} role="status">
@@ -164,7 +180,9 @@ function PacketPanel() {
           </span>
         )}
       </h3>
-      {headers && <HeaderLayers layers={headers.layers} changed={headers.changed} />}
+      {headers && (
+        <HeaderLayers layers={headers.layers} changed={headers.changed} causes={headers.causes} />
+      )}
     </div>
   );
 }

@@ -86,4 +86,27 @@ describe('headers', () => {
     expect(h.changed.size).toBe(0);
     expect(packetLabel(h.source!)).toEqual({ label: 'ARP' });
   });
+
+  it('charges a NAT rewrite to the netfilter hook and target that made it', () => {
+    const events = fx.kindNat.trace as unknown as TraceEvent[];
+    const hops = groupHops(events);
+    // The hop on the node's eth0 where POSTROUTING masquerades the pod's SYN.
+    const at = events.findIndex(
+      (e) => e.stage === 'nf_hook' && e.decision?.kind === 'netfilter' && !!e.decision.nat,
+    );
+    expect(at).toBeGreaterThan(0);
+    const hop = hops.findIndex((h) => h.first <= at && at <= h.last);
+    const h = hopHeaders(events, hops, hop, at);
+    expect(h.changed.get('ip.src')).toBe('10.0.0.1');
+    expect(h.layers.flatMap((l) => l.fields).find((f) => f.key === 'ip.src')?.value).toBe(
+      '172.18.0.2',
+    );
+    expect(h.causes.get('ip.src')).toBe('POSTROUTING · MASQUERADE');
+    expect(h.causes.get('ip.ttl')).toBe('ip_forward');
+    expect(h.changed.has('ip.dst')).toBe(false);
+    // One event earlier (ip_output), the packet is not yet rewritten: only the TTL has changed.
+    const before = hopHeaders(events, hops, hop, at - 1);
+    expect(before.changed.has('ip.src')).toBe(false);
+    expect(before.causes.get('ip.ttl')).toBe('ip_forward');
+  });
 });

@@ -228,9 +228,25 @@ function frameLayers(f: EthernetFrame, prefix: string, depth: number): Layer[] {
   ];
 }
 
+/**
+ * The frame an event shows. Events inside the IP layer (ip_forward, a netfilter hook, the
+ * neighbour lookup) carry both the frame the packet arrived in and the IP packet as it stands
+ * now; when they are the same datagram (same IP ID, neither encapsulated), the IP part is the
+ * current one, so a NAT rewrite or a TTL decrement shows where it happens, not a hop later.
+ */
+function currentFrame(ev: Pick<TraceEvent, 'frame' | 'packet'>): EthernetFrame | undefined {
+  const { frame, packet } = ev;
+  if (!frame || !packet || frame.payload.kind !== 'ipv4' || frame.payload === packet) return frame;
+  const old = frame.payload;
+  if (old.id !== packet.id || old.protocol !== packet.protocol) return frame;
+  if (encapsulated(old) || encapsulated(packet)) return frame;
+  return { ...frame, payload: packet };
+}
+
 /** The layers of whatever an event carries (a whole frame, or an IP packet before/after L2). */
 export function headerLayers(ev: Pick<TraceEvent, 'frame' | 'packet'>): Layer[] {
-  if (ev.frame) return frameLayers(ev.frame, '', 0);
+  const frame = currentFrame(ev);
+  if (frame) return frameLayers(frame, '', 0);
   if (ev.packet) {
     const outer = encapsulated(ev.packet);
     const p = outer ? 'outer.' : '';
@@ -255,30 +271,50 @@ export function diffLayers(prev: readonly Layer[], cur: readonly Layer[]): Map<s
   return changed;
 }
 
+/** Index of the first event from `from` to `to` (either direction) that carries headers. */
 function withHeaders(
   events: readonly TraceEvent[],
   from: number,
   to: number,
   step: 1 | -1,
-): TraceEvent | undefined {
+): number | undefined {
   for (let i = from; step > 0 ? i <= to : i >= to; i += step) {
     const e = events[i];
-    if (e && (e.frame || e.packet)) return e;
+    if (e && (e.frame || e.packet)) return i;
   }
   return undefined;
+}
+
+/**
+ * What rewrote a header at an event, in the learner's terms: the netfilter hook and target for a
+ * NAT ("POSTROUTING · MASQUERADE", or the connection's binding undone by conntrack for a reply),
+ * otherwise the kernel function (`ip_forward` for the TTL, `neigh_resolve_output` for MACs).
+ */
+export function rewriteCause(e: TraceEvent): string {
+  const d = e.decision;
+  if (e.stage === 'nf_hook' && d?.kind === 'netfilter') {
+    const target =
+      (d.nat?.rule && /-j\s+(\S+)/.exec(d.nat.rule)?.[1]) ??
+      [...d.walks].reverse().find((w) => /^(SNAT|DNAT|MASQUERADE|REDIRECT)\b/.test(w.outcome))
+        ?.outcome;
+    return target ? `${d.hook} · ${target}` : `${d.hook} · conntrack NAT`;
+  }
+  return e.stage;
 }
 
 export interface HopHeaders {
   readonly layers: readonly Layer[];
   /** key → previous value, for fields changed since the previous hop of the same packet. */
   readonly changed: ReadonlyMap<string, string>;
+  /** key → what changed it (see `rewriteCause`), for the fields in `changed`. */
+  readonly causes: ReadonlyMap<string, string>;
   /** The event the headers were taken from. */
   readonly source?: TraceEvent;
 }
 
 /**
  * The headers at an event of a hop (the nearest event that carries them, looking back first),
- * compared with the packet's previous hop.
+ * compared with the packet's previous hop, with the event that made each change.
  */
 export function hopHeaders(
   events: readonly TraceEvent[],
@@ -286,20 +322,36 @@ export function hopHeaders(
   hopIndex: number,
   eventIndex?: number,
 ): HopHeaders {
+  const none: HopHeaders = { layers: [], changed: new Map(), causes: new Map() };
   const hop = hops[hopIndex];
-  if (!hop) return { layers: [], changed: new Map() };
+  if (!hop) return none;
   const at = eventIndex ?? hop.last;
-  const source = withHeaders(events, at, hop.first, -1) ?? withHeaders(events, at + 1, hop.last, 1);
-  if (!source) return { layers: [], changed: new Map() };
+  const si = withHeaders(events, at, hop.first, -1) ?? withHeaders(events, at + 1, hop.last, 1);
+  if (si === undefined) return none;
+  const source = events[si]!;
   const layers = headerLayers(source);
   for (let k = hopIndex - 1; k >= 0; k--) {
     const prev = hops[k]!;
     if (prev.packetId !== hop.packetId) continue;
-    const prevSource = withHeaders(events, prev.last, prev.first, -1);
-    if (prevSource)
-      return { layers, changed: diffLayers(headerLayers(prevSource), layers), source };
+    const pi = withHeaders(events, prev.last, prev.first, -1);
+    if (pi === undefined) continue;
+    const before = headerLayers(events[pi]!);
+    // Walk the hop's own events up to the shown one: each rewrite is charged to the event after
+    // which it first appears (ip_forward for the TTL, the nat hook for an address).
+    const causes = new Map<string, string>();
+    let running = before;
+    for (let i = hop.first; i <= si; i++) {
+      const e = events[i]!;
+      if (!e.frame && !e.packet) continue;
+      const next = headerLayers(e);
+      for (const key of diffLayers(running, next).keys()) causes.set(key, rewriteCause(e));
+      running = next;
+    }
+    const changed = diffLayers(before, layers);
+    for (const key of [...causes.keys()]) if (!changed.has(key)) causes.delete(key);
+    return { layers, changed, causes, source };
   }
-  return { layers, changed: new Map(), source };
+  return { layers, changed: new Map(), causes: new Map(), source };
 }
 
 /** Short protocol label for a packet marker: ARP, ICMP, SYN, TCP, UDP, DNS… and the outer one if encapsulated. */
