@@ -145,11 +145,6 @@ export interface Chain {
   rules: Rule[];
   pkts: number;
   bytes: number;
-  /**
-   * iptables-nft gives a built-in chain policy counters only once `-P` or `-Z` (or a restore)
-   * wrote the chain: until then its policy hits are not counted (checked on 6.18, 1.8.9).
-   */
-  counted?: boolean;
 }
 
 export class NfTable {
@@ -499,7 +494,6 @@ export class Netfilter {
     const stack: { chain: Chain; i: number }[] = [];
     let chain = table.chains.get(chainName);
     if (!chain) return { verdict: 'ACCEPT' };
-    const root = chain;
     let i = 0;
     let evaluated = 0;
     const len = ipv4Length(skb.ip!);
@@ -513,24 +507,17 @@ export class Netfilter {
       });
       evaluated = 0;
     };
-    // With nothing to return to (the built-in chain itself, or a chain entered by -g from it),
-    // the walk ends at the built-in chain's policy: the kernel's "underflow" entry.
-    const policy = (): Outcome => {
-      if (root.counted) {
-        root.pkts++;
-        root.bytes += len;
-      }
-      return { verdict: root.policy };
-    };
     for (let guard = 0; guard < 100000; guard++) {
       if (i >= chain.rules.length) {
         if (chain.builtin) {
+          chain.pkts++;
+          chain.bytes += len;
           leave(`policy ${chain.policy}`);
-          return policy();
+          return { verdict: chain.policy };
         }
         leave('end of chain: return');
         const back = stack.pop();
-        if (!back) return policy();
+        if (!back) return { verdict: 'ACCEPT' };
         chain = back.chain;
         i = back.i;
         continue;
@@ -556,7 +543,10 @@ export class Netfilter {
         case 'RETURN': {
           leave('RETURN', r);
           const back = stack.pop();
-          if (!back) return policy();
+          if (!back) {
+            if (chain.builtin) return { verdict: chain.policy };
+            return { verdict: 'ACCEPT' };
+          }
           chain = back.chain;
           i = back.i;
           continue;

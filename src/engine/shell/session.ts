@@ -15,6 +15,7 @@ import { ShellSyntaxError, parseScript } from './parse';
 import type { JobControl, Tool, ToolContext } from './tool';
 import { TOOLS } from './tools';
 import { BUILTINS, type Builtin } from './builtins';
+import { binaryAt, execFailure } from './exec';
 
 export interface CommandResult {
   readonly command: string;
@@ -390,12 +391,12 @@ export class Shell implements JobControl {
     const ctx = this.makeContext(proc, argv, input, env, outIsTty, outFile);
     const tool = this.lookup(name);
     if (!tool) {
-      const msg = name.includes('/')
-        ? `bash: ${name}: No such file or directory\n`
-        : `bash: ${name}: command not found\n`;
-      proc.writeErr(msg);
-      proc.exit(127);
-      this.lastExit = 127;
+      const failure = name.includes('/')
+        ? execFailure(this.host, normalizePath(name, this.cwd))
+        : { text: 'command not found', code: 127 };
+      proc.writeErr(`bash: ${name}: ${failure.text}\n`);
+      proc.exit(failure.code);
+      this.lastExit = failure.code;
       return background ? undefined : proc;
     }
     tool(ctx);
@@ -406,6 +407,8 @@ export class Shell implements JobControl {
     const base = name.includes('/') ? name.slice(name.lastIndexOf('/') + 1) : name;
     if (name.includes('/')) {
       const path = normalizePath(name, this.cwd);
+      const binary = binaryAt(this.host, path);
+      if (binary) return binary;
       if (/^\/(usr\/)?(s?bin)\//.test(path) && TOOLS[base]) return TOOLS[base];
       return undefined;
     }

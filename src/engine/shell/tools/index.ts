@@ -2,7 +2,6 @@
 import type { Tool } from '../tool';
 import { bridge } from './bridge';
 import { curl } from './curl';
-import { docker } from './docker';
 import {
   cat,
   grep,
@@ -20,6 +19,7 @@ import {
 } from './files';
 import { ip } from './ip';
 import { iptables, iptablesRestoreTool, iptablesSaveTool } from './iptables';
+import { CNI_TOOLS } from './cni';
 import { conntrack } from './conntrack';
 import { modprobe } from './modprobe';
 import { nc } from './nc';
@@ -46,7 +46,6 @@ export const TOOLS: Record<string, Tool> = {
   netcat: nc,
   python3,
   nginx,
-  docker,
   cat,
   grep,
   head,
@@ -61,3 +60,6 @@ export const TOOLS: Record<string, Tool> = {
   sleep,
   nohup,
 };
+
+/** Emulated binaries run by path, keyed by the id their file names (see shell/exec.ts). */
+export const BINARIES: Record<string, Tool> = { ...CNI_TOOLS };

@@ -287,7 +287,8 @@ export function parseRule(args: readonly string[]): ParsedRule {
         continue;
       }
     }
-    if (a.startsWith('--') && target && target.kind !== 'jump') {
+    // Match options may follow the target (`-j ACCEPT -m comment --comment …`, as CNI writes).
+    if (a.startsWith('--') && target && target.kind !== 'jump' && TARGET_OPTIONS.has(a)) {
       target = targetOption(target, a, next);
       continue;
     }
@@ -447,6 +448,24 @@ function parseTargetName(t: string): Target | undefined {
   }
 }
 
+const TARGET_OPTIONS = new Set([
+  '--reject-with',
+  '--to-destination',
+  '--to',
+  '--random',
+  '--to-source',
+  '--random-fully',
+  '--to-ports',
+  '--set-xmark',
+  '--set-mark',
+  '--or-mark',
+  '--and-mark',
+  '--xor-mark',
+  '--log-prefix',
+  '--log-level',
+  '--notrack',
+]);
+
 function targetOption(t: Target, opt: string, next: (o: string) => string): Target {
   switch (t.kind) {
     case 'REJECT':
@@ -580,24 +599,18 @@ function natTo(t: {
   return s;
 }
 
-/** The mark and mask the kernel stores for a MARK target (xt_mark_tginfo2), as libxt_MARK sets them. */
-function markPair(t: Extract<Target, { kind: 'MARK' }>): [number, number] {
+function markSave(t: Extract<Target, { kind: 'MARK' }>): string {
   switch (t.op) {
     case 'set-xmark':
     case 'set-mark':
-      return [t.value >>> 0, t.mask >>> 0];
+      return `--set-xmark ${hex(t.value)}/${hex(t.mask)}`;
     case 'or-mark':
-      return [t.value >>> 0, t.value >>> 0];
+      return `--set-xmark ${hex(t.value)}/${hex(t.value)}`;
     case 'and-mark':
-      return [0, ~t.value >>> 0];
+      return `--set-xmark 0x0/${hex(~t.value)}`;
     case 'xor-mark':
-      return [t.value >>> 0, 0];
+      return `--set-xmark ${hex(t.value)}/0x0`;
   }
-}
-
-function markSave(t: Extract<Target, { kind: 'MARK' }>): string {
-  const [mark, mask] = markPair(t);
-  return `--set-xmark ${hex(mark)}/${hex(mask)}`;
 }
 
 function targetSave(t: Target): string {
@@ -710,15 +723,16 @@ function listTarget(t: Target | undefined): string {
       ]
         .filter(Boolean)
         .join(' ');
-    case 'MARK': {
-      // libxt_MARK's print reads only the stored mark and mask, whichever option wrote them.
-      const [mark, mask] = markPair(t);
-      if (mark === 0) return `MARK and ${hex(~mask)}`;
-      if (mark === mask) return `MARK or ${hex(mark)}`;
-      if (mask === 0) return `MARK xor ${hex(mark)}`;
-      if (mask === 0xffffffff) return `MARK set ${hex(mark)}`;
-      return `MARK xset ${hex(mark)}/${hex(mask)}`;
-    }
+    case 'MARK':
+      return t.op === 'or-mark'
+        ? `MARK or ${hex(t.value)}`
+        : t.op === 'and-mark'
+          ? `MARK and ${hex(t.value)}`
+          : t.op === 'xor-mark'
+            ? `MARK xor ${hex(t.value)}`
+            : t.op === 'set-mark'
+              ? `MARK set ${hex(t.value)}${t.mask !== 0xffffffff ? `/${hex(t.mask)}` : ''}`
+              : `MARK xset ${hex(t.value)}/${hex(t.mask)}`;
     case 'LOG':
       return `LOG flags 0 level ${t.level ?? 4}${t.prefix !== undefined ? ` prefix "${t.prefix}"` : ''}`;
     case 'NOTRACK':
