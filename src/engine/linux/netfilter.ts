@@ -145,6 +145,11 @@ export interface Chain {
   rules: Rule[];
   pkts: number;
   bytes: number;
+  /**
+   * iptables-nft gives a built-in chain policy counters only once `-P` or `-Z` (or a restore)
+   * wrote the chain: until then its policy hits are not counted (checked on 6.18, 1.8.9).
+   */
+  counted?: boolean;
 }
 
 export class NfTable {
@@ -494,6 +499,7 @@ export class Netfilter {
     const stack: { chain: Chain; i: number }[] = [];
     let chain = table.chains.get(chainName);
     if (!chain) return { verdict: 'ACCEPT' };
+    const root = chain;
     let i = 0;
     let evaluated = 0;
     const len = ipv4Length(skb.ip!);
@@ -507,17 +513,24 @@ export class Netfilter {
       });
       evaluated = 0;
     };
+    // With nothing to return to (the built-in chain itself, or a chain entered by -g from it),
+    // the walk ends at the built-in chain's policy: the kernel's "underflow" entry.
+    const policy = (): Outcome => {
+      if (root.counted) {
+        root.pkts++;
+        root.bytes += len;
+      }
+      return { verdict: root.policy };
+    };
     for (let guard = 0; guard < 100000; guard++) {
       if (i >= chain.rules.length) {
         if (chain.builtin) {
-          chain.pkts++;
-          chain.bytes += len;
           leave(`policy ${chain.policy}`);
-          return { verdict: chain.policy };
+          return policy();
         }
         leave('end of chain: return');
         const back = stack.pop();
-        if (!back) return { verdict: 'ACCEPT' };
+        if (!back) return policy();
         chain = back.chain;
         i = back.i;
         continue;
@@ -543,10 +556,7 @@ export class Netfilter {
         case 'RETURN': {
           leave('RETURN', r);
           const back = stack.pop();
-          if (!back) {
-            if (chain.builtin) return { verdict: chain.policy };
-            return { verdict: 'ACCEPT' };
-          }
+          if (!back) return policy();
           chain = back.chain;
           i = back.i;
           continue;

@@ -295,6 +295,7 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
         : table.chains.values()) {
         c.pkts = 0;
         c.bytes = 0;
+        if (c.builtin) c.counted = true;
         for (const r of c.rules) {
           r.pkts = 0;
           r.bytes = 0;
@@ -307,6 +308,7 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
       if (cmd.policy !== 'ACCEPT' && cmd.policy !== 'DROP')
         throw new IptError(1, "iptables: Bad policy name. Run `dmesg' for more information.\n");
       c.policy = cmd.policy;
+      c.counted = true;
       return '';
     }
     case 'E': {
@@ -370,7 +372,9 @@ function listChains(t: NfTable, only: string | undefined, p: Parsed): string {
           : `Chain ${c.name} (policy ${c.policy})`,
       );
     } else lines.push(`Chain ${c.name} (${t.references(c.name)} references)`);
-    const head = `${p.lineNumbers ? 'num  ' : ''}${p.verbose ? ' pkts bytes ' : ''}target     prot opt ${p.verbose ? 'in     out     ' : ''}source               destination         `;
+    // iptables' print_header: %5s %5s for pkts and bytes, %8s %10s with -x (rows use %8llu).
+    const counts = p.exact ? '    pkts      bytes ' : ' pkts bytes ';
+    const head = `${p.lineNumbers ? 'num  ' : ''}${p.verbose ? counts : ''}target     prot opt ${p.verbose ? 'in     out     ' : ''}source               destination         `;
     lines.push(head);
     c.rules.forEach((r, i) =>
       lines.push(
@@ -502,6 +506,7 @@ export function iptablesRestore(
         const existing = staged.chains.get(name!);
         if (existing?.builtin) {
           existing.policy = policy === 'DROP' ? 'DROP' : 'ACCEPT';
+          existing.counted = true;
           if (m) {
             existing.pkts = Number(m[1]);
             existing.bytes = Number(m[2]);
