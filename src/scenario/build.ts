@@ -2,6 +2,7 @@
 import { broadcastOf, parseCidr } from '../engine/net/ipv4';
 import { parseMac } from '../engine/net/mac';
 import { addrAdd, linkAddEther, linkSetMtu, linkSetUp } from '../engine/linux/rtnl';
+import { bootDocker } from '../engine/runtime/docker';
 import { Shell } from '../engine/shell/session';
 import { type EngineFaults, World } from '../engine/sim/world';
 import type { ScenarioError } from './load';
@@ -65,6 +66,13 @@ export function buildWorld(
           });
       }
     });
+    if (h.docker) {
+      const bip = h.docker === true ? undefined : h.docker.bip;
+      bootDocker(host, {
+        bip: bip !== undefined ? parseCidr(bip) : undefined,
+        images: h.docker === true ? undefined : h.docker.images,
+      });
+    }
     const sh = new Shell(world, host);
     if (h.cwd !== undefined) {
       host.fs.mkdirp(h.cwd);

@@ -66,6 +66,24 @@ export const Host = z
         description:
           'Kernel modules loaded at boot. br_netfilter (Docker hosts, Kubernetes nodes) sends bridged IPv4 through iptables.',
       }),
+    docker: z
+      .union([
+        z.literal(true),
+        z.strictObject({
+          bip: cidrText
+            .optional()
+            .meta({ description: "docker0's address (default 172.17.0.1/16)." }),
+          images: z
+            .array(z.enum(['nginx', 'busybox', 'kubernetes/pause']))
+            .optional()
+            .meta({ description: 'Images already pulled (default: all three).' }),
+        }),
+      ])
+      .optional()
+      .meta({
+        description:
+          "Docker 20.10 runs here: docker0, forwarding, br_netfilter and the daemon's iptables rules at boot, and the `docker` command.",
+      }),
     interfaces: z.array(Interface).default([]),
     routes: z.array(z.string()).default([]).meta({
       description: 'Routes at boot, in `ip route add` syntax without the `ip route add`.',
