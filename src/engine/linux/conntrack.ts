@@ -166,7 +166,14 @@ export class Conntrack {
 
   /** Updates state and timeout for a packet of a confirmed (or confirming) entry. */
   update(e: CtEntry, dir: CtDir, p: Ipv4Packet): void {
+    const hadReply = e.seenReply;
     if (dir === 'reply' && !e.seenReply) e.seenReply = true;
+    // nf_conntrack_proto_tcp: "If only reply is a RST, we can consider ourselves not to have an
+    // established connection" -- the entry is killed at once (a refused connect leaves none).
+    if (p.payload.kind === 'tcp' && p.payload.flags.rst && !hadReply) {
+      if (e.confirmed) this.remove(e);
+      return;
+    }
     if (p.payload.kind === 'tcp') this.tcpUpdate(e, dir, p.payload);
     else if (e.seenReply && !e.assured && dir === 'reply') {
       // UDP: a reply makes it ASSURED with the longer stream timeout.

@@ -28,6 +28,8 @@ export function normalizePath(path: string, cwd = '/'): string {
 
 export class Vfs {
   private root: Node = { kind: 'dir', entries: new Map(), mtime: 0 };
+  /** nsfs bind mounts outside /var/run/netns (Docker's /var/run/docker/netns/<id>), by node. */
+  private readonly nsMounts = new WeakMap<Node, NetNs>();
 
   constructor(private readonly host: Host) {
     for (const d of ['/tmp', '/etc', '/root', '/var/run/netns', '/var/lib', '/proc/sys', '/srv'])
@@ -150,7 +152,30 @@ export class Vfs {
     if (dir.kind !== 'dir') return 'ENOTDIR';
     if (dir.entries.has(name)) return 'EEXIST';
     dir.entries.set(name, { kind: 'symlink', target, mtime: this.now() });
+    // A link in /var/run/netns to a namespace file is what `ip netns` then lists and opens.
+    const ns = this.netnsAt(path);
+    if (ns && this.inNetnsDir(path) && !this.host.named.has(name)) this.host.named.set(name, ns);
     return undefined;
+  }
+
+  /** Bind-mounts a namespace file at `path` (an empty file whose open yields the namespace). */
+  bindNetns(path: string, ns: NetNs): FsError | undefined {
+    const err = this.writeFile(path, '');
+    if (err) return err;
+    const node = this.lookup(path);
+    if (node) this.nsMounts.set(node, ns);
+    return undefined;
+  }
+
+  /** The namespace a path (after symlinks) is a mount of, if any. */
+  netnsAt(path: string): NetNs | undefined {
+    const node = this.lookup(path);
+    return node ? this.nsMounts.get(node) : undefined;
+  }
+
+  private inNetnsDir(path: string): boolean {
+    const norm = normalizePath(path);
+    return norm.slice(0, norm.lastIndexOf('/')) === '/var/run/netns';
   }
 
   remove(path: string, opts: { recursive?: boolean } = {}): FsError | undefined {
@@ -161,6 +186,7 @@ export class Vfs {
     if (node.kind === 'dir' && node.entries.size > 0 && !opts.recursive) return 'ENOTEMPTY';
     if (node.kind === 'dir' && !opts.recursive) return 'EISDIR';
     dir.entries.delete(name);
+    if (node.kind === 'symlink' && this.inNetnsDir(path)) this.host.named.delete(name);
     return undefined;
   }
 

@@ -2,6 +2,7 @@
 import type { Tool } from '../tool';
 import { bridge } from './bridge';
 import { curl } from './curl';
+import { docker } from './docker';
 import {
   cat,
   grep,
@@ -46,6 +47,7 @@ export const TOOLS: Record<string, Tool> = {
   netcat: nc,
   python3,
   nginx,
+  docker,
   cat,
   grep,
   head,

@@ -6,7 +6,7 @@ import { IPV4_ANY, formatIpv4 } from '../../net/ipv4';
 import { Process } from '../../linux/process';
 import type { NetNs } from '../../linux/netns';
 import { type TcpConnection, tcpListen } from '../../linux/tcp';
-import { httpDate } from '../../sim/clock';
+import { httpDate, logDate } from '../../sim/clock';
 import { seconds } from '../../sim/time';
 import type { Tool } from '../tool';
 import { formatHead, header, parseRequest } from './http';
@@ -111,7 +111,7 @@ function serveConn(master: Process, conn: TcpConnection) {
           }) + (req.method === 'HEAD' ? '' : body),
         );
         master.write(
-          `${formatIpv4(conn.remoteIp)} - - [${date}] "${req.method} ${req.target} ${req.version}" ${ok ? 200 : 404} ${body.length} "-" "${header(req.headers, 'user-agent') ?? '-'}"\n`,
+          `${formatIpv4(conn.remoteIp)} - - [${logDate(master.host.world.unixNow()).replace(' ', ':')} +0000] "${req.method} ${req.target} ${req.version}" ${ok ? 200 : 404} ${body.length} "-" "${header(req.headers, 'user-agent') ?? '-'}"\n`,
         );
         if (close) conn.close();
         else idle = master.after(seconds(75), 'keepalive', () => conn.close());
