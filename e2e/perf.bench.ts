@@ -141,6 +141,7 @@ test('(c) load-to-interactive, default scenario', async ({ page }) => {
     `(c) load-to-interactive: median ${times[2]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[4]!.toFixed(0)}) over 5 loads`,
   );
   results['loadToInteractiveMs'] = times[2];
+  results['loadToInteractiveAllMs'] = times;
 });
 
 test('(b) frame rate while animating, 10 nodes / 200 pods', async ({ page }) => {
@@ -180,13 +181,17 @@ test('(b) frame rate while animating, 10 nodes / 200 pods', async ({ page }) => 
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const before = (await cdp.send('Performance.getMetrics')).metrics;
-  const anim = await sampleFrames(page, 3000);
+  // Three windows of 3 s: the machine is shared, so one window can catch a neighbour's burst.
+  const runs: { fps: number; p95: number; frames: number }[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await sampleFrames(page, 3000));
   const after = (await cdp.send('Performance.getMetrics')).metrics;
+  const anim = [...runs].sort((a, b) => a.fps - b.fps)[1]!;
+  const frames = runs.reduce((a, r) => a + r.frames, 0);
   const metric = (list: { name: string; value: number }[], name: string) =>
     list.find((m) => m.name === name)?.value ?? 0;
   console.log(
-    `(b) animating (whole topology in view, 4× speed): ${anim.fps.toFixed(1)} fps, p95 frame ${anim.p95.toFixed(1)} ms over ${anim.frames} frames; ` +
-      `in 3 s: ${(metric(after, 'TaskDuration') - metric(before, 'TaskDuration')).toFixed(2)} s of main-thread tasks, ` +
+    `(b) animating (whole topology in view, 4× speed): ${anim.fps.toFixed(1)} fps median of ${runs.map((r) => r.fps.toFixed(1)).join(', ')}; p95 frame ${anim.p95.toFixed(1)} ms; ` +
+      `in 9 s (${frames} frames): ${(metric(after, 'TaskDuration') - metric(before, 'TaskDuration')).toFixed(2)} s of main-thread tasks, ` +
       `${metric(after, 'LayoutCount') - metric(before, 'LayoutCount')} layouts, ${metric(after, 'RecalcStyleCount') - metric(before, 'RecalcStyleCount')} style recalcs`,
   );
   // …and zoomed in on one node, as a learner would watch it.
@@ -197,7 +202,7 @@ test('(b) frame rate while animating, 10 nodes / 200 pods', async ({ page }) => 
   console.log(
     `    animating, zoomed in: ${zoomed.fps.toFixed(1)} fps, p95 frame ${zoomed.p95.toFixed(1)} ms`,
   );
-  results['bigTopology'] = { nodes, edges, loadMs, stepMs, idle, animating: anim, zoomed };
+  results['bigTopology'] = { nodes, edges, loadMs, stepMs, idle, animating: anim, runs, zoomed };
 });
 
 test.afterAll(() => {
