@@ -198,6 +198,25 @@ describe('the CNI bridge plugin (v0.4.0) as the article runs it', () => {
   });
 });
 
+describe('CNI_NETNS as Docker names it', () => {
+  it("opens a SandboxKey directly and through the article's symlink", () => {
+    const l = cniLab();
+    const host = l.world.host('h')!;
+    const ns = host.createNetns('sandbox');
+    host.fs.mkdirp('/var/run/docker/netns');
+    host.fs.bindNetns('/var/run/docker/netns/0297681f79b5', ns);
+    const r = l.run(
+      `${env('ADD', 'c1', '/var/run/docker/netns/0297681f79b5')} ./bridge </tmp/00-demo.conf`,
+    );
+    expect(r.exitCode).toBe(0);
+    expect(ns.device('eth10')?.addrs[0]?.prefixLen).toBe(24);
+    const r2 = l.run(`${env('ADD', 'c2', '/tmp/00-demo.conf')} ./bridge </tmp/00-demo.conf`);
+    expect(JSON.parse(r2.stdout).msg).toBe(
+      'failed to open netns "/tmp/00-demo.conf": unknown FS magic on "/tmp/00-demo.conf": 1021994',
+    );
+  });
+});
+
 describe('running files by path', () => {
   it('fails like bash for missing, non-executable, directory and foreign binaries', () => {
     const l = cniLab();

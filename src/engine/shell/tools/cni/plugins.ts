@@ -459,6 +459,9 @@ export function openNetnsPath(host: Host, path: string): NetNs | string {
       if (pr) return pr.ns;
       break;
     }
+    // An nsfs bind mount elsewhere (Docker's /var/run/docker/netns/<id>).
+    const mounted = host.fs.netnsAt(p);
+    if (mounted) return mounted;
     const st = host.fs.stat(p, false);
     if (!st) break;
     if (st.kind === 'symlink') {

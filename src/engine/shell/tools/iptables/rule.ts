@@ -599,18 +599,24 @@ function natTo(t: {
   return s;
 }
 
-function markSave(t: Extract<Target, { kind: 'MARK' }>): string {
+/** The mark and mask the kernel stores for a MARK target (xt_mark_tginfo2), as libxt_MARK sets them. */
+function markPair(t: Extract<Target, { kind: 'MARK' }>): [number, number] {
   switch (t.op) {
     case 'set-xmark':
     case 'set-mark':
-      return `--set-xmark ${hex(t.value)}/${hex(t.mask)}`;
+      return [t.value >>> 0, t.mask >>> 0];
     case 'or-mark':
-      return `--set-xmark ${hex(t.value)}/${hex(t.value)}`;
+      return [t.value >>> 0, t.value >>> 0];
     case 'and-mark':
-      return `--set-xmark 0x0/${hex(~t.value)}`;
+      return [0, ~t.value >>> 0];
     case 'xor-mark':
-      return `--set-xmark ${hex(t.value)}/0x0`;
+      return [t.value >>> 0, 0];
   }
+}
+
+function markSave(t: Extract<Target, { kind: 'MARK' }>): string {
+  const [mark, mask] = markPair(t);
+  return `--set-xmark ${hex(mark)}/${hex(mask)}`;
 }
 
 function targetSave(t: Target): string {
@@ -723,16 +729,15 @@ function listTarget(t: Target | undefined): string {
       ]
         .filter(Boolean)
         .join(' ');
-    case 'MARK':
-      return t.op === 'or-mark'
-        ? `MARK or ${hex(t.value)}`
-        : t.op === 'and-mark'
-          ? `MARK and ${hex(t.value)}`
-          : t.op === 'xor-mark'
-            ? `MARK xor ${hex(t.value)}`
-            : t.op === 'set-mark'
-              ? `MARK set ${hex(t.value)}${t.mask !== 0xffffffff ? `/${hex(t.mask)}` : ''}`
-              : `MARK xset ${hex(t.value)}/${hex(t.mask)}`;
+    case 'MARK': {
+      // libxt_MARK's print reads only the stored mark and mask, whichever option wrote them.
+      const [mark, mask] = markPair(t);
+      if (mark === 0) return `MARK and ${hex(~mask)}`;
+      if (mark === mask) return `MARK or ${hex(mark)}`;
+      if (mask === 0) return `MARK xor ${hex(mark)}`;
+      if (mask === 0xffffffff) return `MARK set ${hex(mark)}`;
+      return `MARK xset ${hex(mark)}/${hex(mask)}`;
+    }
     case 'LOG':
       return `LOG flags 0 level ${t.level ?? 4}${t.prefix !== undefined ? ` prefix "${t.prefix}"` : ''}`;
     case 'NOTRACK':
