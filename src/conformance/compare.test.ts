@@ -217,4 +217,24 @@ describe('compareFrames and declared races', () => {
     };
     expect(compareFrames([simultaneous], [kernel], []).differences.flat()).toEqual([]);
   });
+
+  it('keeps the packet that waited on ARP after the exchange it waited for', () => {
+    const A = 'ae:ca:53:6b:db:a5';
+    const B = '8a:38:07:5d:de:b0';
+    const lines = [
+      `${A} > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Ethernet (len 6), IPv4 (len 4), Request who-has 10.0.0.2 tell 10.0.0.1, length 28`,
+      `${B} > ${A}, ethertype ARP (0x0806), length 42: Ethernet (len 6), IPv4 (len 4), Reply 10.0.0.2 is-at ${B}, length 28`,
+      // By text this SYN (ae… > 8a…) would sort before the request (ae… > ff…).
+      `${A} > ${B}, ethertype IPv4 (0x0800), length 74: (tos 0x0, ttl 64, id N, offset 0, flags [DF], proto TCP (6), length 60)\n    10.0.0.1.PORT1 > 10.0.0.2.8080: Flags [S], cksum C, seq ISN, win W, options [O], length 0`,
+    ];
+    const engine: LabCommand = {
+      ...command('a', []),
+      simFrames: { 'h/root/eth0': lines.map((line) => ({ t: 5, line })) },
+    };
+    const kernel: KernelRun = {
+      ...run('a', []),
+      frames: { 'h/root/eth0': lines.map((line, i) => ({ t: 9 + i * 0.003, line })) },
+    };
+    expect(compareFrames([engine], [kernel], []).differences.flat()).toEqual([]);
+  });
 });

@@ -100,9 +100,34 @@ function canonicalOrder(frames: Tagged[]): void {
       // Frames of one conversation move as one unit, in their own order (an ARP reply after its
       // request, a TCP connection's segments as canonicalTcpInterleaving then orders them): only
       // independent conversations that fired together are sorted.
+      const burst0 = frames.slice(start, i);
+      const keys = burst0.map((f, k) => conversationOf(f.text) ?? `frame ${k}`);
+      // An ARP exchange and the packets that waited for it are one causal chain too: join the
+      // exchange for X (reply "X is-at M" to requester R) with frames between R and M.
+      const parent = new Map<string, string>();
+      const find = (k: string): string => {
+        let r = k;
+        while (parent.has(r)) r = parent.get(r)!;
+        return r;
+      };
+      const macs = burst0.map((f) => /^(\S+) > (\S+),/.exec(f.text));
+      burst0.forEach((f, k) => {
+        const reply = /Reply \S+ is-at (\S+),/.exec(f.text);
+        const requester = macs[k]?.[2];
+        if (!reply || !requester) return;
+        const pair = [reply[1]!, requester].sort().join(' ');
+        burst0.forEach((_g, j) => {
+          const m = macs[j];
+          if (j === k || !m || keys[j]!.startsWith('arp ')) return;
+          if ([m[1]!, m[2]!].sort().join(' ') !== pair) return;
+          const a = find(keys[k]!);
+          const b = find(keys[j]!);
+          if (a !== b) parent.set(b, a);
+        });
+      });
       const units = new Map<string, Tagged[]>();
-      frames.slice(start, i).forEach((f, k) => {
-        const key = conversationOf(f.text) ?? `frame ${k}`;
+      burst0.forEach((f, k) => {
+        const key = find(keys[k]!);
         let unit = units.get(key);
         if (!unit) units.set(key, (unit = []));
         unit.push(f);
