@@ -14,6 +14,7 @@ import {
   parseRule,
   ruleLine,
   sameRule,
+  kernelRefuses,
   targetAllowed,
 } from './rule';
 
@@ -232,7 +233,7 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
         if (cmd.op === 'D') chain.rules.splice(idx, 1);
         return '';
       }
-      if (!targetAllowed(p.table, cmd.chain, rule.target)) {
+      if (!targetAllowed(p.table, cmd.chain, rule.target) || kernelRefuses(rule)) {
         const what =
           cmd.op === 'A' ? 'RULE_APPEND' : cmd.op === 'I' ? 'RULE_INSERT' : 'RULE_REPLACE';
         throw new IptError(
@@ -463,8 +464,13 @@ export function iptablesRestore(
   nf: Netfilter,
   input: string,
   noflush: boolean,
-): { ok: true } | { ok: false; error: string } {
+): { ok: true } | { ok: false; error: string; code: number } {
   const lines = input.split('\n');
+  const RESTORE_PREFIX = 'iptables-restore v1.8.9 (nf_tables): ';
+  const RESTORE_HELP =
+    "Try `iptables-restore -h' or 'iptables-restore --help' for more information.\n";
+  // Jumps are resolved when the table is committed: a missing chain is reported at COMMIT.
+  let jumps: string[] = [];
   let table: TableName | undefined;
   let staged: { chains: Map<string, Chain> } | undefined;
   const commits: { name: TableName; chains: Map<string, Chain> }[] = [];
@@ -478,7 +484,8 @@ export function iptablesRestore(
         if (!TABLES.includes(name))
           return {
             ok: false,
-            error: `iptables-restore: unable to initialize table '${name}'\n\nError occurred at line: ${lineNo}\n${TRY_HELP.replace('iptables', 'iptables-restore')}`,
+            code: 1,
+            error: `iptables-restore: unable to initialize table '${name}'\n\nError occurred at line: ${lineNo}\n${RESTORE_HELP}`,
           };
         table = name;
         const base = noflush ? nf.tables.get(name) : undefined;
@@ -492,9 +499,18 @@ export function iptablesRestore(
       if (!table || !staged)
         return {
           ok: false,
-          error: `iptables-restore v1.8.9 (nf_tables): no command specified\nError occurred at line: ${lineNo}\n`,
+          code: 2,
+          error: `${RESTORE_PREFIX}no command specified\nError occurred at line: ${lineNo}\n`,
         };
       if (line === 'COMMIT') {
+        const missing = jumps.find((j) => !staged!.chains.has(j));
+        if (missing !== undefined)
+          return {
+            ok: false,
+            code: 2,
+            error: `${RESTORE_PREFIX}Chain '${missing}' does not exist\nError occurred at line: ${lineNo}\n${RESTORE_HELP}`,
+          };
+        jumps = [];
         commits.push({ name: table, chains: staged.chains });
         table = undefined;
         staged = undefined;
@@ -534,10 +550,13 @@ export function iptablesRestore(
       const chain = chainName !== undefined ? staged.chains.get(chainName) : undefined;
       if ((op === '-A' || op === '-I') && chain) {
         const { rule, jumpTo } = parseRule(w.slice(2));
-        if (jumpTo !== undefined && !staged.chains.has(jumpTo))
-          throw paramProblem(`Chain '${jumpTo}' does not exist`);
-        if (!targetAllowed(table, chain.name, rule.target))
-          throw new IptError(4, 'invalid target for this table');
+        if (jumpTo !== undefined) jumps.push(jumpTo);
+        if (!targetAllowed(table, chain.name, rule.target) || kernelRefuses(rule))
+          return {
+            ok: false,
+            code: 4,
+            error: `${RESTORE_PREFIX}\nline ${lineNo}: RULE_${op === '-A' ? 'APPEND' : 'INSERT'} failed (Invalid argument): rule in chain ${chain.name}\n`,
+          };
         if (counters) {
           rule.pkts = counters[0];
           rule.bytes = counters[1];
@@ -558,18 +577,29 @@ export function iptablesRestore(
         continue;
       }
       if (op === '-F' || op === '-X') continue;
-      return { ok: false, error: `iptables-restore: line ${lineNo} failed\n` };
+      return { ok: false, code: 1, error: `iptables-restore: line ${lineNo} failed\n` };
     } catch (e) {
-      if (e instanceof IptError)
+      if (e instanceof IptError) {
+        // iptables' own message, restated as iptables-restore words it.
+        const msg = e.text
+          .replace(TRY_HELP, '')
+          .replace(/^iptables v1\.8\.9 \(nf_tables\): /, '')
+          .replace(/\n$/, '');
         return {
           ok: false,
-          error: `${e.text.replace(/^iptables v1\.8\.9/, 'iptables-restore v1.8.9')}Error occurred at line: ${lineNo}\n`,
+          code: e.code,
+          error: `${RESTORE_PREFIX}${msg}\nError occurred at line: ${lineNo}\n${RESTORE_HELP}`,
         };
+      }
       throw e;
     }
   }
   if (table)
-    return { ok: false, error: `iptables-restore: COMMIT expected at line ${lines.length}\n` };
+    return {
+      ok: false,
+      code: 1,
+      error: `iptables-restore: COMMIT expected at line ${lines.length}\n`,
+    };
   for (const c of commits) {
     const t = nf.table(c.name);
     t.chains.clear();
@@ -637,7 +667,7 @@ export const iptablesRestoreTool: Tool = (ctx) => {
   const res = iptablesRestore(ctx.proc.ns.netfilter, input, noflush);
   if (!res.ok) {
     ctx.proc.writeErr(res.error);
-    ctx.proc.exit(1);
+    ctx.proc.exit(res.code);
     return;
   }
   ctx.proc.exit(0);

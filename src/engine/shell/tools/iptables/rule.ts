@@ -397,6 +397,15 @@ export function parseRule(args: readonly string[]): ParsedRule {
     void replaceLast;
   }
   if (neg) throw paramProblem('unexpected "!"');
+  // The NAT targets' port options need a protocol with ports (libxt_DNAT/SNAT/MASQUERADE).
+  const portful = proto !== undefined && !proto.neg && [6, 17, 33, 132].includes(proto.value);
+  if (
+    target &&
+    (((target.kind === 'DNAT' || target.kind === 'SNAT') && target.port !== undefined) ||
+      (target.kind === 'MASQUERADE' && target.port !== undefined)) &&
+    !portful
+  )
+    throw paramProblem('Need TCP, UDP, SCTP or DCCP with port specification');
   return { rule: { src, dst, inIf, outIf, proto, matches, target, pkts: 0, bytes: 0 }, jumpTo };
 }
 
@@ -520,6 +529,18 @@ function targetOption(t: Target, opt: string, next: (o: string) => string): Targ
 }
 
 /** Whether a NAT or REJECT target may live in this table and chain (checked by the kernel). */
+/**
+ * What the kernel's checkentry refuses although iptables parsed it: REJECT --reject-with
+ * tcp-reset on a rule not limited to TCP (reject_tg_check). iptables then reports the failed
+ * batch operation (RULE_APPEND / RULE_INSERT / RULE_REPLACE … Invalid argument).
+ */
+export function kernelRefuses(r: Rule): boolean {
+  const t = r.target;
+  if (t?.kind === 'REJECT' && t.with === 'tcp-reset')
+    return !(r.proto && r.proto.value === 6 && !r.proto.neg);
+  return false;
+}
+
 export function targetAllowed(table: TableName, chain: string, t: Target | undefined): boolean {
   if (!t) return true;
   if (t.kind === 'DNAT') return table === 'nat' && !['POSTROUTING', 'INPUT'].includes(chain);
