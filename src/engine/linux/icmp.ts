@@ -177,6 +177,20 @@ export function icmpRedirect(ns: NetNs, skbIn: Skb, gateway: Ipv4): void {
   if (p.redirects !== 0 && now <= p.redirectLast + (load << p.redirects)) return;
   p.redirectLast = now;
   p.redirects++;
+  // nf_nat_icmp_reply_translation: the nat table drops an ICMP redirect about a connection it
+  // translated (ct->status & IPS_NAT_MASK): the redirect is counted (IcmpOutRedirects) but
+  // discarded on output. Kernel 6.18: a pod → Service DNAT routed back out of the bridge it came in
+  // on draws no redirect on the wire, where plain routing through the same bridge does.
+  const nat = skbIn.ct?.entry.nat;
+  if (nat && (nat.dnat || nat.snat)) {
+    emit(
+      ns,
+      'icmp_send',
+      skbIn,
+      `ICMP redirect to ${formatIpv4(ipIn.src)} dropped: the nat table does not send redirects for a NATed connection`,
+    );
+    return;
+  }
   const msg: IcmpError = {
     kind: 'icmp',
     type: 5,

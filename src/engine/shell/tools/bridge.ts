@@ -77,7 +77,13 @@ function linkCmd(ns: NetNs, args: string[], details: boolean, out: string[]): vo
   const cmd = args[0];
   if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'list')) {
     let only: Device | undefined;
-    for (let i = 1; i < args.length; i++) if (args[i] === 'dev') only = dev(ns, args[++i]);
+    for (let i = 1; i < args.length; i++)
+      if (args[i] === 'dev') {
+        // iproute2 6.1 bridge/link.c returns -1: exit 255, not ip's 1.
+        const name = args[++i];
+        only = name === undefined ? undefined : ns.device(name);
+        if (!only) throw new IpExit(255, `Cannot find device "${name}"\n`);
+      }
     for (const d of ns.devices) {
       if (!(d.master instanceof Bridge)) continue;
       if (only && d !== only) continue;
@@ -88,31 +94,43 @@ function linkCmd(ns: NetNs, args: string[], details: boolean, out: string[]): vo
       if (details) {
         const f = br.portFlags.get(d)!;
         out.push(
-          `    hairpin ${f.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${f.learning ? 'on' : 'off'} flood ${f.flood ? 'on' : 'off'} mcast_flood on bcast_flood on mcast_router 1 mcast_to_unicast off neigh_suppress off vlan_tunnel off isolated off locked off`,
+          `    hairpin ${f.hairpin ? 'on' : 'off'} guard off root_block off fastleave off learning ${f.learning ? 'on' : 'off'} flood ${f.flood ? 'on' : 'off'} mcast_flood on bcast_flood on mcast_router 1 mcast_to_unicast off neigh_suppress off vlan_tunnel off isolated off locked off `,
         );
       }
     }
     return;
   }
   if (matches(cmd, 'set')) {
-    let d: Device | undefined;
-    const sets: [string, string | undefined][] = [];
+    // As iproute2 6.1 (checked on the lab machine): every argument is parsed before the one
+    // RTM_SETLINK, so a bad value changes nothing; a missing value is an incomplete command (255);
+    // parse_on_off fails with -EINVAL (exit 234); the device is looked up only after parsing.
+    let name: string | undefined;
+    const sets: [string, boolean][] = [];
     for (let i = 1; i < args.length; i++) {
       const a = args[i]!;
-      if (a === 'dev') d = dev(ns, args[++i]);
-      else sets.push([a, args[++i]]);
-    }
-    if (!d) throw new IpExit(255, 'Device is a required argument.\n');
-    if (!(d.master instanceof Bridge))
-      throw new IpExit(2, 'RTNETLINK answers: Operation not supported\n');
-    const f = d.master.portFlags.get(d)!;
-    for (const [k, v] of sets) {
+      const v = args[++i];
+      if (v === undefined)
+        throw new IpExit(255, 'Command line is not complete. Try option "help"\n');
+      if (a === 'dev') {
+        name = v;
+        continue;
+      }
+      if (a !== 'hairpin' && a !== 'learning' && a !== 'flood')
+        throw new IpExit(255, `Unknown bridge link set parameter "${a}"\n`);
       if (v !== 'on' && v !== 'off')
-        throw new IpExit(255, `Error: argument of "${k}" must be "on" or "off", not "${v}"\n`);
-      if (k === 'hairpin') f.hairpin = v === 'on';
-      else if (k === 'learning') f.learning = v === 'on';
-      else if (k === 'flood') f.flood = v === 'on';
-      else throw new IpExit(255, `Unknown bridge link set parameter "${k}"\n`);
+        throw new IpExit(234, `Error: argument of "${a}" must be one of "off", "on", not "${v}"\n`);
+      sets.push([a, v === 'on']);
+    }
+    if (name === undefined) throw new IpExit(255, 'Device is a required argument.\n');
+    const d = ns.device(name);
+    if (!d) throw new IpExit(255, `Cannot find bridge device "${name}"\n`);
+    if (!(d.master instanceof Bridge))
+      throw new IpExit(255, 'RTNETLINK answers: Operation not supported\n');
+    const f = d.master.portFlags.get(d)!;
+    for (const [k, on] of sets) {
+      if (k === 'hairpin') f.hairpin = on;
+      else if (k === 'learning') f.learning = on;
+      else f.flood = on;
     }
     return;
   }
