@@ -8,7 +8,10 @@ import { ViewportPortal, useReactFlow, useStoreApi } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
 import { currentRun, type AppState } from '../../store/appStore';
 import { useAppStore } from '../StoreContext';
-import { type AnimPlan, type Frame, type Sprite, frameAt } from './animation';
+import { type AnimPlan, type Frame, type Sprite, frameAt, travelPoint } from './animation';
+
+/** Keyframes per edge traversal handed to the compositor (the easing is baked in). */
+const MOTION_KEYFRAMES = 24;
 
 /**
  * A packet marker: an HTML element on its own compositing layer (`will-change: transform`), moved
@@ -25,6 +28,9 @@ interface SpriteEl {
   state: string;
   fill: string;
   transform: string;
+  /** The compositor animation moving it along an edge, and which traversal (and speed) it is. */
+  anim?: Animation;
+  motionKey: string;
 }
 
 function createSprite(parent: HTMLElement): SpriteEl {
@@ -40,7 +46,56 @@ function createSprite(parent: HTMLElement): SpriteEl {
   pill.append(mark);
   root.append(outer, pill);
   parent.append(root);
-  return { root, outer, pill, mark, label: '', outerLabel: '', state: '', fill: '', transform: '' };
+  return {
+    root,
+    outer,
+    pill,
+    mark,
+    label: '',
+    outerLabel: '',
+    state: '',
+    fill: '',
+    transform: '',
+    motionKey: '',
+  };
+}
+
+const translate = (x: number, y: number) => `translate3d(${x.toFixed(1)}px,${y.toFixed(1)}px,0)`;
+
+/**
+ * Moves a sprite. While the playhead plays through an edge traversal the sprite is driven by a
+ * Web Animation (composited: no style, layout or paint on the main thread per frame); paused,
+ * scrubbed or resting, its transform is set to the exact position of the playhead.
+ */
+function moveSprite(el: SpriteEl, s: Sprite, playing: boolean, speed: number) {
+  const m = s.motion;
+  if (m && playing && speed > 0 && typeof el.root.animate === 'function') {
+    const key = `${m.key}@${speed}`;
+    if (el.motionKey === key) return;
+    el.anim?.cancel();
+    const frames: Keyframe[] = [];
+    for (let i = 0; i <= MOTION_KEYFRAMES; i++) {
+      const u = i / MOTION_KEYFRAMES;
+      const p = travelPoint(m.path, u);
+      frames.push({ offset: u, transform: translate(p.x, p.y) });
+    }
+    const duration = m.durationMs / speed;
+    el.anim = el.root.animate(frames, { duration, fill: 'forwards', easing: 'linear' });
+    el.anim.currentTime = m.done * duration;
+    el.motionKey = key;
+    el.transform = '';
+    return;
+  }
+  if (el.anim) {
+    el.anim.cancel();
+    el.anim = undefined;
+    el.motionKey = '';
+  }
+  const transform = translate(s.x, s.y);
+  if (el.transform !== transform) {
+    el.transform = transform;
+    el.root.style.transform = transform;
+  }
 }
 
 function updateSprite(el: SpriteEl, s: Sprite) {
@@ -66,11 +121,6 @@ function updateSprite(el: SpriteEl, s: Sprite) {
     el.state = s.state;
     el.root.className = `sprite sprite-${s.state}`;
     el.mark.textContent = s.state === 'dropped' ? '✕' : s.state === 'delivered' ? '✓' : '';
-  }
-  const transform = `translate3d(${s.x.toFixed(1)}px,${s.y.toFixed(1)}px,0)`;
-  if (el.transform !== transform) {
-    el.transform = transform;
-    el.root.style.transform = transform;
   }
 }
 
@@ -124,9 +174,11 @@ export function PacketLayer({ plan, runKey }: { plan: AnimPlan | null; runKey: n
           pool.set(sp.key, el);
         }
         updateSprite(el, sp);
+        moveSprite(el, sp, s.playing, s.speed);
       }
       for (const [k, el] of pool) {
         if (!seen.has(k)) {
+          el.anim?.cancel();
           el.root.remove();
           pool.delete(k);
         }
@@ -236,9 +288,9 @@ export function PacketLayer({ plan, runKey }: { plan: AnimPlan | null; runKey: n
 
     draw(store.getState());
     const unsubscribe = store.subscribe(
-      (s) => [s.playhead, s.runs, s.reducedMotion] as const,
+      (s) => [s.playhead, s.runs, s.reducedMotion, s.playing, s.speed] as const,
       () => draw(store.getState()),
-      { equalityFn: (a, b) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] },
+      { equalityFn: (a, b) => a.every((v, i) => v === b[i]) },
     );
     // The callout is kept on screen, so panning and zooming redraw too.
     const unsubscribeView = rf.subscribe((st, prev) => {
@@ -247,7 +299,10 @@ export function PacketLayer({ plan, runKey }: { plan: AnimPlan | null; runKey: n
     return () => {
       unsubscribe();
       unsubscribeView();
-      for (const el of pool.values()) el.root.remove();
+      for (const el of pool.values()) {
+        el.anim?.cancel();
+        el.root.remove();
+      }
       pool.clear();
     };
   }, [store, plan, runKey, flow, rf]);

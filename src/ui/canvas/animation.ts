@@ -176,6 +176,25 @@ export interface Sprite {
   readonly label: string;
   readonly outer?: string;
   readonly state: SpriteState;
+  /**
+   * For a moving sprite, the whole journey, so a renderer can hand it to the compositor (one
+   * animation per edge traversal) instead of moving the element every frame. `x`/`y` stay the
+   * exact position at this playhead.
+   */
+  readonly motion?: {
+    /** Identifies the traversal (hop and packet). */
+    readonly key: string;
+    readonly path: readonly Pt[];
+    /** Share of the traversal already done (before easing). */
+    readonly done: number;
+    /** How long the traversal takes at speed 1, in ms. */
+    readonly durationMs: number;
+  };
+}
+
+/** The eased position along a path at time share `u` (0–1) of its traversal, as frameAt draws it. */
+export function travelPoint(path: readonly Pt[], u: number): Pt {
+  return pointAt(path, ease(Math.min(Math.max(u, 0), 1)));
 }
 
 export interface Frame {
@@ -257,9 +276,17 @@ export function frameAt(
     const s = run.schedules[k]!;
     let pos = a.rest;
     let state: SpriteState = 'resting';
+    let motion: Sprite['motion'];
     if (a.path && ph.progress < s.travelEnd && !reducedMotion) {
-      pos = pointAt(a.path, ease(ph.progress / s.travelEnd));
+      const done = ph.progress / s.travelEnd;
+      pos = travelPoint(a.path, done);
       state = 'moving';
+      motion = {
+        key: `${ph.run}:${k}:${a.packetId}`,
+        path: a.path,
+        done,
+        durationMs: s.travelEnd * s.totalMs,
+      };
     }
     if (k === ph.hop && finalNow) state = finalNow;
     sprites.push({
@@ -271,6 +298,7 @@ export function frameAt(
       label: a.label,
       ...(a.outer ? { outer: a.outer } : {}),
       state,
+      ...(motion ? { motion } : {}),
     });
   }
 
