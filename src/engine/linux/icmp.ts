@@ -80,6 +80,27 @@ function rateAllow(ns: NetNs, peer: Ipv4): boolean {
   return ok;
 }
 
+/**
+ * ip_error's own limiter for the ICMP error a failed input route sends (ip_rt_error_cost = 1 s,
+ * ip_rt_error_burst = 5 s). It spends the tokens of the same inet_peer (the sender's address) that
+ * icmp_send's inet_peer_xrlim_allow then checks, so each error costs the sender's bucket twice:
+ * kernel 6.18 answers a steady 1/s stream with four net-unreachable errors, then none.
+ */
+export function ipErrorAllow(ns: NetNs, peer: Ipv4): boolean {
+  const now = ns.world.sched.now / 1e6;
+  let p = ns.peers.get(peer);
+  if (!p) {
+    p = { tokens: 0, last: now - 60_000, redirects: 0, redirectLast: 0 };
+    ns.peers.set(peer, p);
+  }
+  p.tokens += now - p.last;
+  if (p.tokens > 5000) p.tokens = 5000;
+  p.last = now;
+  if (p.tokens < 1000) return false;
+  p.tokens -= 1000;
+  return true;
+}
+
 function sendIcmp(
   ns: NetNs,
   dst: Ipv4,

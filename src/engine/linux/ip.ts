@@ -8,7 +8,7 @@ import type { EthernetFrame, Ipv4Packet } from '../net/packet';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4Length } from '../net/packet';
 import type { Device } from './device';
 import { describePacket } from './describe';
-import { icmpRcv, icmpSend, icmpRedirect } from './icmp';
+import { icmpRcv, icmpRedirect, icmpSend, ipErrorAllow } from './icmp';
 import type { NetNs } from './netns';
 import type { NfHook } from './netfilter';
 import { type OutputRoute, ipRouteInput, ipRouteOutput, isOutputError } from './route';
@@ -99,6 +99,10 @@ function ipRcvFinish(dev: Device, skb: Skb): void {
           `${rt.reason}: dropped silently`,
           dev,
         );
+        return;
+      }
+      if (!ipErrorAllow(ns, ip.src)) {
+        drop(ns, skb, 'IP_INNOROUTES', `${rt.reason}: dropped (ip_error rate limit)`, dev);
         return;
       }
       drop(ns, skb, 'IP_INNOROUTES', `${rt.reason}: drop and tell the sender`, dev);

@@ -234,6 +234,22 @@ describe('forwarding', () => {
     );
   });
 
+  it('limits net-unreachable errors twice per sender (ip_error, then icmp_send)', () => {
+    // Kernel 6.18, the same router: ping -c 9 -i 0.7 got "+3 errors" (icmp_seq 1-3), and after a
+    // 3 s pause ping -c 4 -i 1 got three again. ip_error (1 s a message, burst 5 s) and
+    // inet_peer_xrlim_allow (1 s, burst 6 s) spend the tokens of one inet_peer, the sender's, so
+    // each error costs it 2 s; a steady 1/s stream got four errors, then none.
+    const l = lab();
+    l.setup([...ROUTER, 'ip netns exec r sysctl -w net.ipv4.ip_forward=1']);
+    const first = l.run('ip netns exec c ping -c 9 -i 0.7 -W 1 10.0.9.9').stdout;
+    expect(first.match(/Destination Net Unreachable/g)).toHaveLength(3);
+    expect(first).toContain('From 10.0.1.1 icmp_seq=3 Destination Net Unreachable\n');
+    expect(first).toContain('9 packets transmitted, 0 received, +3 errors, 100% packet loss');
+    l.run('sleep 3');
+    const second = l.run('ip netns exec c ping -c 4 -i 1 -W 1 10.0.9.9').stdout;
+    expect(second).toContain('4 packets transmitted, 0 received, +3 errors, 100% packet loss');
+  });
+
   it('gives a new namespace the host root namespace ip_forward', () => {
     const l = lab({ hosts: [{ name: 'node', ipForward: true }] });
     l.setup(['ip netns add p']);
