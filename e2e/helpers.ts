@@ -18,8 +18,17 @@ export async function shootBoth(page: Page, name: string): Promise<void> {
   const original = page.viewportSize();
   for (const size of [SIZES.laptop, SIZES.projector]) {
     await page.setViewportSize(size);
-    // Let the canvas refit and the layout settle.
-    await page.waitForTimeout(450);
+    // Let the canvas refit and the layout settle: the viewport's transform stops changing.
+    await page.waitForTimeout(250);
+    let last = '';
+    for (let i = 0; i < 20; i++) {
+      const now = await page.evaluate(
+        () => document.querySelector('.react-flow__viewport')?.getAttribute('style') ?? '',
+      );
+      if (now === last) break;
+      last = now;
+      await page.waitForTimeout(150);
+    }
     await page.screenshot({
       path: `${SHOTS}/${name}-${size.width}x${size.height}.png`,
       animations: 'disabled',

@@ -61,6 +61,17 @@ const miniColor = (n: Node) => {
   }
 };
 
+const MINIMAP = { w: 132, h: 88 } as const;
+/** Below this zoom a device card's text is too small to read; automatic fits stop here. */
+const READABLE_ZOOM = 0.6;
+/** The zoom buttons' column at the bottom left, with its margin. */
+const CONTROLS_W = 44;
+
+/** The minimap only where there is room for it beside the topology (not on a laptop's canvas). */
+function miniMapShown(width: number, height: number): boolean {
+  return width >= 760 && height >= 460;
+}
+
 /**
  * Where the canvas looks. One policy, from the layout's own rectangles (so no waiting for DOM
  * measurement): a new scenario or a canvas resize fits the view; moving to a step that names what
@@ -108,20 +119,33 @@ function ViewController({
     else if (grew) target = [layout.bounds];
     last.current = { session, runKey, count, size, fit: fitRequest };
     if (!target) return;
-    const x0 = Math.min(...target.map((r) => r.x));
-    const y0 = Math.min(...target.map((r) => r.y));
-    const x1 = Math.max(...target.map((r) => r.x + r.w));
-    const y1 = Math.max(...target.map((r) => r.y + r.h));
+    // A wide topology on a small canvas: rather than shrinking every label past reading, show the
+    // first thing asked for at a readable size (the packet layer pans to follow the packet; "f"
+    // and the fit button still show everything).
+    const box = (rs: Rect[]) => ({
+      x0: Math.min(...rs.map((r) => r.x)),
+      y0: Math.min(...rs.map((r) => r.y)),
+      x1: Math.max(...rs.map((r) => r.x + r.w)),
+      y1: Math.max(...rs.map((r) => r.y + r.h)),
+    });
+    let b = box(target);
+    const scale = Math.min(width / (b.x1 - b.x0), height / (b.y1 - b.y0));
+    if (!asked && scale < READABLE_ZOOM && target.length > 1) b = box([target[0]!]);
+    const { x0, y0, x1, y1 } = b;
     // Small topologies are not blown up past a comfortable size; a projector-sized canvas allows more.
     const maxZoom = width >= 1000 ? 1.5 : 1.15;
-    const vp = getViewportForBounds(
+    // Fit above the minimap's strip and right of the zoom buttons, so neither covers a device.
+    const reserve = miniMapShown(width, height) ? MINIMAP.h + 16 : 0;
+    const left = CONTROLS_W;
+    const fit = getViewportForBounds(
       { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
-      width,
-      height,
-      0.04,
+      width - left,
+      height - reserve,
+      asked ? 0.04 : READABLE_ZOOM,
       maxZoom,
       0.1,
     );
+    const vp = { ...fit, x: fit.x + left };
     void flow.setViewport(vp, { duration: fresh || resized || reduced ? 0 : 350 });
   }, [layout, focus, runKey, session, width, height, fitRequest, reduced, flow]);
   return null;
@@ -135,6 +159,7 @@ function CanvasInner() {
   const selected = useApp((s) => s.selectedDevice);
   const run = useApp(currentRun);
   const step = useApp(currentStepNumber);
+  const showMini = useRfStore((s) => miniMapShown(s.width, s.height));
   const [cache] = useState(() => new LayoutCache());
 
   const describe = useMemo(
@@ -219,16 +244,18 @@ function CanvasInner() {
     >
       <Background variant={BackgroundVariant.Dots} gap={22} size={1.2} color="#c9d0d9" />
       <Controls showInteractive={false} position="bottom-left" />
-      <MiniMap
-        pannable
-        zoomable
-        position="bottom-right"
-        style={{ width: 132, height: 88 }}
-        nodeColor={miniColor}
-        nodeStrokeColor="#9aa5b1"
-        maskColor="rgba(240,242,245,0.7)"
-        ariaLabel="Overview of the whole topology"
-      />
+      {showMini && (
+        <MiniMap
+          pannable
+          zoomable
+          position="bottom-right"
+          style={{ width: MINIMAP.w, height: MINIMAP.h }}
+          nodeColor={miniColor}
+          nodeStrokeColor="#9aa5b1"
+          maskColor="rgba(240,242,245,0.7)"
+          ariaLabel="Overview of the whole topology"
+        />
+      )}
       <PacketLayer plan={plan} runKey={run?.key ?? null} />
       {layout && (
         <ViewController layout={layout} focus={focus} runKey={run?.key ?? null} session={doc} />

@@ -34,8 +34,13 @@ describe('animation', () => {
     const h = run.hops[2]!; // ARP request arriving at veth-server
     const a = plan.hops[2]!;
     expect(a.path).toBeDefined();
-    expect(a.path![0]).toEqual(center(layout.devices.get(6)!.abs));
-    expect(a.path![a.path!.length - 1]).toEqual(center(layout.devices.get(5)!.abs));
+    // From where the packet rested (the bottom edge of the sending card) to the receiving card's.
+    const bottom = (r: { x: number; y: number; w: number; h: number }) => ({
+      x: center(r).x,
+      y: r.y + r.h,
+    });
+    expect(a.path![0]).toEqual(bottom(layout.devices.get(6)!.abs));
+    expect(a.path![a.path!.length - 1]).toEqual(bottom(layout.devices.get(5)!.abs));
     expect(a.label).toBe('ARP');
     const start = frameAt(plan, run, { run: 0, hop: h.index, progress: 0 }, false);
     const mid = frameAt(

@@ -109,7 +109,8 @@ export function buildPlan(
     const prevRest =
       lastRest.get(h.packetId) ?? (h.parentId !== undefined ? lastRest.get(h.parentId) : undefined);
 
-    // Where the packet rests: a device's centre; a namespace's header; on a network bar, where it entered.
+    // Where the packet rests: on a device card's bottom edge (its name, MAC and addresses stay
+    // readable); a namespace's header; on a network bar, where it entered.
     let rest: Pt;
     if (!box) rest = prevRest ?? { x: 0, y: 0 };
     else if (h.place.segment !== undefined) {
@@ -119,7 +120,7 @@ export function buildPlan(
       rest = { x, y: box.abs.y + box.abs.h / 2 };
     } else if (node?.startsWith('ns:'))
       rest = { x: box.abs.x + box.abs.w - 40, y: box.abs.y + SIZES.nsHead / 2 };
-    else rest = center(box.abs);
+    else rest = { x: center(box.abs).x, y: box.abs.y + box.abs.h };
 
     let path: Pt[] | undefined;
     if (h.from && prevRest) {
@@ -332,12 +333,13 @@ export function frameAt(
         : 'Delivered';
     frame.verdict = {
       x: anim.rest.x,
-      y: (anim.ring ? anim.ring.y + anim.ring.h : anim.rest.y) + 14,
+      y: Math.max(anim.ring ? anim.ring.y + anim.ring.h : anim.rest.y, anim.rest.y) + 17,
       text,
       tone: finalEv.final!,
     };
   }
   if (anim.changes.length && !travelling)
-    frame.changes = { x: anim.rest.x + 40, y: anim.rest.y + 18, lines: anim.changes.slice(0, 3) };
+    // Beside the packet, clear of the card's text above it.
+    frame.changes = { x: anim.rest.x + 44, y: anim.rest.y - 9, lines: anim.changes.slice(0, 3) };
   return frame;
 }
