@@ -3,6 +3,7 @@ import {
   type KernelRun,
   type Tagged,
   canonicalTcpInterleaving,
+  compareCommand,
   compareFrames,
   summarizeCloses,
 } from './compare';
@@ -148,6 +149,49 @@ describe('sideBySide', () => {
     expect(sideBySide('same\nttl 64', 'same\nttl 63')).toBe(
       '    same\n  ≠ engine: ttl 64\n    kernel: ttl 63',
     );
+  });
+});
+
+describe('compareCommand', () => {
+  const cmd = (simOutput: string): LabCommand => ({
+    id: 'c',
+    step: 0,
+    host: 'h',
+    run: 'ip addr',
+    background: false,
+    simStartMs: 0,
+    simDurationMs: 0,
+    simOutput,
+    simExit: 0,
+    simFrames: {},
+    newNetns: [],
+    simMacs: {},
+    pinMacs: {},
+  });
+  const kernel = (output: string): KernelRun => ({
+    id: 'c',
+    exit: 0,
+    output,
+    frames: {},
+    macMap: {},
+    timedOut: false,
+  });
+  const line = (flag: string) =>
+    `2: br: <UP>\n    inet6 fe80::1/64 scope link ${flag}\n       valid_lft forever preferred_lft forever\n`;
+
+  it('notes, rather than fails, a link-local address still tentative on one side only', () => {
+    const r = compareCommand(cmd(line('')), kernel(line('tentative ')), []);
+    expect(r.agree).toBe(true);
+    expect(r.notes.join()).toContain('duplicate address detection');
+  });
+
+  it('still fails any other difference in the same listing', () => {
+    const r = compareCommand(
+      cmd(line('')),
+      kernel(line('tentative ').replace('fe80::1', 'fe80::2')),
+      [],
+    );
+    expect(r.agree).toBe(false);
   });
 });
 
