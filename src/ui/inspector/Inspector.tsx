@@ -9,11 +9,18 @@ import type {
   NetnsView,
   TopologySnapshot,
 } from '../../engine/sim/snapshot';
-import { currentEventIndex, currentRun, currentSnapshot } from '../../store/appStore';
-import { useApp, useAppStore } from '../StoreContext';
+import {
+  type AppState,
+  currentEventIndex,
+  currentRun,
+  currentSnapshot,
+} from '../../store/appStore';
+import { useApp, useAppStore, usePacedApp } from '../StoreContext';
 import { flowColor, placeLabel } from '../format';
 import { DECISION_NAMES, DecisionView } from './DecisionView';
 import { type Layer, hopHeaders, packetLabel } from './headers';
+
+const playheadHop = (s: AppState) => s.playhead.hop;
 
 export function HeaderLayers({
   layers,
@@ -73,8 +80,8 @@ export function HeaderLayers({
 /** The decisions of the current hop, the current one first-class. */
 export function HopDecisions({ compact = false }: { compact?: boolean }) {
   const run = useApp(currentRun);
-  const hopIndex = useApp((s) => s.playhead.hop);
-  const eventIndex = useApp(currentEventIndex);
+  const hopIndex = usePacedApp(playheadHop);
+  const eventIndex = usePacedApp(currentEventIndex);
   const hop = run?.hops[hopIndex];
   if (!run || !hop || eventIndex === undefined) return null;
   const items = [];
@@ -107,8 +114,8 @@ export function HopDecisions({ compact = false }: { compact?: boolean }) {
 
 function PacketPanel() {
   const run = useApp(currentRun);
-  const hopIndex = useApp((s) => s.playhead.hop);
-  const eventIndex = useApp(currentEventIndex);
+  const hopIndex = usePacedApp(playheadHop);
+  const eventIndex = usePacedApp(currentEventIndex);
   const headers = useMemo(
     () =>
       run && eventIndex !== undefined
@@ -226,7 +233,7 @@ function DevicePanel() {
   const snap = useApp(currentSnapshot);
   const selected = useApp((s) => s.selectedDevice);
   const run = useApp(currentRun);
-  const hopIndex = useApp((s) => s.playhead.hop);
+  const hopIndex = usePacedApp(playheadHop);
   const fallback = run?.hops[hopIndex]?.place.devId ?? null;
   const found = findDevice(snap, selected ?? fallback);
   const store = useAppStore();

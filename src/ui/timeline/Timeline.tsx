@@ -5,9 +5,15 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceEvent } from '../../engine/sim/trace';
-import { SPEEDS, currentEventIndex, currentRun, type Run } from '../../store/appStore';
+import {
+  type AppState,
+  SPEEDS,
+  currentEventIndex,
+  currentRun,
+  type Run,
+} from '../../store/appStore';
 import { nextHopIndex } from '../../store/hops';
-import { useApp, useAppStore } from '../StoreContext';
+import { useApp, useAppStore, usePacedApp } from '../StoreContext';
 import { flowColor, formatOffset, truncate } from '../format';
 
 const ROW = 28;
@@ -166,12 +172,14 @@ export function Transport({ compact = false }: { compact?: boolean }) {
   );
 }
 
+const currentHop = (s: AppState) => currentRun(s)?.hops[s.playhead.hop];
+
 export function Timeline() {
   const store = useAppStore();
   const runIndex = useApp((s) => s.playhead.run);
   const run = useApp(currentRun);
-  const current = useApp(currentEventIndex);
-  const hop = useApp((s) => currentRun(s)?.hops[s.playhead.hop]);
+  const current = usePacedApp(currentEventIndex);
+  const hop = usePacedApp(currentHop);
   const rows = useMemo(() => (run ? rowsOf(run) : []), [run]);
   const listRef = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState({ top: 0, height: 400 });
