@@ -179,6 +179,19 @@ export function portName(plan: LabPlan, h: LabHost, nic: string): string {
 }
 
 export function renderScript(plan: LabPlan): string {
+  // A walkthrough that needs what only the simulation has (Docker images, CNI binaries) is not
+  // run at all: its commands would reach this machine's own daemons, outside the namespaces.
+  if (plan.skip)
+    return `${[
+      '#!/usr/bin/env bash',
+      `# ${plan.title} (${plan.scenario}), exported by packet-life.`,
+      `# This walkthrough cannot be replayed on a plain kernel: ${plan.skip}`,
+      '# Its commands, host by host, for reading:',
+      // Every line commented, heredoc bodies included.
+      ...plan.commands.flatMap((c) => `${c.host}# ${c.run}`.split('\n').map((l) => `#   ${l}`)),
+      `echo ${sq(`packet-life: ${plan.scenario} cannot be replayed on a plain kernel: ${plan.skip}`)} >&2`,
+      'exit 3',
+    ].join('\n')}\n`;
   const lines: string[] = [
     '#!/usr/bin/env bash',
     `# ${plan.title} (${plan.scenario}), exported by packet-life.`,
