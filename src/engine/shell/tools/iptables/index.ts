@@ -527,7 +527,10 @@ export function iptablesRestore(
             existing.pkts = Number(m[1]);
             existing.bytes = Number(m[2]);
           }
-        } else if (!existing)
+        } else if (existing) {
+          // A declared user chain is flushed (what --noflush callers such as kube-proxy rely on).
+          existing.rules = [];
+        } else
           staged.chains.set(name!, {
             name: name!,
             builtin: false,
@@ -574,6 +577,13 @@ export function iptablesRestore(
           pkts: 0,
           bytes: 0,
         });
+        continue;
+      }
+      if (op === '-X' && chainName !== undefined) {
+        const c = staged.chains.get(chainName);
+        if (!c || c.builtin)
+          return { ok: false, code: 1, error: `iptables-restore: line ${lineNo} failed\n` };
+        staged.chains.delete(chainName);
         continue;
       }
       if (op === '-F' || op === '-X') continue;

@@ -262,12 +262,6 @@ export function parseRule(args: readonly string[]): ParsedRule {
             `${IPT_PREFIX}Couldn't load match \`${mod}':No such file or directory\n\n${TRY_HELP}`,
           );
         }
-        if (
-          (mod === 'tcp' || mod === 'udp' || mod === 'icmp') &&
-          (!proto || PROTO_NAMES[proto.value] !== mod)
-        ) {
-          throw paramProblem(`multiple -p flags not allowed`);
-        }
         loaded.add(mod);
         matches.push(newMatch(mod, false));
         continue;
@@ -397,6 +391,10 @@ export function parseRule(args: readonly string[]): ParsedRule {
     void replaceLast;
   }
   if (neg) throw paramProblem('unexpected "!"');
+  // -m tcp/udp/icmp needs the same -p, given before or after it (kube-proxy writes -m tcp -p tcp).
+  for (const mod of ['tcp', 'udp', 'icmp'])
+    if (loaded.has(mod) && (!proto || PROTO_NAMES[proto.value] !== mod))
+      throw paramProblem(`multiple -p flags not allowed`);
   // The NAT targets' port options need a protocol with ports (libxt_DNAT/SNAT/MASQUERADE).
   const portful = proto !== undefined && !proto.neg && [6, 17, 33, 132].includes(proto.value);
   if (
