@@ -11,6 +11,7 @@ import { RT_TABLE_LOCAL, RT_TABLE_MAIN, type Route, type RouteType, SCOPE } from
 import type { Host } from './host';
 import type { NetNs } from './netns';
 import type { NudState } from './neigh';
+import { type VxlanConfig, VxlanDevice } from './vxlan';
 
 export type Errno =
   | 'EEXIST'
@@ -125,6 +126,26 @@ export function linkAddDummy(ns: NetNs, name: string | undefined, mac?: Mac): Rt
   return ok(d);
 }
 
+/**
+ * vxlan_newlink: a VXLAN device. Without `dev` its MTU is 1500, with one the lower device's MTU
+ * less the 50 bytes of outer headers.
+ */
+export function linkAddVxlan(
+  ns: NetNs,
+  name: string | undefined,
+  cfg: VxlanConfig,
+  mac?: Mac,
+): RtnlResult<VxlanDevice> {
+  const n = name ?? allocName(ns, 'vxlan');
+  if (ns.device(n)) return fail('EEXIST');
+  for (const d of ns.devices)
+    if (d instanceof VxlanDevice && d.cfg.vni === cfg.vni && d.cfg.dstport === cfg.dstport)
+      return fail('EEXIST', 'A VXLAN device with the specified VNI already exists');
+  const dev = new VxlanDevice(ns, n, mac ?? ns.world.randomMac(), mac ? 'set' : 'random', cfg);
+  ns.attach(dev);
+  return ok(dev);
+}
+
 /** Takes a device out of its namespace: down, no addresses, no routes, no bridge. */
 function unregister(dev: Device): void {
   const ns = dev.ns;
@@ -235,6 +256,9 @@ export function linkSetMtu(dev: Device, mtu: number): RtnlResult {
   const min = dev.kind === 'loopback' ? 0 : 68;
   if (mtu > max) return fail('EINVAL', 'mtu greater than device maximum');
   if (mtu < min) return fail('EINVAL', 'mtu less than device minimum');
+  // vxlan_change_mtu: no larger than the lower device allows once the 50-byte headers are added.
+  if (dev instanceof VxlanDevice && dev.cfg.lower && mtu > dev.cfg.lower.mtu - 50)
+    return fail('EINVAL');
   dev.mtu = mtu;
   return ok(undefined);
 }

@@ -9,6 +9,7 @@ import { ipRouteOutput, isOutputError } from './route';
 import type { Skb } from './skb';
 import type { Errno } from './socket';
 import { drop, emit } from './tracing';
+import type { VxlanDevice } from './vxlan';
 
 export interface UdpHandlers {
   onDatagram(from: { ip: Ipv4; port: number }, data: string, packet: Ipv4Packet): void;
@@ -78,6 +79,28 @@ export function udpSend(s: UdpSocket, dst: Ipv4, dport: number, data: string): E
 export function udpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): void {
   const ip = skb.ip!;
   const u = ip.payload as UdpDatagram;
+  // A VXLAN device that is up holds a UDP socket on its port (vxlan_open) whose encap_rcv takes
+  // the datagram before any ordinary socket lookup (the socket is bound to the wildcard address).
+  const vx = ns.devices.filter(
+    (d): d is VxlanDevice =>
+      d.kind === 'vxlan' && d.adminUp && (d as VxlanDevice).cfg.dstport === u.dport,
+  );
+  if (vx.length > 0 && !broadcast) {
+    const vni = u.payload.kind === 'vxlan' ? u.payload.vni : -1;
+    const target = vx.find((d) => d.cfg.vni === vni);
+    if (!target) {
+      drop(
+        ns,
+        skb,
+        'VXLAN_VNI_NOT_FOUND',
+        `no VXLAN device for VNI ${vni} on port ${u.dport}`,
+        dev,
+      );
+      return;
+    }
+    target.rcv(skb, u);
+    return;
+  }
   const sock = ns.sockets.udp.find(
     (s) =>
       s.port === u.dport &&

@@ -3,6 +3,8 @@ import { parseMac } from '../../net/mac';
 import { Bridge } from '../../linux/bridge';
 import type { Device } from '../../linux/device';
 import type { NetNs } from '../../linux/netns';
+import { VxlanDevice } from '../../linux/vxlan';
+import { type Ipv4, parseIpv4 } from '../../net/ipv4';
 import type { Tool } from '../tool';
 import { linkFlags } from './ip/format';
 import { fdbLines } from './bridgeFdb';
@@ -162,16 +164,35 @@ function fdbCmd(ns: NetNs, args: string[], out: string[], stats: boolean): void 
     let d: Device | undefined;
     let toMaster = false;
     let userState: 'permanent' | 'static' | 'dynamic' = 'permanent';
+    let dst: Ipv4 | undefined;
     for (let i = 2; i < args.length; i++) {
       const a = args[i]!;
       if (a === 'dev') d = dev(ns, args[++i]);
-      else if (a === 'master') toMaster = true;
+      else if (a === 'dst') {
+        const v = args[++i] ?? '';
+        dst = parseIpv4(v);
+        if (dst === undefined)
+          throw new IpExit(1, `Error: an inet prefix is expected rather than "${v}".\n`);
+      } else if (a === 'master') toMaster = true;
       else if (a === 'self') toMaster = false;
       else if (a === 'permanent' || a === 'local') userState = 'permanent';
       else if (a === 'static' || a === 'dynamic') userState = a;
     }
     if (!d) throw new IpExit(255, 'Device and address are required arguments.\n');
     const deleting = matches(cmd, 'delete');
+    if (!toMaster && d instanceof VxlanDevice) {
+      // Checked on kernel 6.18: these failures exit 255.
+      if (deleting) {
+        if (d.fdbDel(mac, dst))
+          throw new IpExit(255, 'RTNETLINK answers: No such file or directory\n');
+        return;
+      }
+      if (dst === undefined) throw new IpExit(255, 'RTNETLINK answers: Invalid argument\n');
+      const mode = matches(cmd, 'append') ? 'append' : matches(cmd, 'replace') ? 'replace' : 'add';
+      if (d.fdbAdd(mac, dst, userState === 'static' ? 'static' : 'permanent', mode))
+        throw new IpExit(255, 'RTNETLINK answers: File exists\n');
+      return;
+    }
     if (!toMaster) {
       // NTF_SELF: the device's own unicast filter list (ndo_dflt_fdb_add / _del).
       const at = d.ucList.indexOf(mac);

@@ -8,6 +8,8 @@ import { Bridge, type FdbEntry } from '../../linux/bridge';
 import type { Device } from '../../linux/device';
 import { linkMulticast } from '../../linux/mcast';
 import type { NetNs } from '../../linux/netns';
+import { VxlanDevice } from '../../linux/vxlan';
+import { formatIpv4 } from '../../net/ipv4';
 
 export interface FdbShowOptions {
   /** `br BR`: only the bridge and its ports. */
@@ -45,6 +47,13 @@ export function fdbLines(ns: NetNs, o: FdbShowOptions): string[] {
         .reverse();
     if (d.master instanceof Bridge) {
       for (const e of entriesBehind(d.master)) out.push(masterLine(d.master, e));
+    }
+    if (d instanceof VxlanDevice) {
+      // vxlan_fdb_dump replaces the default dump: its remotes, no address lists.
+      if (!o.dynamicOnly)
+        for (const e of d.fdb)
+          out.push(`${e.mac}${where} dst ${formatIpv4(e.dst)} self ${e.state}`);
+      continue;
     }
     if (!o.dynamicOnly)
       for (const m of [...d.ucList, ...linkMulticast(d)]) out.push(`${m}${where} self permanent`);

@@ -250,7 +250,9 @@ export const ping: Tool = (ctx) => {
       tail = `rtt min/avg/max/mdev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/${mdev.toFixed(3)} ms`;
     }
     if (pipe > 1) tail += `${tail ? ', ' : ''}pipe ${pipe}`;
-    if (tail) out += `${tail}\n`;
+    // finish() ends with putchar('\n') even when there is nothing to print on that line (iputils
+    // 20221126, checked: "1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n").
+    out += `${tail}\n`;
     proc.write(out);
     proc.exit(received > 0 ? 0 : 1);
   };

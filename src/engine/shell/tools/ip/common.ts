@@ -35,6 +35,12 @@ export class IpCtx {
     this.out.push(line);
   }
 
+  /** Warnings iproute2 prints to stderr while going on (text with its own newlines). */
+  readonly err: string[] = [];
+  printErr(text: string): void {
+    this.err.push(text);
+  }
+
   /** Finds a device by name or fails with `Cannot find device "X"`. */
   dev(name: string): Device {
     const d = this.ns.device(name);

@@ -6,6 +6,7 @@ import { linkLocalFromMac } from '../../../net/mac';
 import type { Bridge } from '../../../linux/bridge';
 import type { Device } from '../../../linux/device';
 import type { NetNs } from '../../../linux/netns';
+import type { VxlanDevice } from '../../../linux/vxlan';
 
 /** The peer device of a veth, if any. */
 export function peerOf(dev: Device): Device | undefined {
@@ -128,9 +129,34 @@ export function briefAddr(dev: Device, opts: { v4: boolean; v6: boolean }): stri
   return `${linkName(dev).padEnd(16)} ${dev.operState().padEnd(14)} ${addrs.map((a) => `${a} `).join('')}`;
 }
 
+/**
+ * The tail `ip -d link` adds to the link/ether line. Printed in full for VXLAN devices (checked
+ * on kernel 6.18); the other kinds still print the shorter form the model began with.
+ */
+export function detailLinkTail(dev: Device): string {
+  if (dev.kind !== 'vxlan') return '';
+  return ` promiscuity ${dev.promiscCount}  allmulti 0 minmtu 68 maxmtu 65535 `;
+}
+
+/** ip/iplink_vxlan.c's vxlan_print_opt for an IPv4 VXLAN device (iproute2 6.1.0). */
+function vxlanDetail(vx: VxlanDevice): string {
+  const c = vx.cfg;
+  let s = `    vxlan id ${c.vni} `;
+  if (c.local !== undefined) s += `local ${formatIpv4(c.local)} `;
+  if (c.lower) s += `dev ${c.lower.name} `;
+  s += `srcport 0 0 dstport ${c.dstport} `;
+  if (!c.learning) s += 'nolearning ';
+  s += c.ttl ? `ttl ${c.ttl} ` : 'ttl auto ';
+  s += `ageing ${c.ageing} udpcsum noudp6zerocsumtx noudp6zerocsumrx `;
+  // The TSO limit comes from the lower device (a veth's 524280), else the default 65536.
+  s += `addrgenmode eui64 numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size ${c.lower ? 524280 : 65536} tso_max_segs 65535 gro_max_size 65536 `;
+  return s;
+}
+
 /** `ip -d link` extra line for bridges and bridge ports (a useful subset). */
 export function detailLines(dev: Device): string[] {
   const out: string[] = [];
+  if (dev.kind === 'vxlan') out.push(vxlanDetail(dev as VxlanDevice));
   if (dev.kind === 'veth') out.push('    veth ');
   if (dev.kind === 'bridge') {
     const br = dev as Bridge;

@@ -167,6 +167,8 @@ export const ip: Tool = (ctx) => {
   }
 
   function flush(c: IpCtx): void {
+    if (c.err.length) proc.writeErr(c.err.join(''));
+    c.err.length = 0;
     if (c.out.length) proc.write(`${c.out.join('\n')}\n`);
     c.out.length = 0;
   }

@@ -5,6 +5,7 @@ import {
   linkAddBridge,
   linkAddDummy,
   linkAddVeth,
+  linkAddVxlan,
   linkDel,
   linkSetMac,
   linkSetMaster,
@@ -16,9 +17,11 @@ import {
   type RtnlResult,
 } from '../../../linux/rtnl';
 import type { NetNs } from '../../../linux/netns';
+import { parseIpv4 } from '../../../net/ipv4';
+import type { Ipv4 } from '../../../net/ipv4';
 import type { IpCtx } from './common';
 import { IpExit, duplicateArg, invalidArg, matches, openNetns, rtnlFailure } from './common';
-import { briefLink, detailLines, linkHeader, linkLine } from './format';
+import { briefLink, detailLinkTail, detailLines, linkHeader, linkLine } from './format';
 
 export function ipLink(c: IpCtx, args: string[]): void {
   const cmd = args[0];
@@ -111,7 +114,7 @@ function linkShow(c: IpCtx, args: string[]): void {
       continue;
     }
     c.print(linkHeader(d, false));
-    c.print(linkLine(c.ns, d));
+    c.print(c.opts.details ? linkLine(c.ns, d) + detailLinkTail(d) : linkLine(c.ns, d));
     if (c.opts.details) for (const l of detailLines(d)) c.print(l);
     if (c.opts.stats > 0) {
       c.print('    RX:  bytes packets errors dropped  missed   mcast           ');
@@ -232,6 +235,13 @@ function linkAdd(c: IpCtx, args: string[]): void {
       created = r.value;
       break;
     }
+    case 'vxlan': {
+      const cfg = parseVxlan(c, ns, rest);
+      const r = linkAddVxlan(ns, attrs.name, cfg, mac);
+      if (!r.ok) throw rtnlFailure(r);
+      created = r.value;
+      break;
+    }
     default:
       if (KNOWN_TYPES.includes(type))
         throw new IpExit(2, `packet-life: link type "${type}" is not modelled yet\n`);
@@ -242,6 +252,80 @@ function linkAdd(c: IpCtx, args: string[]): void {
     if (!m.ok) throw rtnlFailure(m);
   }
   if (created && attrs.txqlen !== undefined) created.txqueuelen = attrs.txqlen;
+}
+
+/**
+ * ip/iplink_vxlan.c's vxlan_parse_opt (iproute2 6.1.0), for the options Flannel and the
+ * walkthroughs use; `dev` must exist in the namespace the device is created in.
+ */
+function parseVxlan(c: IpCtx, ns: NetNs, args: string[]) {
+  let vni: number | undefined;
+  let dstport: number | undefined;
+  let local: Ipv4 | undefined;
+  let lower: Device | undefined;
+  let learning = true;
+  let ttl = 0;
+  let ageing = 300;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = () => {
+      const v = args[++i];
+      if (v === undefined)
+        throw new IpExit(255, 'Command line is not complete. Try option "help"\n');
+      return v;
+    };
+    if (a === 'id' || a === 'vni') {
+      const v = next();
+      if (!/^[0-9]+$/.test(v) || Number(v) >= 1 << 24) throw invalidArg(v, 'id');
+      vni = Number(v);
+    } else if (a === 'dstport') {
+      const v = next();
+      if (!/^[0-9]+$/.test(v) || Number(v) > 65535) throw invalidArg(v, 'dstport');
+      dstport = Number(v);
+    } else if (a === 'local') {
+      const v = next();
+      const ip = parseIpv4(v);
+      if (ip === undefined) throw invalidArg(v, 'local');
+      local = ip;
+    } else if (a === 'dev') {
+      const v = next();
+      lower = ns.device(v);
+      if (!lower) throw new IpExit(1, `Cannot find device "${v}"\n`);
+    } else if (a === 'nolearning') learning = false;
+    else if (a === 'learning') learning = true;
+    else if (a === 'ttl' || a === 'hoplimit') {
+      const v = next();
+      if (v === 'auto') ttl = 0;
+      else if (/^[0-9]+$/.test(v) && Number(v) <= 255) ttl = Number(v);
+      else throw invalidArg(v, 'ttl');
+    } else if (a === 'ageing') {
+      const v = next();
+      if (!/^[0-9]+$/.test(v)) throw invalidArg(v, 'ageing');
+      ageing = Number(v);
+    } else if (['udpcsum', 'noudp6zerocsumtx', 'noudp6zerocsumrx'].includes(a)) {
+      // The defaults for IPv4: accepted and already in effect.
+    } else {
+      throw new IpExit(
+        2,
+        `packet-life: vxlan option "${a}" is not modelled (id, dev, dstport, local, [no]learning, ttl, ageing are)\n`,
+      );
+    }
+  }
+  if (vni === undefined) throw new IpExit(1, 'vxlan: missing virtual network identifier\n');
+  if (dstport === undefined)
+    c.printErr(
+      "vxlan: destination port not specified\nWill use Linux kernel default (non-standard value)\nUse 'dstport 4789' to get the IANA assigned value\nUse 'dstport 0' to get default and quiet this message\n",
+    );
+  return {
+    vni,
+    // The kernel's default is the pre-IANA port Linux has always used.
+    dstport: dstport === undefined || dstport === 0 ? 8472 : dstport,
+    local,
+    lower,
+    learning,
+    ttl,
+    ageing,
+  };
 }
 
 const KNOWN_TYPES = [
