@@ -85,6 +85,106 @@ COMMIT
   });
 });
 
+/** proxier_test.go's normalised expectation (sorted per table), for comparing rule sets. */
+const sortedLines = (text: string) =>
+  text
+    .replaceAll('0x00004000', '0x4000')
+    .replaceAll(' --random-fully', '')
+    .split('\n')
+    .filter((x) => x.startsWith('-A ') || x.startsWith(':'))
+    .sort();
+
+describe('a LoadBalancer with externalTrafficPolicy Local and ClientIP affinity', () => {
+  it("has the rules of kube-proxy's golden test (TestEndpointSliceWithTerminatingEndpointsIptables)", () => {
+    // The fake iptables there lacks --random-fully and uses mark "0x4000"; the test sorts rules.
+    const text = kubeProxyRules(
+      { nodeName: 'test-hostname', nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8' },
+      [
+        {
+          name: 'svc1',
+          namespace: 'ns1',
+          clusterIP: '172.30.1.1',
+          type: 'LoadBalancer',
+          loadBalancerIP: '1.2.3.4',
+          externalTrafficPolicy: 'Local',
+          healthCheckNodePort: 30000,
+          sessionAffinity: 'ClientIP',
+          ports: [{ name: '', protocol: 'TCP', port: 80, targetPort: 80 }],
+        },
+      ],
+      new Map([
+        [
+          'ns1/svc1',
+          [
+            { ip: '10.0.1.1', nodeName: 'test-hostname', ready: true },
+            { ip: '10.0.1.2', nodeName: 'test-hostname', ready: true },
+            { ip: '10.0.1.3', nodeName: 'test-hostname', ready: false },
+            { ip: '10.0.1.4', nodeName: 'test-hostname', ready: false },
+            { ip: '10.0.1.5', nodeName: 'host-1', ready: true },
+          ],
+        ],
+      ]),
+    );
+    const nat = text.slice(text.indexOf('*nat'));
+    expect(sortedLines(nat)).toEqual(
+      sortedLines(`:KUBE-NODEPORTS - [0:0]
+:KUBE-SERVICES - [0:0]
+:KUBE-EXT-AQI2S6QIMU7PVVRP - [0:0]
+:KUBE-MARK-MASQ - [0:0]
+:KUBE-POSTROUTING - [0:0]
+:KUBE-SEP-3JOIVZTXZZRGORX4 - [0:0]
+:KUBE-SEP-EQCHZ7S2PJ72OHAY - [0:0]
+:KUBE-SEP-IO5XOSKPAXIFQXAJ - [0:0]
+:KUBE-SVC-AQI2S6QIMU7PVVRP - [0:0]
+:KUBE-SVL-AQI2S6QIMU7PVVRP - [0:0]
+-A KUBE-SERVICES -m comment --comment "ns1/svc1 cluster IP" -m tcp -p tcp -d 172.30.1.1 --dport 80 -j KUBE-SVC-AQI2S6QIMU7PVVRP
+-A KUBE-SERVICES -m comment --comment "ns1/svc1 loadbalancer IP" -m tcp -p tcp -d 1.2.3.4 --dport 80 -j KUBE-EXT-AQI2S6QIMU7PVVRP
+-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
+-A KUBE-EXT-AQI2S6QIMU7PVVRP -m comment --comment "pod traffic for ns1/svc1 external destinations" -s 10.0.0.0/8 -j KUBE-SVC-AQI2S6QIMU7PVVRP
+-A KUBE-EXT-AQI2S6QIMU7PVVRP -m comment --comment "masquerade LOCAL traffic for ns1/svc1 external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
+-A KUBE-EXT-AQI2S6QIMU7PVVRP -m comment --comment "route LOCAL traffic for ns1/svc1 external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-AQI2S6QIMU7PVVRP
+-A KUBE-EXT-AQI2S6QIMU7PVVRP -j KUBE-SVL-AQI2S6QIMU7PVVRP
+-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
+-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
+-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
+-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE
+-A KUBE-SEP-3JOIVZTXZZRGORX4 -m comment --comment ns1/svc1 -s 10.0.1.1 -j KUBE-MARK-MASQ
+-A KUBE-SEP-3JOIVZTXZZRGORX4 -m comment --comment ns1/svc1 -m recent --name KUBE-SEP-3JOIVZTXZZRGORX4 --set -m tcp -p tcp -j DNAT --to-destination 10.0.1.1:80
+-A KUBE-SEP-EQCHZ7S2PJ72OHAY -m comment --comment ns1/svc1 -s 10.0.1.5 -j KUBE-MARK-MASQ
+-A KUBE-SEP-EQCHZ7S2PJ72OHAY -m comment --comment ns1/svc1 -m recent --name KUBE-SEP-EQCHZ7S2PJ72OHAY --set -m tcp -p tcp -j DNAT --to-destination 10.0.1.5:80
+-A KUBE-SEP-IO5XOSKPAXIFQXAJ -m comment --comment ns1/svc1 -s 10.0.1.2 -j KUBE-MARK-MASQ
+-A KUBE-SEP-IO5XOSKPAXIFQXAJ -m comment --comment ns1/svc1 -m recent --name KUBE-SEP-IO5XOSKPAXIFQXAJ --set -m tcp -p tcp -j DNAT --to-destination 10.0.1.2:80
+-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 cluster IP" -m tcp -p tcp -d 172.30.1.1 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ
+-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.1:80" -m recent --name KUBE-SEP-3JOIVZTXZZRGORX4 --rcheck --seconds 10800 --reap -j KUBE-SEP-3JOIVZTXZZRGORX4
+-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.2:80" -m recent --name KUBE-SEP-IO5XOSKPAXIFQXAJ --rcheck --seconds 10800 --reap -j KUBE-SEP-IO5XOSKPAXIFQXAJ
+-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.5:80" -m recent --name KUBE-SEP-EQCHZ7S2PJ72OHAY --rcheck --seconds 10800 --reap -j KUBE-SEP-EQCHZ7S2PJ72OHAY
+-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.1:80" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-3JOIVZTXZZRGORX4
+-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.2:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-IO5XOSKPAXIFQXAJ
+-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.5:80" -j KUBE-SEP-EQCHZ7S2PJ72OHAY
+-A KUBE-SVL-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.1:80" -m recent --name KUBE-SEP-3JOIVZTXZZRGORX4 --rcheck --seconds 10800 --reap -j KUBE-SEP-3JOIVZTXZZRGORX4
+-A KUBE-SVL-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.2:80" -m recent --name KUBE-SEP-IO5XOSKPAXIFQXAJ --rcheck --seconds 10800 --reap -j KUBE-SEP-IO5XOSKPAXIFQXAJ
+-A KUBE-SVL-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.1:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-3JOIVZTXZZRGORX4
+-A KUBE-SVL-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.2:80" -j KUBE-SEP-IO5XOSKPAXIFQXAJ
+`),
+    );
+    const filter = text.slice(0, text.indexOf('*nat'));
+    expect(sortedLines(filter)).toEqual(
+      sortedLines(`:KUBE-NODEPORTS - [0:0]
+:KUBE-SERVICES - [0:0]
+:KUBE-EXTERNAL-SERVICES - [0:0]
+:KUBE-FIREWALL - [0:0]
+:KUBE-FORWARD - [0:0]
+:KUBE-PROXY-FIREWALL - [0:0]
+-A KUBE-NODEPORTS -m comment --comment "ns1/svc1 health check node port" -m tcp -p tcp --dport 30000 -j ACCEPT
+-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
+-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT
+-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+`),
+    );
+  });
+});
+
 /** web: ClusterIP with three endpoints; echo: NodePort, externalTrafficPolicy Local; empty: none. */
 const SERVICES: Service[] = [
   {
@@ -376,6 +476,51 @@ describe('a node with three Services', () => {
     const ct = l.run('ip netns exec node conntrack -L').stdout;
     expect(ct).toMatch(
       /^tcp {6}6 \d+ TIME_WAIT src=10\.0\.1\.2 dst=10\.0\.1\.1 sport=(\d+) dport=30080 src=10\.244\.0\.5 dst=10\.0\.1\.2 sport=8080 dport=\1 \[ASSURED\] mark=0 use=1\n$/,
+    );
+  });
+
+  it('spreads connections over the endpoints through the probability cascade', () => {
+    const { l, nf } = cluster();
+    syncKubeProxy(nf, NODE, SERVICES, ENDPOINTS);
+    const backends = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      expect(l.run('ip netns exec c curl -s -m 5 10.96.0.10:80').exitCode).toBe(0);
+      const ct = l.run('ip netns exec node conntrack -L').stdout;
+      for (const m of ct.matchAll(/dport=80 src=(10\.244\.0\.\d)/g)) backends.add(m[1]!);
+    }
+    expect([...backends].sort()).toEqual(['10.244.0.2', '10.244.0.3', '10.244.0.4']);
+  });
+
+  it('sends a client back to the same endpoint with ClientIP affinity (-m recent)', () => {
+    const { l, nf } = cluster();
+    const sticky = SERVICES.map((s) =>
+      s.name === 'web' ? { ...s, sessionAffinity: 'ClientIP' as const } : s,
+    );
+    expect(syncKubeProxy(nf, NODE, sticky, ENDPOINTS).ok).toBe(true);
+    expect(
+      l
+        .run('ip netns exec node iptables -t nat -S KUBE-SVC-CDGGSHYLG3RE2FKL')
+        .stdout.split('\n')[2],
+    ).toBe(
+      '-A KUBE-SVC-CDGGSHYLG3RE2FKL -m comment --comment "default/web:http -> 10.244.0.2:8080" -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-QA4PSDNF5R2OJOPA --mask 255.255.255.255 --rsource -j KUBE-SEP-QA4PSDNF5R2OJOPA',
+    );
+    expect(
+      l.run('ip netns exec node iptables -t nat -S KUBE-SEP-QA4PSDNF5R2OJOPA').stdout,
+    ).toContain(
+      '-A KUBE-SEP-QA4PSDNF5R2OJOPA -p tcp -m comment --comment "default/web:http" -m recent --set --name KUBE-SEP-QA4PSDNF5R2OJOPA --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.244.0.2:8080\n',
+    );
+    const backends = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      expect(l.run('ip netns exec c curl -s -m 5 10.96.0.10:80').exitCode).toBe(0);
+      const ct = l.run('ip netns exec node conntrack -L').stdout;
+      for (const m of ct.matchAll(/dport=80 src=(10\.244\.0\.\d)/g)) backends.add(m[1]!);
+    }
+    expect(backends.size).toBe(1);
+    // iptables -L words it as libxt_recent prints it.
+    expect(
+      l.run('ip netns exec node iptables -t nat -L KUBE-SVC-CDGGSHYLG3RE2FKL -n').stdout,
+    ).toContain(
+      '/* default/web:http -> 10.244.0.2:8080 */ recent: CHECK seconds: 10800 reap name: KUBE-SEP-QA4PSDNF5R2OJOPA side: source mask: 255.255.255.255\n',
     );
   });
 

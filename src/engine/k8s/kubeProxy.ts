@@ -22,9 +22,11 @@
  * nfacct. Service ports are written sorted by name (kube-proxy walks a Go map, in no fixed order)
  * and endpoints by "ip:port" (the EndpointSlice cache's order).
  *
- * Not modelled: sessionAffinity ClientIP (its `-m recent` rules need a match the netfilter model
- * does not have, so ClientIP Services are written as None), loadBalancerSourceRanges (KUBE-FW),
- * internalTrafficPolicy=Local, topology hints, terminating endpoints.
+ * sessionAffinity ClientIP adds the `-m recent --rcheck --seconds T --reap` rules ahead of the
+ * cascade and `-m recent --set` to each SEP's DNAT rule.
+ *
+ * Not modelled: loadBalancerSourceRanges (KUBE-FW), internalTrafficPolicy=Local, topology hints,
+ * terminating endpoints.
  */
 import type { Netfilter, TableName } from '../linux/netfilter';
 import { IptError } from '../shell/tools/iptables/rule';
@@ -53,8 +55,9 @@ export interface Service {
   externalTrafficPolicy?: 'Cluster' | 'Local';
   /** Allocated by the API server for externalTrafficPolicy=Local NodePort/LoadBalancer Services. */
   healthCheckNodePort?: number;
-  /** ClientIP is accepted but written as None (see the module comment). */
   sessionAffinity?: 'None' | 'ClientIP';
+  /** sessionAffinityConfig.clientIP.timeoutSeconds (default 10800). */
+  sessionAffinityTimeout?: number;
 }
 
 export interface Endpoint {
@@ -360,7 +363,15 @@ export function kubeProxyRules(
         natRules.push(`-A ${externalTrafficChain} -j ${externalPolicyChain}`);
     }
 
+    const affinity = svc.sessionAffinity === 'ClientIP';
     const dispatch = (chain: string, list: typeof eps) => {
+      if (affinity)
+        for (const e of list) {
+          const sep = sepChain(spn, protocol, e.str);
+          natRules.push(
+            `-A ${chain} -m comment --comment ${q(`${spn} -> ${e.str}`)} -m recent --name ${sep} --rcheck --seconds ${svc.sessionAffinityTimeout ?? 10800} --reap -j ${sep}`,
+          );
+        }
       list.forEach((e, i) => {
         const stat =
           i < list.length - 1
@@ -387,7 +398,7 @@ export function kubeProxyRules(
       active.add(chain);
       natRules.push(`-A ${chain} -m comment --comment ${spn} -s ${e.ip} -j KUBE-MARK-MASQ`);
       natRules.push(
-        `-A ${chain} -m comment --comment ${spn} ${match} -j DNAT --to-destination ${e.str}`,
+        `-A ${chain} -m comment --comment ${spn}${affinity ? ` -m recent --name ${chain} --set` : ''} ${match} -j DNAT --to-destination ${e.str}`,
       );
     }
   }

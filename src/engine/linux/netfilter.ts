@@ -89,6 +89,17 @@ export type Match =
       readonly neg: boolean;
     }
   | {
+      /** xt_recent: lists of addresses with the times they were seen, per namespace. */
+      readonly kind: 'recent';
+      readonly op: 'set' | 'rcheck' | 'update' | 'remove';
+      readonly name: string;
+      readonly seconds?: number;
+      readonly hitcount?: number;
+      readonly reap: boolean;
+      readonly side: 'source' | 'dest';
+      readonly neg: boolean;
+    }
+  | {
       readonly kind: 'statistic';
       readonly mode: 'nth';
       readonly every: number;
@@ -285,6 +296,8 @@ function matchOne(m: Match, skb: Skb, ctx: NfContext, p: Ipv4Packet): boolean {
     }
     case 'comment':
       return true;
+    case 'recent':
+      return recentMatch(m, ctx, m.side === 'source' ? p.src : p.dst);
     case 'statistic': {
       if (m.mode === 'random') {
         // xt_statistic: get_random_u32() & 0x7FFFFFFF < threshold, from the seeded generator.
@@ -296,6 +309,49 @@ function matchOne(m: Match, skb: Skb, ctx: NfContext, p: Ipv4Packet): boolean {
       return hit !== m.neg;
     }
   }
+}
+
+/** ip_pkt_list_tot: the timestamps xt_recent keeps per address. */
+const RECENT_STAMPS = 20;
+
+/** recent_mt: --set always matches; --rcheck/--update match a listed address (seen recently enough). */
+function recentMatch(m: Extract<Match, { kind: 'recent' }>, ctx: NfContext, addr: Ipv4): boolean {
+  const lists = ctx.ns.netfilter.recent;
+  let list = lists.get(m.name);
+  if (!list) {
+    list = new Map();
+    lists.set(m.name, list);
+  }
+  const now = ctx.ns.world.sched.now;
+  const stamp = () => {
+    const e = list.get(addr) ?? [];
+    e.push(now);
+    if (e.length > RECENT_STAMPS) e.shift();
+    list.set(addr, e);
+  };
+  if (m.op === 'set') {
+    stamp();
+    return !m.neg;
+  }
+  const e = list.get(addr);
+  if (!e) return m.neg;
+  if (m.op === 'remove') {
+    list.delete(addr);
+    return !m.neg;
+  }
+  let hit = true;
+  if (m.seconds !== undefined || m.hitcount !== undefined) {
+    const since = m.seconds !== undefined ? now - m.seconds * 1e9 : -Infinity;
+    if (m.reap && m.seconds !== undefined) {
+      const kept = e.filter((t) => t >= since);
+      if (kept.length) list.set(addr, kept);
+      else list.delete(addr);
+    }
+    const hits = e.filter((t) => t >= since).length;
+    hit = hits > 0 && hits >= (m.hitcount ?? 1);
+  }
+  if (m.op === 'update' && hit) stamp();
+  return hit !== m.neg;
 }
 
 export function ruleMatches(r: Rule, skb: Skb, ctx: NfContext): boolean {
@@ -329,6 +385,8 @@ interface Outcome {
 export class Netfilter {
   readonly tables = new Map<TableName, NfTable>();
   readonly conntrack: Conntrack;
+  /** xt_recent's lists (/proc/net/xt_recent/NAME): address → times seen, in simulated ns. */
+  readonly recent = new Map<string, Map<Ipv4, number[]>>();
   /** net.bridge.bridge-nf-call-iptables in this namespace (only meaningful with br_netfilter). */
   callIptablesOnBridge = true;
 

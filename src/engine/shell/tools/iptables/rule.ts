@@ -186,6 +186,17 @@ export function parseRule(args: readonly string[]): ParsedRule {
       '--probability': ['statistic'],
       '--every': ['statistic'],
       '--packet': ['statistic'],
+      '--name': ['recent'],
+      '--set': ['recent'],
+      '--rcheck': ['recent'],
+      '--update': ['recent'],
+      '--remove': ['recent'],
+      '--seconds': ['recent'],
+      '--hitcount': ['recent'],
+      '--reap': ['recent'],
+      '--rsource': ['recent'],
+      '--rdest': ['recent'],
+      '--mask': ['recent'],
     };
     const candidates = byOpt[opt];
     if (!candidates) return undefined;
@@ -255,6 +266,7 @@ export function parseRule(args: readonly string[]): ParsedRule {
             'addrtype',
             'comment',
             'statistic',
+            'recent',
           ].includes(mod)
         ) {
           throw new IptError(
@@ -352,6 +364,19 @@ export function parseRule(args: readonly string[]): ParsedRule {
       case 'comment':
         matches[idx] = { kind: 'comment', text: next(a) };
         break;
+      case 'recent': {
+        if (a === '--set' || a === '--rcheck' || a === '--update' || a === '--remove')
+          matches[idx] = { ...cur, op: a.slice(2) as 'set', neg: n };
+        else if (a === '--name') matches[idx] = { ...cur, name: next(a) };
+        else if (a === '--seconds') matches[idx] = { ...cur, seconds: Number(next(a)) };
+        else if (a === '--hitcount') matches[idx] = { ...cur, hitcount: Number(next(a)) };
+        else if (a === '--reap') matches[idx] = { ...cur, reap: true };
+        else if (a === '--rsource' || a === '--rdest')
+          matches[idx] = { ...cur, side: a === '--rsource' ? 'source' : 'dest' };
+        else if (next(a) !== '255.255.255.255')
+          throw paramProblem(`recent: only --mask 255.255.255.255 is modelled`);
+        break;
+      }
       case 'statistic': {
         const v = next(a);
         if (a === '--mode') {
@@ -424,6 +449,15 @@ function newMatch(mod: string, implicit: boolean): Match {
       return { kind: 'addrtype' };
     case 'comment':
       return { kind: 'comment', text: '' };
+    case 'recent':
+      return {
+        kind: 'recent',
+        op: 'set',
+        name: 'DEFAULT',
+        reap: false,
+        side: 'source',
+        neg: false,
+      };
     default:
       return { kind: 'statistic', mode: 'random', probability: statisticThreshold(1), neg: false };
   }
@@ -599,6 +633,8 @@ function matchSave(m: Match): string {
     }
     case 'comment':
       return `-m comment --comment ${saveString(m.text)}`;
+    case 'recent':
+      return `-m recent${m.neg ? ' !' : ''} --${m.op}${m.seconds !== undefined ? ` --seconds ${m.seconds}` : ''}${m.reap ? ' --reap' : ''}${m.hitcount !== undefined ? ` --hitcount ${m.hitcount}` : ''} --name ${m.name} --mask 255.255.255.255 --r${m.side === 'source' ? 'source' : 'dest'}`;
     case 'statistic':
       return m.mode === 'random'
         ? `-m statistic --mode random${m.neg ? ' !' : ''} --probability ${probabilityText(m.probability)}`
@@ -723,6 +759,10 @@ function listMatch(m: Match): string {
     }
     case 'comment':
       return `/* ${m.text} */`;
+    case 'recent': {
+      const op = { set: 'SET', rcheck: 'CHECK', update: 'UPDATE', remove: 'REMOVE' }[m.op];
+      return `${m.neg ? '! ' : ''}recent: ${op}${m.seconds !== undefined ? ` seconds: ${m.seconds}` : ''}${m.reap ? ' reap' : ''}${m.hitcount !== undefined ? ` hit_count: ${m.hitcount}` : ''} name: ${m.name} side: ${m.side} mask: 255.255.255.255`;
+    }
     case 'statistic':
       return m.mode === 'random'
         ? `statistic mode random${m.neg ? ' !' : ''} probability ${probabilityText(m.probability)}`
