@@ -84,15 +84,23 @@ const SIMULTANEOUS = 0.002;
 /** The TCP line of a frame as tcpdump -e -v prints it (the line after the IP header). */
 const TCP_LINE = /^\s+(\S+) > (\S+): Flags \[([^\]]+)\](.*)$/;
 
+/**
+ * A TCP connection's two endpoints by their ports alone: with NAT between the two directions
+ * their addresses differ (a request from 10.0.0.0.40000 is answered to 172.18.0.2.40000), the
+ * ports do not.
+ */
+function portPair(from: string, to: string): string {
+  const port = (end: string) => end.slice(end.lastIndexOf('.') + 1);
+  return [port(from), port(to)].sort().join(' <> ');
+}
+
 /** What a frame belongs to, for keeping causally related frames in order. */
 function conversationOf(text: string): string | undefined {
   const arp = /who-has (\S+)|Reply (\S+) is-at/.exec(text);
   if (arp) return `arp ${arp[1] ?? arp[2]}`;
   const line = text.split('\n')[1] ?? '';
   const tcp = TCP_LINE.exec(line);
-  // By ports: with NAT between them, a connection's two directions name different addresses.
-  const port = (end: string) => end.slice(end.lastIndexOf('.') + 1);
-  if (tcp) return `tcp ${[port(tcp[1]!), port(tcp[2]!)].sort().join(' ')}`;
+  if (tcp) return `tcp ${portPair(tcp[1]!, tcp[2]!)}`;
   const ip = /^\s+(\d+\.\d+\.\d+\.\d+)(?:\.\w+)? > (\d+\.\d+\.\d+\.\d+)/.exec(line);
   if (ip) return `ip ${[ip[1]!, ip[2]!].sort().join(' ')}`;
   return undefined;
@@ -165,15 +173,12 @@ interface TcpSegment {
  */
 function tcpSegments(frames: readonly Tagged[]): TcpSegment[] {
   const uses = new Map<string, { n: number; pastSyn: boolean }>();
-  // Keyed by ports alone: with NAT between the two directions their addresses differ (a request
-  // from 10.0.0.0.40000 is answered to 172.18.0.2.40000), the ports do not.
-  const portOf = (end: string) => end.slice(end.lastIndexOf('.') + 1);
   const out: TcpSegment[] = [];
   frames.forEach((f, pos) => {
     const m = TCP_LINE.exec(f.text.split('\n')[1] ?? '');
     if (!m) return;
     const [, from, to, flags, rest] = m;
-    const pair = [portOf(from!), portOf(to!)].sort().join(' <> ');
+    const pair = portPair(from!, to!);
     let use = uses.get(pair);
     if (!use) uses.set(pair, (use = { n: 0, pastSyn: false }));
     if (flags === 'S' && use.pastSyn) use = { n: use.n + 1, pastSyn: false };

@@ -123,6 +123,8 @@ export class Vfs {
     opts: { append?: boolean; ns?: NetNs } = {},
   ): FsError | undefined {
     const norm = normalizePath(path);
+    // The null device takes anything and keeps nothing (the tree has no device nodes).
+    if (norm === '/dev/null') return undefined;
     if (norm.startsWith('/proc/')) {
       const key = procPathToKey(norm);
       if (!opts.ns || key === undefined) return 'EACCES';

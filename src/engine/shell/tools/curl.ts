@@ -399,9 +399,7 @@ export const curl: Tool = (ctx) => {
     if (finished) return;
     finished = true;
     if (o.output !== undefined) {
-      const path = normalizePath(o.output, proc.cwd);
-      // /dev/null is a device that takes anything; the modelled filesystem has no devices.
-      const e = path === '/dev/null' ? undefined : proc.host.fs.writeFile(path, bodyOut.join(''));
+      const e = proc.host.fs.writeFile(normalizePath(o.output, proc.cwd), bodyOut.join(''));
       if (e) return fail(23, `Failure writing output to destination`);
     }
     meterEnd();
