@@ -1,8 +1,10 @@
 /** Turns a scenario's physical description into a booted World with one shell per host. */
-import { broadcastOf, parseCidr } from '../engine/net/ipv4';
+import { broadcastOf, parseCidr, parseIpv4 } from '../engine/net/ipv4';
 import { parseMac } from '../engine/net/mac';
 import { addrAdd, linkAddEther, linkSetMtu, linkSetUp } from '../engine/linux/rtnl';
 import { bootDocker } from '../engine/runtime/docker';
+import { Cluster } from '../engine/k8s/cluster';
+import { TOOLS } from '../engine/shell/tools';
 import { Shell } from '../engine/shell/session';
 import { type EngineFaults, World } from '../engine/sim/world';
 import type { ScenarioError } from './load';
@@ -88,6 +90,7 @@ export function buildWorld(
         });
     });
   });
+  if (s.cluster && errors.length === 0) errors.push(...bootCluster(world, s));
   // Host setup runs after every host has booted, so services can talk to each other. It uses a
   // shell of its own: its jobs and their output never show up in a learner's terminal.
   s.hosts.forEach((h, i) => {
@@ -105,4 +108,31 @@ export function buildWorld(
   if (errors.length) return { ok: false, errors };
   // Boot output and traffic are not part of any step.
   return { ok: true, built: { world, shells } };
+}
+
+/** Starts Kubernetes on the cluster's nodes, then creates its objects as `kubectl apply` would. */
+function bootCluster(world: World, s: ScenarioData): ScenarioError[] {
+  const c = s.cluster!;
+  const errors: ScenarioError[] = [];
+  const cluster = new Cluster(world, {
+    cni: c.cni,
+    clusterCIDR: parseCidr(c.clusterCIDR)!,
+    serviceCIDR: parseCidr(c.serviceCIDR)!,
+    loadBalancerPool: c.loadBalancerPool
+      ? [parseIpv4(c.loadBalancerPool[0])!, parseIpv4(c.loadBalancerPool[1])!]
+      : undefined,
+    nodes: c.nodes.map((n) => ({
+      host: world.host(n.host)!,
+      podCIDR: parseCidr(n.podCIDR)!,
+      role: n.role,
+      dev: n.dev,
+    })),
+    tools: (name) => TOOLS[name],
+  });
+  for (const e of cluster.boot()) errors.push({ path: 'cluster', message: e });
+  c.objects.forEach((o, i) => {
+    const r = cluster.apply(o);
+    if (!r.ok) errors.push({ path: `cluster.objects[${i}]`, message: r.error });
+  });
+  return errors;
 }

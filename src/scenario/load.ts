@@ -201,6 +201,22 @@ function checkReferences(s: ScenarioData): ScenarioError[] {
     if (on !== undefined && !hosts.has(on))
       errors.push({ path, message: `no host named "${on}" (hosts: ${[...hosts].join(', ')})` });
   };
+  s.cluster?.nodes.forEach((n, i) => {
+    checkOn(n.host, `cluster.nodes[${i}].host`);
+    const h = s.hosts.find((x) => x.name === n.host);
+    if (
+      h &&
+      !h.interfaces.some(
+        (f) => f.address !== undefined && (n.dev === undefined || f.name === n.dev),
+      )
+    )
+      errors.push({
+        path: `cluster.nodes[${i}]`,
+        message: `node ${n.host} needs an interface with an address (its node IP)`,
+      });
+    if (s.cluster!.nodes.findIndex((m) => m.host === n.host) !== i)
+      errors.push({ path: `cluster.nodes[${i}].host`, message: `${n.host} is listed twice` });
+  });
   s.setup.forEach((c, i) => typeof c !== 'string' && checkOn(c.on, `setup[${i}].on`));
   s.steps.forEach((st, i) => {
     checkOn(st.on, `steps[${i}].on`);

@@ -3,6 +3,7 @@
  * scenarios/scenario.schema.json is generated from it for editors.
  */
 import { z } from 'zod';
+import { Manifest } from '../engine/k8s/objects';
 
 export const SCENARIO_VERSION = 1;
 
@@ -108,6 +109,61 @@ export const Network = z
     description: z.string().optional(),
   })
   .meta({ title: 'Network', description: 'A physical L2 segment (a switch) joining host NICs.' });
+
+const ipText = z
+  .string()
+  .regex(
+    /^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$/,
+    'an IPv4 address, like 172.18.255.200',
+  );
+
+export const ClusterNode = z
+  .strictObject({
+    host: name.meta({
+      description: 'The host (see `hosts`) that is this node; its name is the node name.',
+    }),
+    podCIDR: cidrText.meta({ description: "The node's slice of the pod network (spec.podCIDR)." }),
+    role: z
+      .enum(['control-plane', 'worker'])
+      .default('worker')
+      .meta({ description: 'Pods are scheduled onto workers; the control plane is tainted.' }),
+    dev: z
+      .string()
+      .optional()
+      .meta({
+        description: "The NIC holding the node IP (default: the host's first with an address).",
+      }),
+  })
+  .meta({ title: 'ClusterNode' });
+
+export const Cluster = z
+  .strictObject({
+    cni: z.enum(['bridge', 'flannel']).default('bridge').meta({
+      description:
+        "`bridge`: the bridge plugin and host-local on each node, with routes to the other nodes' pod CIDRs via their node IPs. `flannel`: the same bridge, with the other nodes reached through the VXLAN device flannel.1.",
+    }),
+    clusterCIDR: cidrText.default('10.244.0.0/16').meta({ description: 'The pod network.' }),
+    serviceCIDR: cidrText
+      .default('10.96.0.0/12')
+      .meta({ description: 'Where ClusterIPs come from.' }),
+    loadBalancerPool: z
+      .tuple([ipText, ipText])
+      .optional()
+      .meta({
+        description:
+          'First and last address a MetalLB-style controller gives LoadBalancer Services.',
+      }),
+    nodes: z.array(ClusterNode).min(1),
+    objects: z.array(Manifest).default([]).meta({
+      description:
+        'Kubernetes objects (Pod, Deployment, Service, NetworkPolicy, Namespace) present at the start, as `kubectl apply` would take them.',
+    }),
+  })
+  .meta({
+    title: 'Cluster',
+    description:
+      'A Kubernetes cluster over some of the hosts: kubelet, the CNI plugin and kube-proxy on each node.',
+  });
 
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 
@@ -255,6 +311,7 @@ export const Scenario = z
       .meta({ description: 'Unix time at the start, for dates programs print.' }),
     networks: z.array(Network).default([]),
     hosts: z.array(Host).min(1),
+    cluster: Cluster.optional(),
     setup: z
       .array(z.union([z.string(), Command]))
       .default([])
@@ -272,6 +329,7 @@ export const Scenario = z
 
 export type ScenarioInput = z.input<typeof Scenario>;
 export type ScenarioData = z.output<typeof Scenario>;
+export type ClusterData = z.output<typeof Cluster>;
 export type StepData = z.output<typeof Step>;
 export type CommandData = z.output<typeof Command>;
 export type TrafficExpectData = z.output<typeof TrafficExpect>;

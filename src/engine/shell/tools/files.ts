@@ -344,6 +344,8 @@ export const sleep: Tool = (ctx) => {
     proc.exit(1);
     return;
   }
+  // GNU sleep takes "inf"/"infinity": no timer at all (containers use `sleep infinity`).
+  if (/^inf(inity)?$/i.test(arg)) return;
   const m = /^([0-9]*\.?[0-9]+)([smhd]?)$/.exec(arg);
   if (!m) {
     proc.writeErr(

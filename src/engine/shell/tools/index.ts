@@ -3,6 +3,8 @@ import type { Tool } from '../tool';
 import { bridge } from './bridge';
 import { curl } from './curl';
 import { docker } from './docker';
+import { kubectl } from './kubectl';
+import { crictl } from './crictl';
 import {
   cat,
   grep,
@@ -48,6 +50,8 @@ export const TOOLS: Record<string, Tool> = {
   python3,
   nginx,
   docker,
+  kubectl,
+  crictl,
   cat,
   grep,
   head,

@@ -1,0 +1,707 @@
+/**
+ * A Kubernetes cluster over simulated hosts: the API objects (what `kubectl` reads and writes),
+ * the controllers that turn them into more objects (Deployment → pods, Service → EndpointSlice),
+ * the scheduler, and per node the kubelet (sandboxes through the CNI plugin) and kube-proxy
+ * (iptables rules). Controllers run to completion after every change, so the cluster is always
+ * converged when a command returns; a real one gets there within a second or two.
+ */
+import {
+  type Cidr,
+  type Ipv4,
+  cidrContains,
+  formatCidr,
+  formatIpv4,
+  ipv4Add,
+  parseIpv4,
+} from '../net/ipv4';
+import type { Mac } from '../net/mac';
+import type { Host } from '../linux/host';
+import type { World } from '../sim/world';
+import { type CniCluster, type CniModelName, type CniNode, setupNodeNetwork } from './cni';
+import { type ToolLookup } from './images';
+import { type ContainerStatus, Kubelet, type KubeletPod, type PodSandbox } from './kubelet';
+import {
+  type Endpoint as ProxyEndpoint,
+  type Service as ProxyService,
+  syncKubeProxy,
+} from './kubeProxy';
+import { podTemplateHash, randomSuffix, uuid4 } from './names';
+import {
+  type DeploymentManifest,
+  type ManifestData,
+  type NetworkPolicyManifest,
+  type PodSpecData,
+  type ServiceManifest,
+  mapSelects,
+  selectorMatches,
+} from './objects';
+
+export interface NodeConfig {
+  readonly host: Host;
+  readonly podCIDR: Cidr;
+  readonly role: 'control-plane' | 'worker';
+  /** The NIC holding the node IP (default: the host's first interface with an address). */
+  readonly dev?: string;
+}
+
+export interface ClusterConfig {
+  readonly cni: CniModelName;
+  readonly clusterCIDR: Cidr;
+  readonly serviceCIDR: Cidr;
+  readonly nodes: readonly NodeConfig[];
+  /** MetalLB-style pool for LoadBalancer Services: first and last address. */
+  readonly loadBalancerPool?: readonly [Ipv4, Ipv4];
+  readonly tools: ToolLookup;
+}
+
+export interface ClusterNode extends CniNode {
+  readonly role: 'control-plane' | 'worker';
+  readonly created: number;
+  readonly kubelet: Kubelet;
+}
+
+export interface PodObject extends KubeletPod {
+  readonly labels: Record<string, string>;
+  nodeName?: string;
+  readonly created: number;
+  /** The ReplicaSet that owns the pod (`<deployment>-<pod-template-hash>`), if any. */
+  readonly owner?: string;
+  hostIP?: Ipv4;
+  sandbox?: PodSandbox;
+  containers: ContainerStatus[];
+}
+
+export interface ServiceObject {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly spec: ServiceManifest['spec'];
+  readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  readonly clusterIP: string;
+  /** Ports with their allocated node ports. */
+  readonly ports: {
+    name: string;
+    protocol: 'TCP' | 'UDP' | 'SCTP';
+    port: number;
+    targetPort: number | string;
+    nodePort?: number;
+  }[];
+  readonly healthCheckNodePort?: number;
+  readonly loadBalancerIP?: string;
+  readonly created: number;
+}
+
+export interface DeploymentObject {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  spec: DeploymentManifest['spec'];
+  readonly created: number;
+}
+
+export interface EndpointSliceObject {
+  readonly name: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly created: number;
+  endpoints: { ip: Ipv4; ready: boolean; nodeName: string; pod: string }[];
+  ports: { name: string; protocol: string; port: number }[];
+}
+
+export interface NamespaceObject {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly created: number;
+}
+
+export interface NetworkPolicyObject {
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: NetworkPolicyManifest['spec'];
+  readonly created: number;
+}
+
+export type ApplyResult =
+  | { ok: true; kind: string; name: string; action: 'created' | 'configured' | 'unchanged' }
+  | { ok: false; error: string };
+
+const clusters = new WeakMap<World, Cluster>();
+
+/** The cluster running on `world`, if the scenario has one. */
+export function clusterOf(world: World): Cluster | undefined {
+  return clusters.get(world);
+}
+
+const key = (ns: string, name: string) => `${ns}/${name}`;
+const byKey = <T extends { namespace: string; name: string }>(a: T, b: T) =>
+  a.namespace < b.namespace
+    ? -1
+    : a.namespace > b.namespace
+      ? 1
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0;
+
+export class Cluster {
+  readonly world: World;
+  readonly cni: CniCluster;
+  readonly nodes: ClusterNode[] = [];
+  readonly namespaces = new Map<string, NamespaceObject>();
+  readonly pods = new Map<string, PodObject>();
+  readonly services = new Map<string, ServiceObject>();
+  readonly deployments = new Map<string, DeploymentObject>();
+  readonly endpointSlices = new Map<string, EndpointSliceObject>();
+  readonly networkPolicies = new Map<string, NetworkPolicyObject>();
+  /** Problems met while converging (a kube-proxy restore that failed), for tests and `kubectl`. */
+  readonly errors: string[] = [];
+  private converging = false;
+
+  constructor(
+    world: World,
+    readonly config: ClusterConfig,
+  ) {
+    this.world = world;
+    const nodes: CniNode[] = config.nodes.map((n) => {
+      const dev =
+        n.dev ??
+        [...n.host.rootNs.devices.values()].find((d) => d.kind !== 'loopback' && d.addrs.length > 0)
+          ?.name;
+      const nodeIP = dev !== undefined ? n.host.rootNs.device(dev)?.addrs[0]?.local : undefined;
+      if (dev === undefined || nodeIP === undefined)
+        throw new Error(`node ${n.host.name} has no interface with an address`);
+      return { name: n.host.name, host: n.host, nodeIP, dev, podCIDR: n.podCIDR };
+    });
+    const vtepMacs = new Map<string, Mac>(nodes.map((n) => [n.name, world.randomMac()]));
+    this.cni = { model: config.cni, clusterCIDR: config.clusterCIDR, nodes, vtepMacs };
+    const now = world.unixNow();
+    for (const [i, n] of nodes.entries()) {
+      const node: ClusterNode = {
+        ...n,
+        role: config.nodes[i]!.role,
+        created: now,
+        kubelet: new Kubelet(this.cni, n, config.tools, () => this.converge()),
+      };
+      this.nodes.push(node);
+    }
+    for (const name of ['default', 'kube-node-lease', 'kube-public', 'kube-system'])
+      this.namespaces.set(name, {
+        name,
+        labels: { 'kubernetes.io/metadata.name': name },
+        created: now,
+      });
+    clusters.set(world, this);
+  }
+
+  /** Node networking (CNI config, routes or the overlay), then the built-in objects. */
+  boot(): string[] {
+    const errors: string[] = [];
+    for (const n of this.nodes)
+      errors.push(...setupNodeNetwork(this.cni, n).map((e) => `${n.name}: ${e}`));
+    const cp = this.nodes.find((n) => n.role === 'control-plane') ?? this.nodes[0]!;
+    // The API server's own Service: the first address of the service range, 443 → 6443.
+    this.services.set(key('default', 'kubernetes'), {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { component: 'apiserver', provider: 'kubernetes' },
+      spec: { ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] },
+      type: 'ClusterIP',
+      clusterIP: formatIpv4(ipv4Add(this.config.serviceCIDR.addr, 1)),
+      ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }],
+      created: this.world.unixNow(),
+    });
+    this.endpointSlices.set(key('default', 'kubernetes'), {
+      name: 'kubernetes',
+      namespace: 'default',
+      service: 'kubernetes',
+      created: this.world.unixNow(),
+      endpoints: [{ ip: cp.nodeIP, ready: true, nodeName: cp.name, pod: '' }],
+      ports: [{ name: 'https', protocol: 'TCP', port: 6443 }],
+    });
+    this.converge();
+    return [...errors, ...this.errors];
+  }
+
+  node(name: string): ClusterNode | undefined {
+    return this.nodes.find((n) => n.name === name);
+  }
+
+  nodeOfHost(host: Host): ClusterNode | undefined {
+    return this.nodes.find((n) => n.host === host);
+  }
+
+  // --- the API
+
+  apply(m: ManifestData, defaultNamespace = 'default'): ApplyResult {
+    const now = this.world.unixNow();
+    const ns = m.kind === 'Namespace' ? '' : (m.metadata.namespace ?? defaultNamespace);
+    if (m.kind !== 'Namespace' && !this.namespaces.has(ns))
+      return { ok: false, error: `namespaces "${ns}" not found` };
+    const name = m.metadata.name;
+    const labels = { ...(m.metadata.labels ?? {}) };
+    const k = key(ns, name);
+    const lower = m.kind.toLowerCase();
+    const done = (action: 'created' | 'configured' | 'unchanged'): ApplyResult => {
+      this.converge();
+      return {
+        ok: true,
+        kind:
+          lower === 'deployment'
+            ? 'deployment.apps'
+            : lower === 'networkpolicy'
+              ? 'networkpolicy.networking.k8s.io'
+              : lower,
+        name,
+        action,
+      };
+    };
+    switch (m.kind) {
+      case 'Namespace': {
+        if (this.namespaces.has(name)) return done('unchanged');
+        this.namespaces.set(name, {
+          name,
+          labels: { ...labels, 'kubernetes.io/metadata.name': name },
+          created: now,
+        });
+        return done('created');
+      }
+      case 'Pod': {
+        const old = this.pods.get(k);
+        if (old) {
+          if (
+            JSON.stringify(old.spec) ===
+            JSON.stringify({ ...m.spec, nodeName: old.spec.nodeName ?? m.spec.nodeName })
+          )
+            return done('unchanged');
+          return {
+            ok: false,
+            error: `The Pod "${name}" is invalid: spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`,\`spec.initContainers[*].image\`,\`spec.activeDeadlineSeconds\`,\`spec.tolerations\` (only additions to existing tolerations),\`spec.terminationGracePeriodSeconds\` (allow it to be set to 1 if it was previously negative)`,
+          };
+        }
+        if (m.spec.nodeName !== undefined && !this.node(m.spec.nodeName))
+          return { ok: false, error: `nodes "${m.spec.nodeName}" not found` };
+        this.createPod(ns, name, labels, m.spec);
+        return done('created');
+      }
+      case 'Deployment': {
+        const old = this.deployments.get(k);
+        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec)) return done('unchanged');
+        if (!selectorMatches(m.spec.selector, m.spec.template.metadata.labels ?? {}))
+          return {
+            ok: false,
+            error: `The Deployment "${name}" is invalid: spec.template.metadata.labels: Invalid value: ${JSON.stringify(m.spec.template.metadata.labels ?? {})}: \`selector\` does not match template \`labels\``,
+          };
+        if (old) old.spec = m.spec;
+        else this.deployments.set(k, { name, namespace: ns, labels, spec: m.spec, created: now });
+        return done(old ? 'configured' : 'created');
+      }
+      case 'Service': {
+        const old = this.services.get(k);
+        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec)) return done('unchanged');
+        const r = this.makeService(ns, name, labels, m.spec, old);
+        if (typeof r === 'string') return { ok: false, error: r };
+        this.services.set(k, r);
+        return done(old ? 'configured' : 'created');
+      }
+      case 'NetworkPolicy': {
+        const old = this.networkPolicies.get(k);
+        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec)) return done('unchanged');
+        this.networkPolicies.set(k, {
+          name,
+          namespace: ns,
+          spec: m.spec,
+          created: old?.created ?? now,
+        });
+        return done(old ? 'configured' : 'created');
+      }
+    }
+  }
+
+  /** Deletes one object; the error text is the API server's NotFound when there is none. */
+  delete(
+    kind: 'pod' | 'service' | 'deployment' | 'networkpolicy' | 'namespace',
+    ns: string,
+    name: string,
+  ): string | undefined {
+    const k = key(ns, name);
+    const notFound = (res: string) => `${res} "${name}" not found`;
+    switch (kind) {
+      case 'pod': {
+        const p = this.pods.get(k);
+        if (!p) return notFound('pods');
+        this.removePod(p);
+        break;
+      }
+      case 'service': {
+        if (!this.services.delete(k)) return notFound('services');
+        this.endpointSlices.delete(k);
+        break;
+      }
+      case 'deployment': {
+        const d = this.deployments.get(k);
+        if (!d) return notFound('deployments.apps');
+        this.deployments.delete(k);
+        for (const p of [...this.pods.values()])
+          if (p.namespace === ns && p.owner?.startsWith(`${name}-`)) this.removePod(p);
+        break;
+      }
+      case 'networkpolicy':
+        if (!this.networkPolicies.delete(k)) return notFound('networkpolicies.networking.k8s.io');
+        break;
+      case 'namespace': {
+        if (!this.namespaces.has(name)) return notFound('namespaces');
+        for (const p of [...this.pods.values()]) if (p.namespace === name) this.removePod(p);
+        for (const m of [
+          this.services,
+          this.deployments,
+          this.endpointSlices,
+          this.networkPolicies,
+        ])
+          for (const [kk, v] of [...m]) if (v.namespace === name) m.delete(kk);
+        this.namespaces.delete(name);
+        break;
+      }
+    }
+    this.converge();
+    return undefined;
+  }
+
+  scale(ns: string, name: string, replicas: number): string | undefined {
+    const d = this.deployments.get(key(ns, name));
+    if (!d) return `deployments.apps "${name}" not found`;
+    d.spec = { ...d.spec, replicas };
+    this.converge();
+    return undefined;
+  }
+
+  // --- lists in the API server's order (namespace, then name)
+
+  podList(ns?: string): PodObject[] {
+    return [...this.pods.values()]
+      .filter((p) => ns === undefined || p.namespace === ns)
+      .sort(byKey);
+  }
+
+  serviceList(ns?: string): ServiceObject[] {
+    return [...this.services.values()]
+      .filter((s) => ns === undefined || s.namespace === ns)
+      .sort(byKey);
+  }
+
+  /** A pod is ready when every container runs (no readiness probes are modelled). */
+  podReady(p: PodObject): boolean {
+    return (
+      p.podIP !== undefined &&
+      p.containers.length > 0 &&
+      p.containers.every((c) => c.state === 'running')
+    );
+  }
+
+  podPhase(p: PodObject): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+    if (!p.nodeName || p.podIP === undefined) return 'Pending';
+    if (p.containers.every((c) => c.state === 'terminated')) return 'Succeeded';
+    return 'Running';
+  }
+
+  // --- controllers
+
+  private createPod(
+    ns: string,
+    name: string,
+    labels: Record<string, string>,
+    spec: PodSpecData,
+    owner?: string,
+  ): PodObject {
+    const pod: PodObject = {
+      uid: uuid4(this.world.rng),
+      name,
+      namespace: ns,
+      labels,
+      spec,
+      nodeName: spec.nodeName,
+      created: this.world.unixNow(),
+      owner,
+      containers: [],
+    };
+    this.pods.set(key(ns, name), pod);
+    return pod;
+  }
+
+  private removePod(p: PodObject): void {
+    this.pods.delete(key(p.namespace, p.name));
+    const node = p.nodeName !== undefined ? this.node(p.nodeName) : undefined;
+    node?.kubelet.killPod(p);
+  }
+
+  private makeService(
+    ns: string,
+    name: string,
+    labels: Record<string, string>,
+    spec: ServiceManifest['spec'],
+    old: ServiceObject | undefined,
+  ): ServiceObject | string {
+    const type = spec.type ?? 'ClusterIP';
+    const invalid = (field: string, msg: string) =>
+      `The Service "${name}" is invalid: ${field}: ${msg}`;
+    let clusterIP = old?.clusterIP ?? spec.clusterIP;
+    if (clusterIP !== undefined && clusterIP !== 'None') {
+      const a = parseIpv4(clusterIP);
+      if (a === undefined || !cidrContains(this.config.serviceCIDR, a))
+        return invalid(
+          'spec.clusterIPs',
+          `Invalid value: []string{"${clusterIP}"}: failed to allocate IP ${clusterIP}: the provided IP (${clusterIP}) is not in the valid range. The range of valid IPs is ${formatCidr(this.config.serviceCIDR)}`,
+        );
+      if (!old && [...this.services.values()].some((s) => s.clusterIP === clusterIP))
+        return invalid(
+          'spec.clusterIPs',
+          `Invalid value: []string{"${clusterIP}"}: failed to allocate IP ${clusterIP}: provided IP is already allocated`,
+        );
+    }
+    clusterIP ??= this.allocateClusterIP();
+    const used = new Set<number>();
+    for (const s of this.services.values())
+      if (s !== old) for (const p of s.ports) if (p.nodePort !== undefined) used.add(p.nodePort);
+    const ports: ServiceObject['ports'] = [];
+    for (const [i, p] of spec.ports.entries()) {
+      if (spec.ports.length > 1 && !p.name)
+        return invalid(`spec.ports[${i}].name`, 'Required value');
+      let nodePort: number | undefined;
+      if (type !== 'ClusterIP') {
+        nodePort = p.nodePort ?? old?.ports.find((o) => o.port === p.port)?.nodePort;
+        if (nodePort !== undefined && (nodePort < 30000 || nodePort > 32767))
+          return invalid(
+            `spec.ports[${i}].nodePort`,
+            `Invalid value: ${nodePort}: provided port is not in the valid range. The range of valid ports is 30000-32767`,
+          );
+        if (nodePort !== undefined && used.has(nodePort) && p.nodePort !== undefined && !old)
+          return invalid(
+            `spec.ports[${i}].nodePort`,
+            `Invalid value: ${nodePort}: provided port is already allocated`,
+          );
+        nodePort ??= this.allocateNodePort(used);
+        used.add(nodePort);
+      }
+      ports.push({
+        name: p.name ?? '',
+        protocol: p.protocol ?? 'TCP',
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        nodePort,
+      });
+    }
+    const local = type !== 'ClusterIP' && spec.externalTrafficPolicy === 'Local';
+    const healthCheckNodePort = local
+      ? (old?.healthCheckNodePort ?? this.allocateNodePort(used))
+      : undefined;
+    let loadBalancerIP = old?.loadBalancerIP;
+    if (type === 'LoadBalancer' && loadBalancerIP === undefined)
+      loadBalancerIP = spec.loadBalancerIP ?? this.allocateLoadBalancerIP();
+    return {
+      name,
+      namespace: ns,
+      labels,
+      spec,
+      type,
+      clusterIP,
+      ports,
+      healthCheckNodePort,
+      loadBalancerIP,
+      created: old?.created ?? this.world.unixNow(),
+    };
+  }
+
+  /**
+   * The API server's allocator hands out dynamic addresses from above the range's static band
+   * (min(max(16, size/16), 256) addresses), at random.
+   */
+  private allocateClusterIP(): string {
+    const c = this.config.serviceCIDR;
+    const size = 2 ** (32 - c.len);
+    const band = Math.min(Math.max(16, Math.floor(size / 16)), 256);
+    const used = new Set([...this.services.values()].map((s) => s.clusterIP));
+    for (;;) {
+      const a = formatIpv4(ipv4Add(c.addr, this.world.rng.int(band, size - 2)));
+      if (!used.has(a)) return a;
+    }
+  }
+
+  private allocateNodePort(used: Set<number>): number {
+    for (;;) {
+      const p = this.world.rng.int(30128, 32767);
+      if (!used.has(p)) return p;
+    }
+  }
+
+  private allocateLoadBalancerIP(): string | undefined {
+    const pool = this.config.loadBalancerPool;
+    if (!pool) return undefined;
+    const used = new Set([...this.services.values()].map((s) => s.loadBalancerIP));
+    for (let a = pool[0]; a <= pool[1]; a = ipv4Add(a, 1))
+      if (!used.has(formatIpv4(a))) return formatIpv4(a);
+    return undefined;
+  }
+
+  /**
+   * Runs every controller until nothing changes: ReplicaSets, the scheduler, the kubelets,
+   * EndpointSlices, then each node's kube-proxy.
+   */
+  converge(): void {
+    if (this.converging) return;
+    this.converging = true;
+    try {
+      this.reconcileDeployments();
+      this.schedule();
+      for (const p of this.pods.values()) {
+        const node = p.nodeName !== undefined ? this.node(p.nodeName) : undefined;
+        if (node && !p.sandbox && p.containers.length === 0 && !p.sandboxError) {
+          p.hostIP = node.nodeIP;
+          node.kubelet.runPod(p);
+        }
+      }
+      this.reconcileEndpointSlices();
+      this.syncProxies();
+    } finally {
+      this.converging = false;
+    }
+  }
+
+  private reconcileDeployments(): void {
+    for (const d of this.deployments.values()) {
+      const hash = podTemplateHash(d.spec.template);
+      const rs = `${d.name}-${hash}`;
+      const owned = [...this.pods.values()].filter(
+        (p) => p.namespace === d.namespace && p.owner?.startsWith(`${d.name}-`),
+      );
+      // A changed template rolls out: the old ReplicaSet's pods give way to the new one's.
+      for (const p of owned) if (p.owner !== rs) this.removePod(p);
+      const mine = owned.filter((p) => p.owner === rs).sort((a, b) => a.created - b.created);
+      const want = d.spec.replicas ?? 1;
+      while (mine.length > want) this.removePod(mine.pop()!);
+      for (let i = mine.length; i < want; i++) {
+        let name: string;
+        do name = `${rs}-${randomSuffix(this.world.rng)}`;
+        while (this.pods.has(key(d.namespace, name)));
+        const labels = { ...(d.spec.template.metadata.labels ?? {}), 'pod-template-hash': hash };
+        mine.push(this.createPod(d.namespace, name, labels, d.spec.template.spec, rs));
+      }
+    }
+  }
+
+  /** The scheduler: workers (the control plane is tainted), fewest pods first, then by name. */
+  private schedule(): void {
+    const workers = this.nodes.filter((n) => n.role === 'worker');
+    const candidates = workers.length ? workers : this.nodes;
+    for (const p of [...this.pods.values()]) {
+      if (p.nodeName !== undefined) continue;
+      const load = (n: ClusterNode) =>
+        [...this.pods.values()].filter((q) => q.nodeName === n.name).length;
+      const best = [...candidates].sort(
+        (a, b) => load(a) - load(b) || (a.name < b.name ? -1 : 1),
+      )[0]!;
+      p.nodeName = best.name;
+    }
+  }
+
+  private reconcileEndpointSlices(): void {
+    for (const s of this.services.values()) {
+      if (s.namespace === 'default' && s.name === 'kubernetes') continue;
+      const k = key(s.namespace, s.name);
+      if (!s.spec.selector) {
+        this.endpointSlices.delete(k);
+        continue;
+      }
+      const pods = this.podList(s.namespace).filter(
+        (p) => p.podIP !== undefined && mapSelects(s.spec.selector!, p.labels),
+      );
+      let slice = this.endpointSlices.get(k);
+      if (!slice) {
+        slice = {
+          name: `${s.name}-${randomSuffix(this.world.rng)}`,
+          namespace: s.namespace,
+          service: s.name,
+          created: this.world.unixNow(),
+          endpoints: [],
+          ports: [],
+        };
+        this.endpointSlices.set(k, slice);
+      }
+      slice.endpoints = pods.map((p) => ({
+        ip: p.podIP!,
+        ready: this.podReady(p),
+        nodeName: p.nodeName!,
+        pod: p.name,
+      }));
+      slice.ports = s.ports.map((p) => ({
+        name: p.name,
+        protocol: p.protocol,
+        port: this.resolveTargetPort(p.targetPort, pods) ?? 0,
+      }));
+    }
+  }
+
+  /** A named targetPort is looked up among the selected pods' container ports. */
+  private resolveTargetPort(t: number | string, pods: readonly PodObject[]): number | undefined {
+    if (typeof t === 'number') return t;
+    for (const p of pods)
+      for (const c of p.spec.containers)
+        for (const cp of c.ports ?? []) if (cp.name === t) return cp.containerPort;
+    return undefined;
+  }
+
+  /** What kube-proxy reads from the API: Services and EndpointSlices, in its own shapes. */
+  proxyView(): { services: ProxyService[]; endpoints: Map<string, ProxyEndpoint[]> } {
+    const services: ProxyService[] = [];
+    const endpoints = new Map<string, ProxyEndpoint[]>();
+    for (const s of this.services.values()) {
+      if (s.clusterIP === 'None') continue;
+      const slice = this.endpointSlices.get(key(s.namespace, s.name));
+      services.push({
+        name: s.name,
+        namespace: s.namespace,
+        clusterIP: s.clusterIP,
+        type: s.type,
+        ports: s.ports.map((p, i) => ({
+          name: p.name,
+          protocol: p.protocol,
+          port: p.port,
+          targetPort:
+            slice?.ports[i]?.port ?? (typeof p.targetPort === 'number' ? p.targetPort : 0),
+          nodePort: p.nodePort,
+        })),
+        loadBalancerIP: s.loadBalancerIP,
+        externalIPs: s.spec.externalIPs,
+        externalTrafficPolicy:
+          s.type === 'ClusterIP' ? undefined : (s.spec.externalTrafficPolicy ?? 'Cluster'),
+        healthCheckNodePort: s.healthCheckNodePort,
+        sessionAffinity: s.spec.sessionAffinity,
+      });
+      endpoints.set(
+        key(s.namespace, s.name),
+        (slice?.endpoints ?? []).map((e) => ({
+          ip: formatIpv4(e.ip),
+          nodeName: e.nodeName,
+          ready: e.ready,
+        })),
+      );
+    }
+    return { services, endpoints };
+  }
+
+  private syncProxies(): void {
+    const { services, endpoints } = this.proxyView();
+    for (const n of this.nodes) {
+      const r = syncKubeProxy(
+        n.host.rootNs.netfilter,
+        {
+          nodeName: n.name,
+          nodeIP: formatIpv4(n.nodeIP),
+          clusterCIDR: formatCidr(this.config.clusterCIDR),
+        },
+        services,
+        endpoints,
+      );
+      if (!r.ok) this.errors.push(`kube-proxy on ${n.name}: ${r.error}`);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * What a container's image runs, as the kubelet's runtime starts it: the image's own entrypoint
+ * (nginx, http-echo, pause) or the pod spec's `command`/`args`, run as an emulated program in the
+ * pod's network namespace. Images the model does not know fail to pull, as a registry miss would.
+ */
+import { IPV4_ANY, formatIpv4 } from '../net/ipv4';
+import type { Host } from '../linux/host';
+import type { NetNs } from '../linux/netns';
+import { Process } from '../linux/process';
+import { type TcpConnection, tcpListen } from '../linux/tcp';
+import { seconds } from '../sim/time';
+import type { Tool, ToolContext } from '../shell/tool';
+import { startNginx } from '../shell/tools/nginx';
+import { formatHead, header, parseRequest } from '../shell/tools/http';
+import { httpDate } from '../sim/clock';
+import type { ContainerData } from './objects';
+
+/** Looks a program up by name, as $PATH in the image would (the emulated commands). */
+export type ToolLookup = (name: string) => Tool | undefined;
+
+/** The repository part of an image reference: registry and tag stripped. */
+export function imageRepo(ref: string): string {
+  let r = ref.replace(/@sha256:[0-9a-f]+$/, '');
+  const colon = r.lastIndexOf(':');
+  if (colon > r.lastIndexOf('/')) r = r.slice(0, colon);
+  r = r.replace(/^(docker\.io|registry\.k8s\.io|k8s\.gcr\.io|gcr\.io|quay\.io)\//, '');
+  return r.replace(/^library\//, '');
+}
+
+/** Images the model can run, with the entrypoint each has when the pod gives no command. */
+const IMAGES: Record<string, { entrypoint?: readonly string[] }> = {
+  nginx: {},
+  'hashicorp/http-echo': {},
+  pause: {},
+  busybox: { entrypoint: ['sh'] },
+  alpine: { entrypoint: ['sh'] },
+  'curlimages/curl': { entrypoint: ['curl'] },
+  'nicolaka/netshoot': { entrypoint: ['zsh'] },
+  python: { entrypoint: ['python3'] },
+};
+
+export function knownImage(ref: string): boolean {
+  return imageRepo(ref) in IMAGES;
+}
+
+export type StartResult =
+  | { ok: true; proc: Process }
+  | { ok: false; reason: 'ErrImagePull' | 'RunContainerError'; message: string };
+
+/**
+ * Starts one container's main process in `ns`. Its exit is the container's exit; the caller
+ * decides what the restart policy makes of it.
+ */
+export function startContainer(
+  host: Host,
+  ns: NetNs,
+  c: ContainerData,
+  tools: ToolLookup,
+): StartResult {
+  const repo = imageRepo(c.image);
+  const image = IMAGES[repo];
+  if (!image)
+    return {
+      ok: false,
+      reason: 'ErrImagePull',
+      message: `failed to pull and unpack image "${c.image}": the packet-life registry has no image ${repo}`,
+    };
+  if (!c.command && repo === 'nginx') {
+    const anchor = new Process(host, ns, ['nginx'], new Map(), '/');
+    const err = startNginx(anchor, ns, 80);
+    anchor.exit(err ? 1 : 0);
+    const master = [...host.processes.values()]
+      .reverse()
+      .find((p) => p.ns === ns && p.comm.startsWith('nginx: master'));
+    if (err || !master) return { ok: false, reason: 'RunContainerError', message: err ?? 'nginx' };
+    return { ok: true, proc: master };
+  }
+  if (!c.command && repo === 'hashicorp/http-echo') return startHttpEcho(host, ns, c.args ?? []);
+  if (!c.command && repo === 'pause')
+    return { ok: true, proc: new Process(host, ns, ['/pause'], new Map(), '/') };
+  const argv = [...(c.command ?? image.entrypoint ?? []), ...(c.args ?? [])];
+  const tool = argv[0] !== undefined ? tools(argv[0]) : undefined;
+  if (!tool)
+    return {
+      ok: false,
+      reason: 'RunContainerError',
+      message: `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0] ?? ''}": executable file not found in $PATH: unknown`,
+    };
+  const proc = new Process(
+    host,
+    ns,
+    argv,
+    new Map([['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']]),
+    '/',
+  );
+  runTool(proc, argv, tools);
+  return { ok: true, proc };
+}
+
+/** Runs an emulated program in an existing process: argv, no terminal, no stdin. */
+export function runTool(
+  proc: Process,
+  argv: readonly string[],
+  tools: ToolLookup,
+  stdin = '',
+): void {
+  const ctx = (args: readonly string[]): ToolContext => ({
+    argv: args,
+    proc,
+    stdin,
+    env: proc.env,
+    stdoutIsTty: false,
+    jobs: {
+      signalPid: (pid, sig) => {
+        const p = proc.host.processes.get(pid);
+        if (!p) return false;
+        p.signal(sig);
+        return true;
+      },
+    },
+    hasCommand: (name) => tools(name) !== undefined,
+    exec: (next) => {
+      const t = tools(next[0] ?? '');
+      if (!t) {
+        proc.writeErr(`exec of "${next[0] ?? ''}" failed: No such file or directory\n`);
+        proc.exit(255);
+        return;
+      }
+      t(ctx(next));
+    },
+  });
+  const tool = tools(argv[0] ?? '');
+  if (!tool) {
+    proc.writeErr(`${argv[0] ?? ''}: not found\n`);
+    proc.exit(127);
+    return;
+  }
+  tool(ctx(argv));
+}
+
+/**
+ * hashicorp/http-echo 1.0: answers every request with `-text` and a newline, on `-listen`
+ * (default :5678). Learners use it to see which backend a Service picked.
+ */
+function startHttpEcho(host: Host, ns: NetNs, args: readonly string[]): StartResult {
+  let text: string | undefined;
+  let port = 5678;
+  for (const a of args) {
+    const m = /^--?([a-z]+)=(.*)$/.exec(a);
+    if (m?.[1] === 'text') text = m[2];
+    if (m?.[1] === 'listen') port = Number(m[2]!.slice(m[2]!.lastIndexOf(':') + 1));
+  }
+  const proc = new Process(host, ns, ['/http-echo', ...args], new Map(), '/');
+  if (text === undefined) {
+    proc.writeErr('Missing -text option!\n');
+    proc.exit(127);
+    return { ok: true, proc };
+  }
+  const body = `${text}\n`;
+  const l = tcpListen(ns, IPV4_ANY, port, (conn) => serveEcho(proc, conn, body));
+  if (typeof l === 'string') {
+    proc.writeErr(`listen tcp :${port}: bind: address already in use\n`);
+    proc.exit(1);
+    return { ok: true, proc };
+  }
+  proc.onCleanup(() => l.close());
+  proc.write(`[INFO] server is listening on :${port}\n`);
+  return { ok: true, proc };
+}
+
+function serveEcho(proc: Process, conn: TcpConnection, body: string) {
+  let buf = '';
+  return {
+    onData: (_c: TcpConnection, data: string) => {
+      buf += data;
+      const req = parseRequest(buf);
+      if (req === undefined) return;
+      if (req === 'bad') {
+        conn.close();
+        return;
+      }
+      buf = '';
+      const close =
+        header(req.headers, 'connection')?.toLowerCase() === 'close' || req.version === 'HTTP/1.0';
+      conn.send(
+        formatHead({
+          version: 'HTTP/1.1',
+          status: 200,
+          reason: 'OK',
+          headers: [
+            ['X-App-Name', 'http-echo'],
+            ['X-App-Version', '1.0.0'],
+            ['Date', httpDate(proc.host.world.unixNow())],
+            ['Content-Length', String(body.length)],
+            ['Content-Type', 'text/plain; charset=utf-8'],
+          ],
+        }) + (req.method === 'HEAD' ? '' : body),
+      );
+      proc.write(
+        `${formatIpv4(conn.localIp)}:${conn.localPort} ${formatIpv4(conn.remoteIp)}:${conn.remotePort} "${req.method} ${req.target} ${req.version}" 200 ${body.length} "${header(req.headers, 'user-agent') ?? ''}"\n`,
+      );
+      if (close) conn.close();
+      else proc.after(seconds(90), 'idle', () => conn.close());
+    },
+    onEof: () => conn.close(),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The kubelet and its container runtime on one node: a pod's sandbox is a network namespace
+ * named `cni-<uuid>` under /var/run/netns (as containerd names it), held by the pause process;
+ * the CNI plugin wires it; the pod's containers are processes in that same namespace, so they
+ * share its interfaces and reach each other over localhost.
+ */
+import type { Ipv4 } from '../net/ipv4';
+import type { NetNs } from '../linux/netns';
+import { Process } from '../linux/process';
+import { linkSetUp, netnsDestroy } from '../linux/rtnl';
+import { seconds } from '../sim/time';
+import { type CniCluster, type CniNode, cniInvoke } from './cni';
+import { type ToolLookup, startContainer } from './images';
+import { uuid4 } from './names';
+import type { PodSpecData } from './objects';
+
+export interface ContainerStatus {
+  readonly name: string;
+  /** A 64-hex container id, as crictl shows its first 13 characters. */
+  id: string;
+  state: 'running' | 'waiting' | 'terminated';
+  reason?: string;
+  message?: string;
+  restarts: number;
+  startedAt?: number;
+  proc?: Process;
+}
+
+export interface PodSandbox {
+  /** The sandbox (pause container) id: 64 hex. */
+  readonly id: string;
+  readonly netnsName: string;
+  readonly ns: NetNs;
+  readonly pause: Process;
+  readonly created: number;
+}
+
+/** What the kubelet needs to know about a pod it runs. */
+export interface KubeletPod {
+  readonly uid: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: PodSpecData;
+  sandbox?: PodSandbox;
+  containers: ContainerStatus[];
+  podIP?: Ipv4;
+  /** Why the sandbox could not be created (FailedCreatePodSandBox), if it could not. */
+  sandboxError?: string;
+}
+
+export class Kubelet {
+  constructor(
+    readonly cluster: CniCluster,
+    readonly node: CniNode,
+    private readonly tools: ToolLookup,
+    /** Called whenever a pod's readiness may have changed (EndpointSlices, kube-proxy follow). */
+    private readonly changed: () => void,
+  ) {}
+
+  get host() {
+    return this.node.host;
+  }
+
+  /** RunPodSandbox, then CreateContainer/StartContainer for each container. */
+  runPod(pod: KubeletPod): void {
+    const host = this.host;
+    const world = host.world;
+    if (pod.spec.hostNetwork) {
+      pod.podIP = this.node.nodeIP;
+      pod.containers = pod.spec.containers.map((c) => this.start(pod, host.rootNs, c.name));
+      return;
+    }
+    const netnsName = `cni-${uuid4(world.rng)}`;
+    const ns = host.createNetns(netnsName);
+    // containerd bind-mounts the namespace at /var/run/netns/<name>, where `ip netns` finds it.
+    host.named.set(netnsName, ns);
+    host.fs.bindNetns(`/var/run/netns/${netnsName}`, ns);
+    linkSetUp(ns.lo, true);
+    const pause = new Process(host, ns, ['/pause'], new Map(), '/');
+    const sandbox: PodSandbox = {
+      id: world.rng.hex(32),
+      netnsName,
+      ns,
+      pause,
+      created: world.unixNow(),
+    };
+    const r = cniInvoke(
+      this.cluster,
+      this.node,
+      'ADD',
+      sandbox.id,
+      `/var/run/netns/${netnsName}`,
+      ns,
+    );
+    if (!r.ok) {
+      pod.sandboxError = `Failed to create pod sandbox: plugin type="bridge" failed (add): ${r.output.trim()}`;
+      pause.exit(0);
+      host.named.delete(netnsName);
+      host.fs.remove(`/var/run/netns/${netnsName}`);
+      netnsDestroy(host, ns);
+      return;
+    }
+    pod.sandbox = sandbox;
+    pod.podIP = r.ip;
+    pod.containers = pod.spec.containers.map((c) => this.start(pod, ns, c.name));
+  }
+
+  private start(pod: KubeletPod, ns: NetNs, name: string, restarts = 0): ContainerStatus {
+    const world = this.host.world;
+    const spec = pod.spec.containers.find((c) => c.name === name)!;
+    const status: ContainerStatus = { name, id: world.rng.hex(32), state: 'waiting', restarts };
+    const r = startContainer(this.host, ns, spec, this.tools);
+    if (!r.ok) {
+      status.reason = r.reason;
+      status.message = r.message;
+      return status;
+    }
+    status.state = 'running';
+    status.startedAt = world.unixNow();
+    status.proc = r.proc;
+    r.proc.onExit(() => this.exited(pod, status, ns));
+    return status;
+  }
+
+  /**
+   * A container's process ended: with restartPolicy Always it is restarted after the kubelet's
+   * back-off (10 s, doubling, at most 5 min), and shows CrashLoopBackOff meanwhile.
+   */
+  private exited(pod: KubeletPod, status: ContainerStatus, ns: NetNs): void {
+    if (status.state !== 'running') return;
+    if (!pod.spec.hostNetwork && !pod.sandbox?.pause.running) return;
+    const code = status.proc?.exitCode ?? 0;
+    status.state = 'waiting';
+    status.reason = code === 0 ? 'Completed' : 'Error';
+    status.proc = undefined;
+    this.changed();
+    const policy = pod.spec.restartPolicy ?? 'Always';
+    if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) {
+      status.state = 'terminated';
+      return;
+    }
+    status.reason = 'CrashLoopBackOff';
+    const delay = Math.min(10 * 2 ** status.restarts, 300);
+    const anchor = pod.sandbox?.pause;
+    const restart = () => {
+      const i = pod.containers.indexOf(status);
+      if (i < 0) return;
+      pod.containers[i] = this.start(pod, ns, status.name, status.restarts + 1);
+      this.changed();
+    };
+    if (anchor) anchor.after(seconds(delay), 'restart container', restart);
+    else this.host.world.sched.schedule(seconds(delay), 'restart container', restart);
+  }
+
+  /** StopPodSandbox and RemovePodSandbox: containers, CNI DEL, pause, the namespace. */
+  killPod(pod: KubeletPod): void {
+    for (const c of pod.containers) {
+      c.state = 'terminated';
+      c.proc?.signal('SIGTERM');
+      c.proc?.signal('SIGKILL');
+    }
+    const sb = pod.sandbox;
+    if (!sb) return;
+    cniInvoke(this.cluster, this.node, 'DEL', sb.id, `/var/run/netns/${sb.netnsName}`, sb.ns);
+    sb.pause.exit(0);
+    this.host.named.delete(sb.netnsName);
+    this.host.fs.remove(`/var/run/netns/${sb.netnsName}`);
+    if (!this.host.nsInUse(sb.ns)) netnsDestroy(this.host, sb.ns);
+    pod.sandbox = undefined;
+  }
+}

@@ -1,0 +1,727 @@
+/**
+ * kubectl 1.30 against the simulated cluster: get, exec, apply -f, delete, scale. It works on the
+ * cluster's nodes (as if admin.conf were the kubeconfig); elsewhere it has no server to talk to.
+ * The API calls themselves are not modelled as traffic: the commands act on the cluster at once.
+ */
+import { parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { normalizePath } from '../../../linux/fs';
+import { Process } from '../../../linux/process';
+import { type Cluster, clusterOf } from '../../../k8s/cluster';
+import { runTool } from '../../../k8s/images';
+import { KINDS, Manifest } from '../../../k8s/objects';
+import type { Tool, ToolContext } from '../../tool';
+import { JsonPathError, jsonPath } from './jsonpath';
+import {
+  type Json,
+  deploymentRow,
+  endpointsRow,
+  humanAge,
+  nodeJson,
+  nodeRow,
+  podJson,
+  podRow,
+  policyRow,
+  serviceJson,
+  serviceRow,
+  sliceJson,
+  sliceRow,
+  table,
+} from './print';
+import { TOOLS } from '../index';
+
+class KubectlExit extends Error {
+  constructor(
+    readonly code: number,
+    readonly text: string,
+  ) {
+    super(text);
+  }
+}
+
+const die = (text: string, code = 1): never => {
+  throw new KubectlExit(code, text);
+};
+
+type Resource =
+  | 'pods'
+  | 'services'
+  | 'nodes'
+  | 'endpointslices'
+  | 'endpoints'
+  | 'deployments'
+  | 'namespaces'
+  | 'networkpolicies';
+
+const RESOURCES: Record<string, Resource> = {
+  pod: 'pods',
+  pods: 'pods',
+  po: 'pods',
+  service: 'services',
+  services: 'services',
+  svc: 'services',
+  node: 'nodes',
+  nodes: 'nodes',
+  no: 'nodes',
+  endpointslice: 'endpointslices',
+  endpointslices: 'endpointslices',
+  'endpointslices.discovery.k8s.io': 'endpointslices',
+  endpoints: 'endpoints',
+  ep: 'endpoints',
+  deployment: 'deployments',
+  deployments: 'deployments',
+  deploy: 'deployments',
+  'deployments.apps': 'deployments',
+  namespace: 'namespaces',
+  namespaces: 'namespaces',
+  ns: 'namespaces',
+  networkpolicy: 'networkpolicies',
+  networkpolicies: 'networkpolicies',
+  netpol: 'networkpolicies',
+};
+
+const NAMESPACED: Record<Resource, boolean> = {
+  pods: true,
+  services: true,
+  nodes: false,
+  endpointslices: true,
+  endpoints: true,
+  deployments: true,
+  namespaces: false,
+  networkpolicies: true,
+};
+
+/** The API's resource.group names, as NotFound errors print them. */
+const QUALIFIED: Record<Resource, string> = {
+  pods: 'pods',
+  services: 'services',
+  nodes: 'nodes',
+  endpointslices: 'endpointslices.discovery.k8s.io',
+  endpoints: 'endpoints',
+  deployments: 'deployments.apps',
+  namespaces: 'namespaces',
+  networkpolicies: 'networkpolicies.networking.k8s.io',
+};
+
+interface Flags {
+  namespace?: string;
+  allNamespaces: boolean;
+  output?: string;
+  selector?: string;
+  filenames: string[];
+  container?: string;
+  replicas?: number;
+  showLabels: boolean;
+  rest: string[];
+  afterDash: string[];
+}
+
+function parseFlags(args: readonly string[]): Flags {
+  const f: Flags = {
+    allNamespaces: false,
+    filenames: [],
+    showLabels: false,
+    rest: [],
+    afterDash: [],
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      f.afterDash = args.slice(i + 1);
+      break;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const inline = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      if (/^-[a-zA-Z]./.test(a) && !a.startsWith('--')) return a.slice(2);
+      const v = args[++i];
+      if (v === undefined)
+        die(
+          `error: flag needs an argument: ${JSON.stringify(a.replace(/^-+/, '')).replace(/"/g, "'")} in ${a}\nSee 'kubectl --help' for usage.\n`,
+        );
+      return v!;
+    };
+    const short = /^-([a-zA-Z])/.exec(a)?.[1];
+    if (name === '--namespace' || short === 'n') f.namespace = value();
+    else if (name === '--all-namespaces' || a === '-A') f.allNamespaces = true;
+    else if (name === '--output' || short === 'o') f.output = value();
+    else if (name === '--selector' || short === 'l') f.selector = value();
+    else if (name === '--filename' || short === 'f') f.filenames.push(value());
+    else if (name === '--container' || short === 'c') f.container = value();
+    else if (name === '--replicas') {
+      const v = value();
+      if (!/^\d+$/.test(v))
+        die(
+          `error: invalid argument "${v}" for "--replicas" flag: strconv.ParseInt: parsing "${v}": invalid syntax\nSee 'kubectl scale --help' for usage.\n`,
+        );
+      f.replicas = Number(v);
+    } else if (name === '--show-labels') f.showLabels = true;
+    else if (
+      a === '-i' ||
+      a === '-t' ||
+      a === '-it' ||
+      a === '-ti' ||
+      a === '--stdin' ||
+      a === '--tty' ||
+      a === '-q' ||
+      a === '--quiet'
+    )
+      continue;
+    else if (a.startsWith('-') && a !== '-')
+      die(`error: unknown flag: ${name}\nSee 'kubectl --help' for usage.\n`);
+    else f.rest.push(a);
+  }
+  return f;
+}
+
+function labelSelector(sel: string | undefined): (l: Record<string, string>) => boolean {
+  if (!sel) return () => true;
+  const terms = sel.split(',').map((t) => {
+    const m = /^([^!=]+?)\s*(==|=|!=)\s*(.*)$/.exec(t.trim());
+    if (m)
+      return (l: Record<string, string>) => (m[2] === '!=' ? l[m[1]!] !== m[3] : l[m[1]!] === m[3]);
+    const neg = t.trim().startsWith('!');
+    const k = t.trim().replace(/^!/, '');
+    return (l: Record<string, string>) => k in l !== neg;
+  });
+  return (l) => terms.every((t) => t(l));
+}
+
+function get(c: Cluster, ctx: ToolContext, f: Flags): string {
+  const [what, ...names] = f.rest;
+  if (what === undefined)
+    die(
+      `You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n`,
+    );
+  let kind = what!;
+  let named = names;
+  if (kind.includes('/')) {
+    named = [kind.slice(kind.indexOf('/') + 1), ...names];
+    kind = kind.slice(0, kind.indexOf('/'));
+  }
+  const res = RESOURCES[kind];
+  if (!res) return die(`error: the server doesn't have a resource type "${kind}"\n`);
+  const ns = f.allNamespaces ? undefined : (f.namespace ?? 'default');
+  if (ns !== undefined && NAMESPACED[res] && !c.namespaces.has(ns) && named.length === 0) {
+    ctx.proc.writeErr(`No resources found in ${ns} namespace.\n`);
+    return '';
+  }
+  const now = c.world.unixNow();
+  const match = labelSelector(f.selector);
+  const inNs = <T extends { namespace: string }>(x: T) =>
+    ns === undefined || !NAMESPACED[res] || x.namespace === ns;
+  type Item = {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    row: (wide: boolean) => string[];
+    json: () => Json;
+  };
+  let items: Item[] = [];
+  switch (res) {
+    case 'pods':
+      items = c
+        .podList()
+        .map((p) => ({ ...p, row: (w) => podRow(c, p, now, w), json: () => podJson(c, p) }));
+      break;
+    case 'services':
+      items = c
+        .serviceList()
+        .map((s) => ({ ...s, row: (w) => serviceRow(s, now, w), json: () => serviceJson(s) }));
+      break;
+    case 'nodes':
+      items = c.nodes.map((n) => ({
+        name: n.name,
+        namespace: '',
+        labels: {},
+        row: (w) => nodeRow(n, now, w),
+        json: () => nodeJson(n),
+      }));
+      break;
+    case 'endpointslices':
+      items = [...c.endpointSlices.values()].map((e) => ({
+        ...e,
+        labels: { 'kubernetes.io/service-name': e.service },
+        row: () => sliceRow(e, now),
+        json: () => sliceJson(e),
+      }));
+      break;
+    case 'endpoints':
+      items = [...c.endpointSlices.values()].map((e) => ({
+        ...e,
+        name: e.service,
+        labels: {},
+        row: () => endpointsRow(e, now),
+        json: () => sliceJson(e),
+      }));
+      break;
+    case 'deployments':
+      items = [...c.deployments.values()].map((d) => ({
+        ...d,
+        row: () => deploymentRow(c, d, now),
+        json: () => ({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: d.name, namespace: d.namespace },
+          spec: JSON.parse(JSON.stringify(d.spec)) as Json,
+        }),
+      }));
+      break;
+    case 'namespaces':
+      items = [...c.namespaces.values()].map((n) => ({
+        name: n.name,
+        namespace: '',
+        labels: n.labels,
+        row: () => [n.name, 'Active', humanAge(now - n.created)],
+        json: () => ({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: n.name, labels: n.labels },
+        }),
+      }));
+      break;
+    case 'networkpolicies':
+      items = [...c.networkPolicies.values()].map((p) => ({
+        ...p,
+        labels: {},
+        row: () => policyRow(p, now),
+        json: () => ({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: p.name, namespace: p.namespace },
+          spec: JSON.parse(JSON.stringify(p.spec)) as Json,
+        }),
+      }));
+      break;
+  }
+  items = items.filter(inNs).filter((x) => match(x.labels));
+  items.sort((a, b) =>
+    a.namespace < b.namespace
+      ? -1
+      : a.namespace > b.namespace
+        ? 1
+        : a.name < b.name
+          ? -1
+          : a.name > b.name
+            ? 1
+            : 0,
+  );
+  let errors = '';
+  if (named.length) {
+    const found: Item[] = [];
+    for (const n of named) {
+      const it = items.find((x) => x.name === n);
+      if (it) found.push(it);
+      else errors += `Error from server (NotFound): ${QUALIFIED[res]} "${n}" not found\n`;
+    }
+    items = found;
+  }
+  const out = f.output;
+  let text = '';
+  if (out === 'name')
+    text = items
+      .map(
+        (x) =>
+          `${res === 'deployments' ? 'deployment.apps' : res.replace(/s$/, '').replace(/ie$/, 'y').replace(/icie$/, 'icy')}/${x.name}\n`,
+      )
+      .join('');
+  else if (
+    out === 'json' ||
+    out === 'yaml' ||
+    out?.startsWith('jsonpath=') ||
+    out?.startsWith('jsonpath-as-json=')
+  ) {
+    const single = named.length === 1 && items.length === 1;
+    const obj: Json = single
+      ? items[0]!.json()
+      : {
+          apiVersion: 'v1',
+          items: items.map((x) => x.json()),
+          kind: 'List',
+          metadata: { resourceVersion: '' },
+        };
+    if (out === 'json') text = `${JSON.stringify(obj, null, 4)}\n`;
+    else if (out === 'yaml') text = toYaml(obj);
+    else {
+      const tpl = out.slice(out.indexOf('=') + 1);
+      try {
+        text = jsonPath(tpl, obj);
+      } catch (e) {
+        if (!(e instanceof JsonPathError)) throw e;
+        die(`error: error parsing jsonpath ${tpl}, ${e.message}\n`);
+      }
+    }
+  } else if (out === undefined || out === 'wide') {
+    if (items.length === 0 && !named.length) {
+      ctx.proc.writeErr(
+        ns !== undefined && NAMESPACED[res]
+          ? `No resources found in ${ns} namespace.\n`
+          : 'No resources found\n',
+      );
+      return '';
+    }
+    if (items.length) {
+      const wide = out === 'wide';
+      const header = headerFor(res, wide);
+      const all = ns === undefined && NAMESPACED[res];
+      const rows = [all ? ['NAMESPACE', ...header] : header];
+      if (f.showLabels) rows[0]!.push('LABELS');
+      for (const it of items) {
+        const r = it.row(wide);
+        if (f.showLabels)
+          r.push(
+            Object.entries(it.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',') || '<none>',
+          );
+        rows.push(all ? [it.namespace, ...r] : r);
+      }
+      text = table(rows);
+    }
+  } else
+    die(
+      `error: unable to match a printer suitable for the output format "${out}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml\n`,
+    );
+  if (errors) {
+    ctx.proc.write(text);
+    die(errors);
+  }
+  return text;
+}
+
+function headerFor(res: Resource, wide: boolean): string[] {
+  switch (res) {
+    case 'pods':
+      return [
+        'NAME',
+        'READY',
+        'STATUS',
+        'RESTARTS',
+        'AGE',
+        ...(wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : []),
+      ];
+    case 'services':
+      return [
+        'NAME',
+        'TYPE',
+        'CLUSTER-IP',
+        'EXTERNAL-IP',
+        'PORT(S)',
+        'AGE',
+        ...(wide ? ['SELECTOR'] : []),
+      ];
+    case 'nodes':
+      return [
+        'NAME',
+        'STATUS',
+        'ROLES',
+        'AGE',
+        'VERSION',
+        ...(wide
+          ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']
+          : []),
+      ];
+    case 'endpointslices':
+      return ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'];
+    case 'endpoints':
+      return ['NAME', 'ENDPOINTS', 'AGE'];
+    case 'deployments':
+      return ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'];
+    case 'namespaces':
+      return ['NAME', 'STATUS', 'AGE'];
+    case 'networkpolicies':
+      return ['NAME', 'POD-SELECTOR', 'AGE'];
+  }
+}
+
+function toYaml(v: Json, indent = ''): string {
+  if (v === null || typeof v !== 'object') return `${yamlScalar(v)}\n`;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]\n';
+    return v
+      .map((x) => {
+        const body = toYaml(x, `${indent}  `);
+        return x !== null &&
+          typeof x === 'object' &&
+          !(Array.isArray(x) && x.length === 0) &&
+          Object.keys(x).length
+          ? `${indent}- ${body.slice(indent.length + 2)}`
+          : `${indent}- ${body}`;
+      })
+      .join('');
+  }
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}\n';
+  return keys
+    .map((k) => {
+      const x = v[k]!;
+      if (
+        x !== null &&
+        typeof x === 'object' &&
+        (Array.isArray(x) ? x.length : Object.keys(x).length)
+      )
+        return `${indent}${k}:\n${toYaml(x, Array.isArray(x) ? indent : `${indent}  `)}`;
+      return `${indent}${k}: ${toYaml(x, indent)}`;
+    })
+    .join('');
+}
+
+function yamlScalar(v: string | number | boolean | null): string {
+  if (typeof v !== 'string') return String(v);
+  if (
+    v === '' ||
+    /^[\d.]+$/.test(v) ||
+    /[:#{}[\],&*!|>'"%@`]/.test(v) ||
+    /^(true|false|null|yes|no)$/i.test(v)
+  )
+    return `"${v}"`;
+  return v;
+}
+
+function readManifests(ctx: ToolContext, file: string): { docs: unknown[]; source: string } {
+  let text: string;
+  if (file === '-') text = ctx.stdin;
+  else {
+    const path = normalizePath(file, ctx.proc.cwd);
+    const r = ctx.proc.host.fs.readFile(path, ctx.proc.ns);
+    if (!r.ok) return die(`error: the path "${file}" does not exist\n`);
+    text = r.data;
+  }
+  const docs: unknown[] = [];
+  for (const d of parseAllDocuments(text)) {
+    if (d.errors.length)
+      return die(
+        `error: error parsing ${file}: error converting YAML to JSON: yaml: ${d.errors[0]!.message.split('\n')[0]}\n`,
+      );
+    const v: unknown = d.toJS();
+    if (v === null || v === undefined) continue;
+    const list = v as { kind?: string; items?: unknown[] };
+    if (list.kind === 'List' && Array.isArray(list.items)) docs.push(...list.items);
+    else docs.push(v);
+  }
+  if (!docs.length) die('error: no objects passed to apply\n');
+  return { docs, source: file };
+}
+
+/** The API server's complaint about a manifest zod rejected, in its words where it can. */
+function validationError(doc: unknown, err: z.ZodError, source: string): string {
+  const o = doc as { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown } };
+  const kind = typeof o.kind === 'string' ? o.kind : '';
+  const version = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  if (!kind)
+    return `error: error validating "${source}": error validating data: kind not set; if you choose to ignore these errors, turn validation off with --validate=false\n`;
+  if (!(KINDS as readonly string[]).includes(kind))
+    return `error: resource mapping not found for name: "${String(o.metadata?.name ?? '')}" namespace: "" from "${source}": no matches for kind "${kind}" in version "${version}"\nensure CRDs are installed first\n`;
+  const issue = err.issues.find((i) => i.code === 'unrecognized_keys') ?? err.issues[0]!;
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys')
+    return `Error from server (BadRequest): error when creating "${source}": ${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: unknown field "${path ? `${path}.` : ''}${issue.keys[0]}"\n`;
+  if (issue.code === 'invalid_value' && path === 'apiVersion')
+    return `error: resource mapping not found for name: "${String(o.metadata?.name ?? '')}" namespace: "" from "${source}": no matches for kind "${kind}" in version "${version}"\nensure CRDs are installed first\n`;
+  return `The ${kind} "${String(o.metadata?.name ?? '')}" is invalid: ${path}: ${issue.code === 'invalid_type' && issue.input === undefined ? 'Required value' : `Invalid value: ${issue.message}`}\n`;
+}
+
+function apply(c: Cluster, ctx: ToolContext, f: Flags): string {
+  if (!f.filenames.length) die(`error: must specify one of -f and -k\n\n`);
+  let out = '';
+  let failed = '';
+  for (const file of f.filenames) {
+    const { docs, source } = readManifests(ctx, file);
+    for (const d of docs) {
+      const parsed = Manifest.safeParse(d);
+      if (!parsed.success) {
+        failed += validationError(d, parsed.error, source);
+        continue;
+      }
+      const r = c.apply(parsed.data, f.namespace ?? 'default');
+      if (!r.ok)
+        failed += `Error from server (BadRequest): error when creating "${source}": ${r.error}\n`;
+      else out += `${r.kind}/${r.name} ${r.action}\n`;
+    }
+  }
+  ctx.proc.write(out);
+  if (failed) die(failed);
+  return '';
+}
+
+function del(c: Cluster, ctx: ToolContext, f: Flags): string {
+  const ns = f.namespace ?? 'default';
+  const targets: { res: Resource; name: string; ns: string }[] = [];
+  if (f.filenames.length) {
+    for (const file of f.filenames)
+      for (const d of readManifests(ctx, file).docs) {
+        const p = Manifest.safeParse(d);
+        if (!p.success) die(validationError(d, p.error, file));
+        const m = p.data!;
+        targets.push({
+          res: RESOURCES[m.kind.toLowerCase()]!,
+          name: m.metadata.name,
+          ns: m.metadata.namespace ?? ns,
+        });
+      }
+  } else {
+    let [kind, ...names] = f.rest;
+    if (kind?.includes('/')) {
+      names = [kind.slice(kind.indexOf('/') + 1), ...names];
+      kind = kind.slice(0, kind.indexOf('/'));
+    }
+    if (kind === undefined)
+      die(
+        `error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n`,
+      );
+    const res = RESOURCES[kind!];
+    if (!res) die(`error: the server doesn't have a resource type "${kind}"\n`);
+    if (!names.length) die(`error: resource(s) were provided, but no name was specified\n`);
+    for (const n of names) targets.push({ res: res!, name: n, ns });
+  }
+  let errors = '';
+  const kindOf: Partial<
+    Record<Resource, 'pod' | 'service' | 'deployment' | 'networkpolicy' | 'namespace'>
+  > = {
+    pods: 'pod',
+    services: 'service',
+    deployments: 'deployment',
+    networkpolicies: 'networkpolicy',
+    namespaces: 'namespace',
+  };
+  for (const t of targets) {
+    const k = kindOf[t.res];
+    if (!k) {
+      errors += `Error from server (MethodNotAllowed): the server does not allow this method on the requested resource\n`;
+      continue;
+    }
+    const err = c.delete(k, t.ns, t.name);
+    if (err) errors += `Error from server (NotFound): ${err}\n`;
+    else
+      ctx.proc.write(
+        `${k === 'deployment' ? 'deployment.apps' : k === 'networkpolicy' ? 'networkpolicy.networking.k8s.io' : k} "${t.name}" deleted\n`,
+      );
+  }
+  if (errors) die(errors);
+  return '';
+}
+
+function scale(c: Cluster, f: Flags): string {
+  let [kind, name] = f.rest;
+  if (kind?.includes('/')) {
+    name = kind.slice(kind.indexOf('/') + 1);
+    kind = kind.slice(0, kind.indexOf('/'));
+  }
+  if (f.replicas === undefined) die(`error: required flag(s) "replicas" not set\n`);
+  if (!kind || RESOURCES[kind] !== 'deployments')
+    die(`error: the server doesn't have a resource type "${kind ?? ''}"\n`);
+  if (!name) die(`error: resource(s) were provided, but no name was specified\n`);
+  const err = c.scale(f.namespace ?? 'default', name!, f.replicas!);
+  if (err) die(`Error from server (NotFound): ${err}\n`);
+  return `deployment.apps/${name} scaled\n`;
+}
+
+/** kubectl exec: the command runs in the pod's namespace on its node, its output streamed back. */
+function exec(c: Cluster, ctx: ToolContext, f: Flags): void {
+  const ns = f.namespace ?? 'default';
+  let podName = f.rest[0];
+  if (podName?.startsWith('pod/')) podName = podName.slice(4);
+  if (!podName) die(`error: pod, type/name or --filename must be specified\n`);
+  if (!f.afterDash.length) die(`error: you must specify at least one command for the container\n`);
+  const pod = c.pods.get(`${ns}/${podName}`);
+  if (!pod) return die(`Error from server (NotFound): pods "${podName}" not found\n`);
+  const names = pod.spec.containers.map((x) => x.name);
+  const cname = f.container ?? names[0]!;
+  if (!names.includes(cname)) die(`error: container ${cname} not found in pod ${podName}\n`);
+  if (f.container === undefined && names.length > 1)
+    ctx.proc.writeErr(`Defaulted container "${cname}" out of: ${names.join(', ')}\n`);
+  const status = pod.containers.find((x) => x.name === cname);
+  const node = pod.nodeName !== undefined ? c.node(pod.nodeName) : undefined;
+  const podNs = pod.spec.hostNetwork ? node?.host.rootNs : pod.sandbox?.ns;
+  if (!node || !podNs || status?.state !== 'running')
+    die(`error: unable to upgrade connection: container not found ("${cname}")\n`);
+  const argv = f.afterDash;
+  const tool = TOOLS[argv[0]!];
+  if (!tool)
+    die(
+      `error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${ctx.proc.host.world.rng.hex(32)}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH: unknown\n`,
+    );
+  const child = new Process(
+    node!.host,
+    podNs!,
+    argv,
+    new Map([
+      ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      ['HOSTNAME', podName!],
+    ]),
+    '/',
+  );
+  child.sink = (chunk) =>
+    chunk.stream === 'stdout' ? ctx.proc.write(chunk.text) : ctx.proc.writeErr(chunk.text);
+  ctx.proc.onSignal = (sig) => {
+    child.signal(sig);
+    return child.running;
+  };
+  child.onExit(() => {
+    const code = child.exitCode ?? 0;
+    if (code !== 0) ctx.proc.writeErr(`command terminated with exit code ${code}\n`);
+    ctx.proc.exit(code);
+  });
+  runTool(child, argv, (n) => TOOLS[n], ctx.stdin);
+  if (child.running && child.interactiveTimeout !== undefined)
+    ctx.proc.interactiveTimeout = child.interactiveTimeout;
+}
+
+export const kubectl: Tool = (ctx) => {
+  const proc = ctx.proc;
+  const c = clusterOf(proc.host.world);
+  const node = c?.nodeOfHost(proc.host);
+  try {
+    const [sub, ...args] = ctx.argv.slice(1);
+    if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+      proc.write(
+        'kubectl controls the Kubernetes cluster manager.\n\nBasic Commands: get, apply, delete, scale, exec\n\nUsage:\n  kubectl [flags] [options]\n',
+      );
+      proc.exit(0);
+      return;
+    }
+    if (sub === 'version' && args.includes('--client')) {
+      proc.write(
+        `Client Version: ${'v1.30.0'}\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\n`,
+      );
+      proc.exit(0);
+      return;
+    }
+    if (!c || !node)
+      die(
+        'The connection to the server localhost:8080 was refused - did you specify the right host or port?\n',
+      );
+    const f = parseFlags(args);
+    switch (sub) {
+      case 'get':
+        proc.write(get(c!, ctx, f));
+        break;
+      case 'apply':
+        apply(c!, ctx, f);
+        break;
+      case 'create':
+        apply(c!, ctx, f);
+        break;
+      case 'delete':
+        del(c!, ctx, f);
+        break;
+      case 'scale':
+        proc.write(scale(c!, f));
+        break;
+      case 'exec':
+        exec(c!, ctx, f);
+        return;
+      default:
+        die(
+          `error: unknown command "${sub}" for "kubectl"\n\nDid you mean this?\n\tget\n\nRun 'kubectl --help' for usage.\n`,
+        );
+    }
+    proc.exit(0);
+  } catch (e) {
+    if (!(e instanceof KubectlExit)) throw e;
+    proc.writeErr(e.text);
+    proc.exit(e.code);
+  }
+};
