@@ -169,18 +169,27 @@ function compareRoutes(a: Route, b: Route): number {
 /** Formats a route as `ip route show` prints it. `withTable` adds "table X" (for `table all`). */
 export function formatRoute(
   r: Route,
-  opts: { withTable?: boolean; showType?: boolean } = {},
+  opts: {
+    withTable?: boolean;
+    showType?: boolean;
+    /**
+     * Fields `ip route show` was filtered on exactly (print_route leaves out what the filter
+     * fixed: `dev`, `proto`, `scope`, `metric`, a host `via`).
+     */
+    omit?: { dev?: boolean; proto?: boolean; scope?: boolean; metric?: boolean; via?: boolean };
+  } = {},
 ): string {
   const parts: string[] = [];
+  const omit = opts.omit ?? {};
   if (r.type !== 'unicast' || opts.showType) parts.push(r.type);
   parts.push(formatRouteDst(r.dst));
-  if (r.gateway !== undefined) parts.push(`via ${formatIpv4(r.gateway)}`);
-  if (r.dev) parts.push(`dev ${r.dev.name}`);
+  if (r.gateway !== undefined && !omit.via) parts.push(`via ${formatIpv4(r.gateway)}`);
+  if (r.dev && !omit.dev) parts.push(`dev ${r.dev.name}`);
   if (opts.withTable && r.table !== RT_TABLE_MAIN) parts.push(`table ${tableName(r.table)}`);
-  if (r.proto !== 'boot') parts.push(`proto ${r.proto}`);
-  if (r.scope !== SCOPE.global) parts.push(`scope ${scopeName(r.scope)}`);
+  if (r.proto !== 'boot' && !omit.proto) parts.push(`proto ${r.proto}`);
+  if (r.scope !== SCOPE.global && !omit.scope) parts.push(`scope ${scopeName(r.scope)}`);
   if (r.prefsrc !== undefined) parts.push(`src ${formatIpv4(r.prefsrc)}`);
-  if (r.metric !== 0) parts.push(`metric ${r.metric}`);
+  if (r.metric !== 0 && !omit.metric) parts.push(`metric ${r.metric}`);
   if (r.onlink) parts.push('onlink');
   return parts.join(' ');
 }

@@ -8,6 +8,7 @@ import type { EthernetFrame, Ipv4Packet } from '../net/packet';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4Length } from '../net/packet';
 import type { Device } from './device';
 import { describePacket } from './describe';
+import { ipipRcv } from './ipip';
 import { icmpRcv, icmpRedirect, icmpSend, ipErrorAllow } from './icmp';
 import type { NetNs } from './netns';
 import type { NfHook } from './netfilter';
@@ -186,6 +187,15 @@ function ipLocalDeliver(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): v
       return;
     case 'udp':
       udpRcv(ns, after, dev, broadcast);
+      return;
+    case 'ipip':
+      // inet_protos[IPPROTO_IPIP] exists once the ipip module (through tunnel4) is loaded.
+      if (ns.host.modules.has('ipip')) {
+        ipipRcv(ns, after, dev);
+        return;
+      }
+      drop(ns, after, 'UNHANDLED_PROTO', `no handler for protocol ${ip.protocol}`, dev);
+      if (!broadcast) icmpSend(ns, after, 3, 2);
       return;
     default:
       drop(ns, after, 'UNHANDLED_PROTO', `no handler for protocol ${ip.protocol}`, dev);

@@ -23,6 +23,7 @@ import {
   type NeighParms,
 } from './sysctl';
 import { Netfilter } from './netfilter';
+import { ipipInitNet } from './ipip';
 
 let nextNsId = 1;
 
@@ -78,21 +79,26 @@ export class NetNs {
     this.confDefault = newDevConf(inheritFrom?.confDefault);
     this.neighDefault = newNeighParms();
     this.globals = new Map(Object.entries(NS_GLOBAL_DEFAULTS));
-    for (const m of host.modules) this.moduleLoaded(m);
     this.neigh = new NeighTable(this);
     this.sockets = new SocketTable(this);
     this.netfilter = new Netfilter(this);
     this.ipIdCounter = this.world.rng.int(0, 0xffff);
     this.lo = new Loopback(this);
     this.attach(this.lo);
+    // The loaded modules' pernet init runs after loopback's: tunl0 is ifindex 2.
+    for (const m of host.modules) this.moduleLoaded(m);
   }
 
   get ipForward(): boolean {
     return this.confAll.forwarding !== 0;
   }
 
-  /** A module's pernet init: br_netfilter adds net.bridge.* sysctls (on by default). */
+  /**
+   * A module's pernet init: br_netfilter adds net.bridge.* sysctls (on by default); ipip adds
+   * the fallback tunnel tunl0.
+   */
   moduleLoaded(m: KernelModule): void {
+    if (m === 'ipip') ipipInitNet(this);
     if (m === 'br_netfilter')
       for (const [k, v] of Object.entries(BR_NETFILTER_SYSCTLS)) this.globals.set(k, v);
   }

@@ -12,6 +12,7 @@ import type { Host } from './host';
 import type { NetNs } from './netns';
 import type { NudState } from './neigh';
 import { type VxlanConfig, VxlanDevice } from './vxlan';
+import { IpipDevice, ipipMtuValid } from './ipip';
 
 export type Errno =
   | 'EEXIST'
@@ -166,6 +167,8 @@ function unregister(dev: Device): void {
 export function linkDel(dev: Device): RtnlResult {
   if (dev.kind === 'loopback') return fail('EOPNOTSUPP');
   if (dev.kind === 'ether') return fail('EOPNOTSUPP');
+  // ip_tunnel_dellink leaves the fallback device alone: the request succeeds, tunl0 stays.
+  if (dev instanceof IpipDevice && dev.fallback) return ok(undefined);
   const peer = dev instanceof Veth ? dev.peer : undefined;
   unregister(dev);
   if (peer) {
@@ -252,6 +255,12 @@ export function linkSetMac(dev: Device, mac: Mac): RtnlResult {
 }
 
 export function linkSetMtu(dev: Device, mtu: number): RtnlResult {
+  // ip_tunnel_change_mtu: min_mtu/max_mtu are 0 on IPIP devices, so only the driver decides.
+  if (dev instanceof IpipDevice) {
+    if (!ipipMtuValid(mtu)) return fail('EINVAL');
+    dev.mtu = mtu;
+    return ok(undefined);
+  }
   const max = dev.kind === 'loopback' ? 0x7fffffff : dev.kind === 'bridge' ? 65535 : 65535;
   const min = dev.kind === 'loopback' ? 0 : 68;
   if (mtu > max) return fail('EINVAL', 'mtu greater than device maximum');
@@ -272,6 +281,8 @@ export function linkSetNetns(dev: Device, target: NetNs): RtnlResult {
   const from = dev.ns;
   if (from === target) return ok(undefined);
   if (dev.kind === 'loopback' || dev.kind === 'bridge') return fail('EINVAL');
+  // NETIF_F_NETNS_LOCAL: the fallback tunnel belongs to its namespace.
+  if (dev instanceof IpipDevice && dev.fallback) return fail('EINVAL');
   if (target.device(dev.name)) return fail('EEXIST');
   unregister(dev);
   // RTM_DELLINK in the old namespace carries IFLA_NEW_NETNSID.

@@ -125,7 +125,7 @@ export function newNeighParms(from?: NeighParms): NeighParms {
 }
 
 /** Modules whose presence changes behaviour the engine models. */
-export type KernelModule = 'br_netfilter';
+export type KernelModule = 'br_netfilter' | 'ipip';
 
 /** The sysctls br_netfilter adds to every namespace, with the values a new namespace starts with. */
 export const BR_NETFILTER_SYSCTLS: Record<string, string> = {

@@ -51,6 +51,8 @@ export type TraceStage =
   | 'nf_hook'
   | 'vxlan_xmit'
   | 'vxlan_rcv'
+  | 'ipip_tunnel_xmit'
+  | 'ip_tunnel_rcv'
   | 'sock_deliver'
   | 'kfree_skb';
 

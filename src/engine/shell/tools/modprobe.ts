@@ -8,7 +8,7 @@ import type { Tool } from '../tool';
 /** The reference kernel's release, as the module directory is named. */
 export const KERNEL_RELEASE = '6.18.44-fc-v595';
 
-const MODELLED: readonly KernelModule[] = ['br_netfilter'];
+const MODELLED: readonly KernelModule[] = ['br_netfilter', 'ipip'];
 /** Present in every kernel the engine stands for (built in or always loaded): nothing to do. */
 const ALWAYS = new Set([
   'bridge',
@@ -20,6 +20,9 @@ const ALWAYS = new Set([
   'iptable_nat',
   'iptable_filter',
   'overlay',
+  // What ipip pulls in: no behaviour of their own.
+  'tunnel4',
+  'ip_tunnel',
 ]);
 
 export const modprobe: Tool = (ctx) => {

@@ -89,12 +89,14 @@ export const tcpdump: Tool = (ctx) => {
   proc.writeErr(
     any
       ? `${verbose ? 'tcpdump: ' : ''}listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes\n`
-      : `${verbose ? 'tcpdump: ' : ''}listening on ${dev!.name}, link-type ${dev!.kind === 'loopback' ? 'EN10MB (Ethernet)' : 'EN10MB (Ethernet)'}, snapshot length 262144 bytes\n`,
+      : `${verbose ? 'tcpdump: ' : ''}listening on ${dev!.name}, link-type ${dev!.kind === 'ipip' ? 'RAW (Raw IP)' : 'EN10MB (Ethernet)'}, snapshot length 262144 bytes\n`,
   );
   if (dev && promisc) dev.promiscCount++;
   const state = new TcpdumpState();
   let captured = 0;
   const ifindexOf = (c: CapturedFrame) => ns.devices.find((d) => d.uid === c.devId)?.ifindex ?? 0;
+  // libpcap maps ARPHRD_TUNNEL (ipip) to DLT_RAW: no link-layer header at all.
+  const rawDev = (c: CapturedFrame) => ns.devices.find((d) => d.uid === c.devId)?.kind === 'ipip';
   const stop = ns.world.captures.listen((c) => {
     if (!proc.running) return;
     if (c.netnsId !== ns.id) return;
@@ -106,7 +108,10 @@ export const tcpdump: Tool = (ctx) => {
       {
         link,
         verbose,
-        any: any ? { ifname: c.dev, ifindex: ifindexOf(c), dir: c.dir } : undefined,
+        any: any
+          ? { ifname: c.dev, ifindex: ifindexOf(c), dir: c.dir, noLinkAddr: rawDev(c) }
+          : undefined,
+        raw: !any && rawDev(c),
       },
       state,
     );

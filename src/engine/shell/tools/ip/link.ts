@@ -17,7 +17,8 @@ import {
   type RtnlResult,
 } from '../../../linux/rtnl';
 import type { NetNs } from '../../../linux/netns';
-import { parseIpv4 } from '../../../net/ipv4';
+import { type IpipOptions, linkAddIpip } from '../../../linux/ipip';
+import { IPV4_ANY, parseIpv4 } from '../../../net/ipv4';
 import type { Ipv4 } from '../../../net/ipv4';
 import type { IpCtx } from './common';
 import { IpExit, duplicateArg, invalidArg, matches, openNetns, rtnlFailure } from './common';
@@ -242,12 +243,18 @@ function linkAdd(c: IpCtx, args: string[]): void {
       created = r.value;
       break;
     }
+    case 'ipip': {
+      const r = linkAddIpip(ns, attrs.name, { ...parseIpip(ns, rest), mtu: attrs.mtu });
+      if (!r.ok) throw rtnlFailure(r);
+      created = r.value;
+      break;
+    }
     default:
       if (KNOWN_TYPES.includes(type))
         throw new IpExit(2, `packet-life: link type "${type}" is not modelled yet\n`);
       throw new IpExit(2, `Error: Unknown device type.\n`);
   }
-  if (created && attrs.mtu !== undefined && type !== 'veth') {
+  if (created && attrs.mtu !== undefined && type !== 'veth' && type !== 'ipip') {
     const m = linkSetMtu(created, attrs.mtu);
     if (!m.ok) throw rtnlFailure(m);
   }
@@ -326,6 +333,115 @@ function parseVxlan(c: IpCtx, ns: NetNs, args: string[]) {
     ttl,
     ageing,
   };
+}
+
+/** iptunnel_print_help for `ipip` (ip/link_iptnl.c, iproute2 6.1.0). */
+const IPIP_USAGE = `Usage: ... ipip  \t[ remote ADDR ]
+\t\t\t[ local ADDR ]
+\t\t\t[ ttl TTL ]
+\t\t\t[ tos TOS ]
+\t\t\t[ [no]pmtudisc ]
+\t\t\t[ 6rd-prefix ADDR ]
+\t\t\t[ 6rd-relay_prefix ADDR ]
+\t\t\t[ 6rd-reset ]
+\t\t\t[ dev PHYS_DEV ]
+\t\t\t[ fwmark MARK ]
+\t\t\t[ external ]
+\t\t\t[ noencap ]
+\t\t\t[ encap { fou | gue | none } ]
+\t\t\t[ encap-sport PORT ]
+\t\t\t[ encap-dport PORT ]
+\t\t\t[ [no]encap-csum ]
+\t\t\t[ [no]encap-csum6 ]
+\t\t\t[ [no]encap-remcsum ]
+\t\t\t[ mode { ipip | mplsip | any } ]
+
+Where:\tADDR := { IP_ADDRESS | any }
+\tTOS  := { NUMBER | inherit }
+\tTTL  := { 1..255 | inherit }
+\tMARK := { 0x0..0xffffffff }
+`;
+
+/**
+ * ip/link_iptnl.c's iptunnel_parse_opt (iproute2 6.1.0) for a new ipip link: pmtudisc is on
+ * unless `nopmtudisc`, the protocol attribute is sent as 0 ("any") unless `mode ipip`. Its exits
+ * are exit(-1), status 255, except a bad address (get_addr: 1).
+ */
+function parseIpip(ns: NetNs, args: string[]): IpipOptions {
+  let remote: Ipv4 | undefined;
+  let local: Ipv4 | undefined;
+  let link: Device | undefined;
+  let ttl = 0;
+  let tos = 0;
+  let pmtudisc = true;
+  let proto: 0 | 4 = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = () => {
+      const v = args[++i];
+      if (v === undefined)
+        throw new IpExit(255, 'Command line is not complete. Try option "help"\n');
+      return v;
+    };
+    const addr = (v: string): Ipv4 => {
+      if (v === 'any' || v === 'all' || v === 'default') return IPV4_ANY;
+      const ip = parseIpv4(v);
+      if (ip === undefined)
+        throw new IpExit(1, `Error: inet address is expected rather than "${v}".\n`);
+      return ip;
+    };
+    if (a === 'mode') {
+      const v = next();
+      if (v === 'ipv4/ipv4' || v === 'ipip' || v === 'ip4ip4') proto = 4;
+      else if (v === 'any/ipv4' || v === 'any') proto = 0;
+      else if (v === 'mpls/ipv4' || v === 'mplsip')
+        throw new IpExit(2, 'packet-life: mode mplsip (MPLS over IP) is not modelled\n');
+      else throw new IpExit(255, `Error: argument "${v}" is wrong: Cannot guess tunnel mode.\n`);
+    } else if (a === 'remote') remote = addr(next());
+    else if (a === 'local') local = addr(next());
+    else if (matches(a, 'dev')) {
+      const v = next();
+      link = ns.device(v);
+      if (!link) throw new IpExit(255, `Cannot find device "${v}"\n`);
+    } else if (a === 'ttl' || a === 'hoplimit' || a === 'hlim') {
+      const v = next();
+      if (v === 'inherit') ttl = 0;
+      else if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(v) && Number(v) <= 255) ttl = Number(v);
+      else throw new IpExit(255, `Error: argument "${v}" is wrong: invalid TTL\n\n`);
+    } else if (a === 'tos' || a === 'tclass' || a === 'tc' || matches(a, 'dsfield')) {
+      const v = next();
+      if (v === 'inherit') tos = 1;
+      else if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(v) && Number(v) <= 255) tos = Number(v);
+      else throw new IpExit(255, `Error: argument "${v}" is wrong: bad TOS value\n`);
+    } else if (a === 'nopmtudisc') pmtudisc = false;
+    else if (a === 'pmtudisc') pmtudisc = true;
+    else if (
+      [
+        'noencap',
+        'encap',
+        'encap-sport',
+        'encap-dport',
+        'encap-csum',
+        'noencap-csum',
+        'encap-udp6-csum',
+        'noencap-udp6-csum',
+        'encap-remcsum',
+        'noencap-remcsum',
+        'external',
+        '6rd-prefix',
+        '6rd-relay_prefix',
+        '6rd-reset',
+        'fwmark',
+      ].includes(a)
+    )
+      throw new IpExit(
+        2,
+        `packet-life: ipip option "${a}" is not modelled (remote, local, dev, ttl, tos, [no]pmtudisc, mode are)\n`,
+      );
+    else throw new IpExit(255, IPIP_USAGE);
+  }
+  if (ttl && !pmtudisc) throw new IpExit(255, 'ttl != 0 and nopmtudisc are incompatible\n');
+  return { remote, local, link, ttl, tos, pmtudisc, proto };
 }
 
 const KNOWN_TYPES = [

@@ -121,6 +121,14 @@ function parseSpec(c: IpCtx, args: string[], forShow: boolean): Parsed {
 
 function routeShow(c: IpCtx, args: string[]): void {
   const { spec, table } = parseSpec(c, args, true);
+  // print_route leaves out what the filter pinned down (filter.*mask == -1).
+  const omit = {
+    dev: spec.dev !== undefined,
+    proto: spec.proto !== undefined && spec.proto !== 'all',
+    scope: spec.scope !== undefined,
+    metric: spec.metric !== undefined,
+    via: spec.gateway !== undefined,
+  };
   const tables =
     table === 'all'
       ? [...c.ns.fib.tables.keys()].sort((a, b) =>
@@ -133,14 +141,14 @@ function routeShow(c: IpCtx, args: string[]): void {
     for (const r of c.ns.fib.sorted(t)) {
       if (!matchesFilter(r, spec)) continue;
       // iproute2 ends every route line with a space.
-      c.print(`${formatRoute(r, { withTable: table === 'all' })} `);
+      c.print(`${formatRoute(r, { withTable: table === 'all', omit })} `);
     }
   }
 }
 
 function matchesFilter(r: Route, f: Partial<RouteSpec>): boolean {
   if (f.dev && r.dev !== f.dev) return false;
-  if (f.proto && r.proto !== f.proto) return false;
+  if (f.proto && f.proto !== 'all' && r.proto !== f.proto) return false;
   if (f.scope !== undefined && r.scope !== f.scope) return false;
   if (f.type && r.type !== f.type) return false;
   if (f.gateway !== undefined && r.gateway !== f.gateway) return false;

@@ -44,6 +44,8 @@ export interface AnyCapture {
   readonly dir: 'In' | 'Out';
   /** Received although addressed to another host (a promiscuous port): printed as P. */
   readonly otherHost?: boolean;
+  /** The device has no link-layer address in the cooked header (an IP tunnel): no MAC shown. */
+  readonly noLinkAddr?: boolean;
 }
 
 export interface FormatOptions {
@@ -53,6 +55,11 @@ export interface FormatOptions {
   readonly verbose: number;
   /** Present for `-i any`: the cooked (LINUX_SLL2) header's interface and direction. */
   readonly any?: AnyCapture;
+  /**
+   * The interface's link type is RAW (an IP tunnel such as tunl0): the frame's Ethernet header
+   * is not there, and -e prints "ip: " (print-raw.c) instead of one.
+   */
+  readonly raw?: boolean;
 }
 
 interface IsnPair {
@@ -128,7 +135,9 @@ export function formatFrame(
   const ctx: Ctx = { w: new Writer(), opts, state };
   try {
     if (opts.any !== undefined) cookedHeader(ctx, frame, opts.any);
-    else if (opts.link) ethernetHeader(ctx, frame);
+    else if (opts.raw === true) {
+      if (opts.link) ctx.w.put('ip: ');
+    } else if (opts.link) ethernetHeader(ctx, frame);
     l3(ctx, frame);
   } catch (e) {
     // print.c: a printer that runs off the captured bytes longjmps out; tcpdump then appends
@@ -172,8 +181,9 @@ function cookedHeader(ctx: Ctx, frame: EthernetFrame, any: AnyCapture): void {
   ctx.w.put(`${any.ifname.padEnd(5)} ${packetType(frame.dst, any).padEnd(3)} `);
   if (!ctx.opts.link) return;
   const length = frameLength(frame) - ETH_HEADER_LEN + SLL2_HEADER_LEN;
+  const addr = any.noLinkAddr === true ? '' : `${frame.src} `;
   ctx.w.put(
-    `ifindex ${any.ifindex} ${frame.src} ${etherTypeText(etherTypeOf(frame))}, length ${length}: `,
+    `ifindex ${any.ifindex} ${addr}${etherTypeText(etherTypeOf(frame))}, length ${length}: `,
   );
 }
 
