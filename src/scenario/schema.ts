@@ -127,12 +127,9 @@ export const ClusterNode = z
       .enum(['control-plane', 'worker'])
       .default('worker')
       .meta({ description: 'Pods are scheduled onto workers; the control plane is tainted.' }),
-    dev: z
-      .string()
-      .optional()
-      .meta({
-        description: "The NIC holding the node IP (default: the host's first with an address).",
-      }),
+    dev: z.string().optional().meta({
+      description: "The NIC holding the node IP (default: the host's first with an address).",
+    }),
   })
   .meta({ title: 'ClusterNode' });
 
@@ -146,13 +143,9 @@ export const Cluster = z
     serviceCIDR: cidrText
       .default('10.96.0.0/12')
       .meta({ description: 'Where ClusterIPs come from.' }),
-    loadBalancerPool: z
-      .tuple([ipText, ipText])
-      .optional()
-      .meta({
-        description:
-          'First and last address a MetalLB-style controller gives LoadBalancer Services.',
-      }),
+    loadBalancerPool: z.tuple([ipText, ipText]).optional().meta({
+      description: 'First and last address a MetalLB-style controller gives LoadBalancer Services.',
+    }),
     nodes: z.array(ClusterNode).min(1),
     objects: z.array(Manifest).default([]).meta({
       description:
