@@ -88,7 +88,12 @@ export interface TcpSegment {
 
 /** What a UDP datagram carries: opaque application bytes, or an encapsulated Ethernet frame. */
 export type UdpPayload =
-  | { readonly kind: 'data'; readonly data: string }
+  | {
+      readonly kind: 'data';
+      readonly data: string;
+      /** `data` holds bytes, one character each (DNS messages), rather than text. */
+      readonly binary?: boolean;
+    }
   | { readonly kind: 'vxlan'; readonly vni: number; readonly inner: EthernetFrame };
 
 export interface UdpDatagram {
@@ -177,7 +182,8 @@ export function l4Length(p: L4): number {
 }
 
 export function udpPayloadLength(p: UdpPayload): number {
-  return p.kind === 'data' ? utf8Length(p.data) : VXLAN_HEADER_LEN + frameLength(p.inner);
+  if (p.kind === 'data') return p.binary ? p.data.length : utf8Length(p.data);
+  return VXLAN_HEADER_LEN + frameLength(p.inner);
 }
 
 /** The IPv4 total length field. */

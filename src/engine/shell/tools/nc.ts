@@ -2,13 +2,13 @@
  * nc (netcat-openbsd 1.219): a TCP or UDP client (`nc HOST PORT`) or a one-shot listener
  * (`nc -l [-p] PORT`), copying stdin to the peer and the peer to stdout.
  */
-import { IPV4_ANY, formatIpv4, parseIpv4 } from '../../net/ipv4';
+import { type Ipv4, IPV4_ANY, formatIpv4, parseIpv4 } from '../../net/ipv4';
 import { type TcpConnection, tcpConnect, tcpListen } from '../../linux/tcp';
 import { STRERROR } from '../../linux/socket';
 import { udpBind, udpClose, udpSend } from '../../linux/udp';
 import { seconds } from '../../sim/time';
 import type { Tool } from '../tool';
-import { resolveHost } from './resolve';
+import { GAI_STRERROR, getaddrinfo } from './resolve';
 
 const USAGE = `usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]
 \t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]
@@ -128,94 +128,100 @@ export const nc: Tool = (ctx) => {
     proc.exit(1);
     return;
   }
-  const addrs = resolveHost(proc, hostText);
-  if (!addrs) {
-    proc.writeErr(
-      `nc: getaddrinfo for host "${hostText}" port ${portText}: Name or service not known\n`,
-    );
-    done(1);
-    return;
-  }
-  const port = Number(portText);
-  const dst = addrs[0]!;
-  if (udp) {
-    const s = udpBind(ns, IPV4_ANY, srcPort ?? 0, {
-      onDatagram: (_f, data) => proc.write(data),
-      onError: (errno) => {
-        if (verbose) proc.writeErr(`nc: ${STRERROR[errno]}\n`);
-      },
-    });
-    if (typeof s === 'string') {
-      proc.writeErr(`nc: ${STRERROR[s]}\n`);
+  // getaddrinfo(AF_UNSPEC): /etc/hosts, then A and AAAA over DNS.
+  getaddrinfo(proc, hostText, { family: 'unspec' }, (r) => {
+    if (!proc.running) return;
+    if (!r.ok) {
+      proc.writeErr(
+        `nc: getaddrinfo for host "${hostText}" port ${portText}: ${GAI_STRERROR[r.error]}\n`,
+      );
       done(1);
       return;
     }
-    s.peer = { ip: dst, port };
-    proc.onCleanup(() => udpClose(s));
-    if (verbose) proc.writeErr(`Connection to ${hostText} ${port} port [udp/*] succeeded!\n`);
-    if (ctx.stdin) {
-      const err = udpSend(s, dst, port, ctx.stdin);
-      if (err) {
-        proc.writeErr(`nc: ${STRERROR[err]}\n`);
+    client(r.addrs[0]!, portText);
+  });
+  function client(dst: Ipv4, portText: string): void {
+    const port = Number(portText);
+    if (udp) {
+      const s = udpBind(ns, IPV4_ANY, srcPort ?? 0, {
+        onDatagram: (_f, data) => proc.write(data),
+        onError: (errno) => {
+          if (verbose) proc.writeErr(`nc: ${STRERROR[errno]}\n`);
+        },
+      });
+      if (typeof s === 'string') {
+        proc.writeErr(`nc: ${STRERROR[s]}\n`);
         done(1);
         return;
       }
-    }
-    if (zero) return done(0);
-    if (timeout !== undefined) proc.after(seconds(timeout), 'udp timeout', () => done(0));
-    else proc.interactiveTimeout = seconds(5);
-    return;
-  }
-  let connected = false;
-  const c = tcpConnect(ns, dst, port, {
-    onConnected: (cc) => {
-      connected = true;
-      if (verbose || zero) {
-        if (verbose) proc.writeErr(`Connection to ${hostText} ${port} port [tcp/*] succeeded!\n`);
+      s.peer = { ip: dst, port };
+      proc.onCleanup(() => udpClose(s));
+      if (verbose) proc.writeErr(`Connection to ${hostText} ${port} port [udp/*] succeeded!\n`);
+      if (ctx.stdin) {
+        const err = udpSend(s, dst, port, ctx.stdin);
+        if (err) {
+          proc.writeErr(`nc: ${STRERROR[err]}\n`);
+          done(1);
+          return;
+        }
       }
-      if (zero) {
+      if (zero) return done(0);
+      if (timeout !== undefined) proc.after(seconds(timeout), 'udp timeout', () => done(0));
+      else proc.interactiveTimeout = seconds(5);
+      return;
+    }
+    let connected = false;
+    const c = tcpConnect(ns, dst, port, {
+      onConnected: (cc) => {
+        connected = true;
+        if (verbose || zero) {
+          if (verbose) proc.writeErr(`Connection to ${hostText} ${port} port [tcp/*] succeeded!\n`);
+        }
+        if (zero) {
+          cc.close();
+          done(0);
+          return;
+        }
+        if (ctx.stdin) cc.send(ctx.stdin);
+        // stdin is at EOF now: -N shuts down our side; -q N quits N seconds later.
+        if (shutdownOnEof) cc.close();
+        if (quitAfter !== undefined)
+          proc.after(seconds(quitAfter), 'quit after EOF', () => done(0));
+      },
+      onData: (_c, data) => proc.write(data),
+      onEof: (cc) => {
         cc.close();
         done(0);
-        return;
-      }
-      if (ctx.stdin) cc.send(ctx.stdin);
-      // stdin is at EOF now: -N shuts down our side; -q N quits N seconds later.
-      if (shutdownOnEof) cc.close();
-      if (quitAfter !== undefined) proc.after(seconds(quitAfter), 'quit after EOF', () => done(0));
-    },
-    onData: (_c, data) => proc.write(data),
-    onEof: (cc) => {
-      cc.close();
-      done(0);
-    },
-    onError: (_c, errno) => {
-      if (!connected) {
-        if (verbose || !zero)
-          proc.writeErr(
-            `nc: connect to ${hostText} port ${port} (tcp) failed: ${STRERROR[errno]}\n`,
-          );
-        done(1);
-      } else done(1);
-    },
-  });
-  if (typeof c === 'string') {
-    proc.writeErr(`nc: connect to ${hostText} port ${port} (tcp) failed: ${STRERROR[c]}\n`);
-    done(1);
-    return;
-  }
-  const conn: TcpConnection = c;
-  proc.onCleanup(() => {
-    if (conn.state !== 'CLOSED' && !conn.closedByApp) conn.close();
-  });
-  if (timeout !== undefined) {
-    proc.after(seconds(timeout), 'timeout', () => {
-      if (!connected) {
-        proc.writeErr(
-          `nc: connect to ${hostText} port ${port} (tcp) timed out: Operation now in progress\n`,
-        );
-        conn.reset();
-        done(1);
-      } else done(0);
+      },
+      onError: (_c, errno) => {
+        if (!connected) {
+          if (verbose || !zero)
+            proc.writeErr(
+              `nc: connect to ${hostText} port ${port} (tcp) failed: ${STRERROR[errno]}\n`,
+            );
+          done(1);
+        } else done(1);
+      },
     });
-  } else proc.interactiveTimeout = seconds(5);
+    if (typeof c === 'string') {
+      proc.writeErr(`nc: connect to ${hostText} port ${port} (tcp) failed: ${STRERROR[c]}\n`);
+      done(1);
+      return;
+    }
+    const conn: TcpConnection = c;
+    proc.onCleanup(() => {
+      if (conn.state !== 'CLOSED' && !conn.closedByApp) conn.close();
+    });
+    if (timeout !== undefined) {
+      proc.after(seconds(timeout), 'timeout', () => {
+        if (!connected) {
+          proc.writeErr(
+            `nc: connect to ${hostText} port ${port} (tcp) timed out: Operation now in progress\n`,
+          );
+          conn.reset();
+          done(1);
+        } else done(0);
+      });
+    } else proc.interactiveTimeout = seconds(5);
+  }
 };

@@ -12,7 +12,7 @@ import { STRERROR } from '../../linux/socket';
 import { type SimDuration, ms, seconds } from '../../sim/time';
 import type { Tool } from '../tool';
 import type { Device } from '../../linux/device';
-import { resolveHost } from './resolve';
+import { GAI_STRERROR, getaddrinfo, reverseLookup } from './resolve';
 
 const USAGE = `
 Usage
@@ -84,13 +84,20 @@ interface Options {
   size: number;
   quiet: boolean;
   broadcast: boolean;
+  numeric: boolean;
 }
 
 /** Parses ping's options; returns the destination or an error message and exit code. */
 function parseArgs(
   argv: readonly string[],
 ): { opts: Options; dest: string } | { error: string; code: number } {
-  const opts: Options = { interval: 1, size: 56, quiet: false, broadcast: false };
+  const opts: Options = {
+    interval: 1,
+    size: 56,
+    quiet: false,
+    broadcast: false,
+    numeric: false,
+  };
   let dest: string | undefined;
   const needsArg = 'cIiWwtsSlmMpQeTF';
   for (let i = 0; i < argv.length; i++) {
@@ -144,6 +151,7 @@ function parseArgs(
         }
         if (f === 'q') opts.quiet = true;
         else if (f === 'b') opts.broadcast = true;
+        else if (f === 'n') opts.numeric = true;
         else if (f === 'h') return { error: USAGE, code: 2 };
         else if (f === 'V') return { error: 'ping from iputils 20221126\n', code: 0 };
         else if ('46nvaAdDfLOrRUBC'.includes(f)) continue;
@@ -168,191 +176,227 @@ export const ping: Tool = (ctx) => {
   }
   const { opts, dest } = parsed;
   const ns = proc.ns;
-  const addrs = resolveHost(proc, dest);
-  if (!addrs) {
-    proc.writeErr(
-      `ping: ${dest}: ${/^[0-9.]+$/.test(dest) ? 'Name or service not known' : 'Name or service not known'}\n`,
-    );
-    proc.exit(2);
-    return;
-  }
-  const dst: Ipv4 = addrs[0]!;
-  // -I: an interface name binds to the device, an address picks the source.
-  let oif: Device | undefined;
-  let src: Ipv4 | undefined;
-  if (opts.iface !== undefined) {
-    const asAddr = parseIpv4(opts.iface);
-    if (asAddr !== undefined) {
-      if (!ns.isLocalAddr(asAddr)) {
-        proc.writeErr(`ping: bind: Cannot assign requested address\n`);
-        proc.exit(2);
-        return;
-      }
-      src = asAddr;
-    } else {
-      oif = ns.device(opts.iface);
-      if (!oif) {
-        proc.writeErr(`ping: SO_BINDTODEVICE ${opts.iface}: No such device\n`);
-        proc.exit(2);
-        return;
-      }
-    }
-  }
-  // iputils connect()s a UDP probe socket first to learn the source address.
-  const probe = ipRouteOutput(ns, dst, { src, oif });
-  if (isOutputError(probe)) {
-    proc.writeErr(
-      `ping: connect: ${STRERROR[probe.errno === 'EACCES' ? 'EACCES' : probe.errno === 'EINVAL' ? 'EINVAL' : probe.errno]}\n`,
-    );
-    proc.exit(2);
-    return;
-  }
-  if (probe.kind === 'broadcast' && !opts.broadcast) {
-    proc.writeErr(
-      `ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n`,
-    );
-    proc.exit(2);
-    return;
-  }
-  const world = ns.world;
-  const flowId = world.newFlowId();
-  const id = world.rng.int(1, 0xffff);
-  const dstText = formatIpv4(dst);
-  proc.write(`PING ${dest} (${dstText}) ${opts.size}(${opts.size + 28}) bytes of data.\n`);
-  const start = proc.now;
-  const sentAt = new Map<number, number>();
-  const answered = new Set<number>();
-  let transmitted = 0;
-  let received = 0;
-  let errors = 0;
-  let pipe = 0;
-  const rtts: number[] = [];
-  let lastSend = start;
-  let lingerTimer: ReturnType<typeof proc.after> | undefined;
-
-  const finish = (interrupted: boolean) => {
-    ns.sockets.ping.delete(id);
-    // iputils reports the time from the first to the last transmission (or to ^C).
-    const end = interrupted ? proc.now : lastSend;
-    const elapsed = Math.round((end - start) / 1e6);
-    let out = `\n--- ${dest} ping statistics ---\n`;
-    const loss = transmitted ? ((transmitted - received) * 100) / transmitted : 0;
-    out += `${transmitted} packets transmitted, ${received} received`;
-    if (errors) out += `, +${errors} errors`;
-    out += `, ${formatPercent(loss)}% packet loss, time ${elapsed}ms\n`;
-    let tail = '';
-    if (received > 0) {
-      const min = Math.min(...rtts);
-      const max = Math.max(...rtts);
-      const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;
-      const avg2 = rtts.reduce((a, b) => a + b * b, 0) / rtts.length;
-      const mdev = Math.sqrt(Math.max(0, avg2 - avg * avg));
-      tail = `rtt min/avg/max/mdev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/${mdev.toFixed(3)} ms`;
-    }
-    if (pipe > 1) tail += `${tail ? ', ' : ''}pipe ${pipe}`;
-    // finish() ends with putchar('\n') even when there is nothing to print on that line (iputils
-    // 20221126, checked: "1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n").
-    out += `${tail}\n`;
-    proc.write(out);
-    proc.exit(received > 0 ? 0 : 1);
-  };
-
-  const maybeDone = () => {
-    if (opts.count !== undefined && received + errors >= opts.count && transmitted >= opts.count) {
-      finish(false);
-      return true;
-    }
-    return false;
-  };
-
-  const sock: PingSocket = {
-    id,
-    onReply: (packet: Ipv4Packet, echo: IcmpEcho) => {
-      if (!proc.running) return;
-      const t0 = sentAt.get(echo.seq);
-      if (t0 === undefined) return;
-      const rtt = (proc.now - t0) / 1e6;
-      const dup = answered.has(echo.seq);
-      answered.add(echo.seq);
-      if (!dup) {
-        received++;
-        rtts.push(rtt);
-      }
-      if (!opts.quiet) {
-        proc.write(
-          `${echo.dataLen + 8} bytes from ${formatIpv4(packet.src)}: icmp_seq=${echo.seq} ttl=${packet.ttl} time=${formatRtt(rtt)} ms${dup ? ' (DUP!)' : ''}\n`,
-        );
-      }
-      maybeDone();
-    },
-    onError: (packet: Ipv4Packet, err: IcmpError) => {
-      if (!proc.running) return;
-      const inner = err.original.payload;
-      if (inner.kind !== 'icmp' || 'original' in inner) return;
-      const text = icmpErrorLine(err);
-      if (err.type !== 5) {
-        errors++;
-        answered.add(inner.seq);
-      }
-      if (!opts.quiet) proc.write(`From ${formatIpv4(packet.src)} icmp_seq=${inner.seq} ${text}\n`);
-      maybeDone();
-    },
-  };
-  ns.sockets.ping.set(id, sock);
-
-  const sendOne = () => {
-    const seq = transmitted + 1;
-    const rt = ipRouteOutput(ns, dst, { src: src ?? probe.src, oif });
-    transmitted++;
-    sentAt.set(seq, proc.now);
-    pipe = Math.max(pipe, transmitted - received - errors);
-    if (isOutputError(rt)) {
-      // sendmsg fails: iputils reports it and counts an error.
-      errors++;
-      proc.writeErr(
-        `ping: sendmsg: ${STRERROR[rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno]}\n`,
-      );
-    } else {
-      const echo: IcmpEcho = { kind: 'icmp', type: 8, code: 0, id, seq, dataLen: opts.size };
-      const packet: Ipv4Packet = {
-        kind: 'ipv4',
-        src: rt.src,
-        dst,
-        ttl: opts.ttl ?? ns.sysctlNumber('net.ipv4.ip_default_ttl'),
-        protocol: IPPROTO_ICMP,
-        id: (ns.ipIdCounter = (ns.ipIdCounter + 1) & 0xffff),
-        tos: 0,
-        df: true,
-        payload: echo,
-      };
-      ipLocalOut(ns, { ...world.newSkb(flowId), ip: packet, local: true }, rt);
-    }
-    lastSend = proc.now;
-    if (opts.count !== undefined && transmitted >= opts.count) {
-      if (maybeDone()) return;
-      // Wait for the last replies: -W, else up to 10 s (MAXWAIT), but no longer than 2×max rtt
-      // once every reply is in.
-      const linger: SimDuration = opts.timeout !== undefined ? seconds(opts.timeout) : seconds(10);
-      lingerTimer = proc.after(linger, 'linger', () => finish(false));
+  // getaddrinfo(AF_UNSPEC, AI_CANONNAME): A and AAAA over DNS when the name is not in /etc/hosts.
+  getaddrinfo(proc, dest, { family: 'unspec' }, (r) => {
+    if (!proc.running) return;
+    if (!r.ok) {
+      proc.writeErr(`ping: ${dest}: ${GAI_STRERROR[r.error]}\n`);
+      proc.exit(2);
       return;
     }
-    proc.after(seconds(opts.interval), 'next echo', sendOne);
-  };
-
-  if (opts.deadline !== undefined)
-    proc.after(seconds(opts.deadline), 'deadline', () => finish(true));
-  if (opts.count === undefined && opts.deadline === undefined)
-    proc.interactiveTimeout = seconds(opts.interval * 5 - 0.5 * opts.interval) as SimDuration;
-  proc.onSignal = (sig) => {
-    if (sig === 'SIGINT') {
-      if (lingerTimer) proc.cancel(lingerTimer);
-      finish(true);
-      return true;
+    run(r.addrs[0]!, r.canonical, parseIpv4(dest) === undefined && !opts.numeric);
+  });
+  function run(dst: Ipv4, canonical: string, byName: boolean): void {
+    // -I: an interface name binds to the device, an address picks the source.
+    let oif: Device | undefined;
+    let src: Ipv4 | undefined;
+    if (opts.iface !== undefined) {
+      const asAddr = parseIpv4(opts.iface);
+      if (asAddr !== undefined) {
+        if (!ns.isLocalAddr(asAddr)) {
+          proc.writeErr(`ping: bind: Cannot assign requested address\n`);
+          proc.exit(2);
+          return;
+        }
+        src = asAddr;
+      } else {
+        oif = ns.device(opts.iface);
+        if (!oif) {
+          proc.writeErr(`ping: SO_BINDTODEVICE ${opts.iface}: No such device\n`);
+          proc.exit(2);
+          return;
+        }
+      }
     }
-    return false;
-  };
-  void ms;
-  sendOne();
+    // iputils connect()s a UDP probe socket first to learn the source address.
+    const probe = ipRouteOutput(ns, dst, { src, oif });
+    if (isOutputError(probe)) {
+      proc.writeErr(
+        `ping: connect: ${STRERROR[probe.errno === 'EACCES' ? 'EACCES' : probe.errno === 'EINVAL' ? 'EINVAL' : probe.errno]}\n`,
+      );
+      proc.exit(2);
+      return;
+    }
+    if (probe.kind === 'broadcast' && !opts.broadcast) {
+      proc.writeErr(
+        `ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n`,
+      );
+      proc.exit(2);
+      return;
+    }
+    const world = ns.world;
+    const flowId = world.newFlowId();
+    const id = world.rng.int(1, 0xffff);
+    const dstText = formatIpv4(dst);
+    proc.write(`PING ${canonical} (${dstText}) ${opts.size}(${opts.size + 28}) bytes of data.\n`);
+    // pr_addr: with a destination given by name (and no -n) replies show getnameinfo's name for
+    // their source, looked up once per address ("NAME (a.b.c.d)", or the bare address when the
+    // reverse lookup finds nothing). The line waits for the lookup, as the blocking call does.
+    const names = new Map<Ipv4, string>();
+    const queue: (() => void)[] = [];
+    let lookingUp = false;
+    const withAddr = (a: Ipv4, f: (shown: string) => void) => {
+      const show = () => {
+        const n = names.get(a);
+        f(n !== undefined && n !== formatIpv4(a) ? `${n} (${formatIpv4(a)})` : formatIpv4(a));
+      };
+      if (!byName) return f(formatIpv4(a));
+      if (names.has(a) && !lookingUp) return show();
+      queue.push(show);
+      if (lookingUp) return;
+      lookingUp = true;
+      reverseLookup(proc, a, (n) => {
+        names.set(a, n ?? formatIpv4(a));
+        lookingUp = false;
+        if (!proc.running) return;
+        for (const q of queue.splice(0)) q();
+      });
+    };
+    const start = proc.now;
+    const sentAt = new Map<number, number>();
+    const answered = new Set<number>();
+    let transmitted = 0;
+    let received = 0;
+    let errors = 0;
+    let pipe = 0;
+    const rtts: number[] = [];
+    let lastSend = start;
+    let lingerTimer: ReturnType<typeof proc.after> | undefined;
+
+    const finish = (interrupted: boolean) => {
+      ns.sockets.ping.delete(id);
+      // iputils reports the time from the first to the last transmission (or to ^C).
+      const end = interrupted ? proc.now : lastSend;
+      const elapsed = Math.round((end - start) / 1e6);
+      let out = `\n--- ${canonical} ping statistics ---\n`;
+      const loss = transmitted ? ((transmitted - received) * 100) / transmitted : 0;
+      out += `${transmitted} packets transmitted, ${received} received`;
+      if (errors) out += `, +${errors} errors`;
+      out += `, ${formatPercent(loss)}% packet loss, time ${elapsed}ms\n`;
+      let tail = '';
+      if (received > 0) {
+        const min = Math.min(...rtts);
+        const max = Math.max(...rtts);
+        const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;
+        const avg2 = rtts.reduce((a, b) => a + b * b, 0) / rtts.length;
+        const mdev = Math.sqrt(Math.max(0, avg2 - avg * avg));
+        tail = `rtt min/avg/max/mdev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/${mdev.toFixed(3)} ms`;
+      }
+      if (pipe > 1) tail += `${tail ? ', ' : ''}pipe ${pipe}`;
+      // finish() ends with putchar('\n') even when there is nothing to print on that line (iputils
+      // 20221126, checked: "1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n").
+      out += `${tail}\n`;
+      proc.write(out);
+      proc.exit(received > 0 ? 0 : 1);
+    };
+
+    const maybeDone = () => {
+      if (
+        opts.count !== undefined &&
+        received + errors >= opts.count &&
+        transmitted >= opts.count
+      ) {
+        finish(false);
+        return true;
+      }
+      return false;
+    };
+
+    const sock: PingSocket = {
+      id,
+      onReply: (packet: Ipv4Packet, echo: IcmpEcho) => {
+        if (!proc.running) return;
+        const t0 = sentAt.get(echo.seq);
+        if (t0 === undefined) return;
+        const rtt = (proc.now - t0) / 1e6;
+        const dup = answered.has(echo.seq);
+        answered.add(echo.seq);
+        if (!dup) {
+          received++;
+          rtts.push(rtt);
+        }
+        if (opts.quiet) {
+          maybeDone();
+          return;
+        }
+        withAddr(packet.src, (from) => {
+          proc.write(
+            `${echo.dataLen + 8} bytes from ${from}: icmp_seq=${echo.seq} ttl=${packet.ttl} time=${formatRtt(rtt)} ms${dup ? ' (DUP!)' : ''}\n`,
+          );
+          maybeDone();
+        });
+      },
+      onError: (packet: Ipv4Packet, err: IcmpError) => {
+        if (!proc.running) return;
+        const inner = err.original.payload;
+        if (inner.kind !== 'icmp' || 'original' in inner) return;
+        const text = icmpErrorLine(err);
+        if (err.type !== 5) {
+          errors++;
+          answered.add(inner.seq);
+        }
+        if (!opts.quiet)
+          proc.write(`From ${formatIpv4(packet.src)} icmp_seq=${inner.seq} ${text}\n`);
+        maybeDone();
+      },
+    };
+    ns.sockets.ping.set(id, sock);
+
+    const sendOne = () => {
+      const seq = transmitted + 1;
+      const rt = ipRouteOutput(ns, dst, { src: src ?? probe.src, oif });
+      transmitted++;
+      sentAt.set(seq, proc.now);
+      pipe = Math.max(pipe, transmitted - received - errors);
+      if (isOutputError(rt)) {
+        // sendmsg fails: iputils reports it and counts an error.
+        errors++;
+        proc.writeErr(
+          `ping: sendmsg: ${STRERROR[rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno]}\n`,
+        );
+      } else {
+        const echo: IcmpEcho = { kind: 'icmp', type: 8, code: 0, id, seq, dataLen: opts.size };
+        const packet: Ipv4Packet = {
+          kind: 'ipv4',
+          src: rt.src,
+          dst,
+          ttl: opts.ttl ?? ns.sysctlNumber('net.ipv4.ip_default_ttl'),
+          protocol: IPPROTO_ICMP,
+          id: (ns.ipIdCounter = (ns.ipIdCounter + 1) & 0xffff),
+          tos: 0,
+          df: true,
+          payload: echo,
+        };
+        ipLocalOut(ns, { ...world.newSkb(flowId), ip: packet, local: true }, rt);
+      }
+      lastSend = proc.now;
+      if (opts.count !== undefined && transmitted >= opts.count) {
+        if (maybeDone()) return;
+        // Wait for the last replies: -W, else up to 10 s (MAXWAIT), but no longer than 2×max rtt
+        // once every reply is in.
+        const linger: SimDuration =
+          opts.timeout !== undefined ? seconds(opts.timeout) : seconds(10);
+        lingerTimer = proc.after(linger, 'linger', () => finish(false));
+        return;
+      }
+      proc.after(seconds(opts.interval), 'next echo', sendOne);
+    };
+
+    if (opts.deadline !== undefined)
+      proc.after(seconds(opts.deadline), 'deadline', () => finish(true));
+    if (opts.count === undefined && opts.deadline === undefined)
+      proc.interactiveTimeout = seconds(opts.interval * 5 - 0.5 * opts.interval) as SimDuration;
+    proc.onSignal = (sig) => {
+      if (sig === 'SIGINT') {
+        if (lingerTimer) proc.cancel(lingerTimer);
+        finish(true);
+        return true;
+      }
+      return false;
+    };
+    void ms;
+    sendOne();
+  }
 };
 
 function formatPercent(p: number): string {

@@ -36,6 +36,7 @@ import {
   l4Length,
 } from '../../../net/packet';
 import { tcpChecksum, tcpOptionBytes, tcpOptionEncoding, utf8Bytes } from './wire';
+import { tcpdumpDns } from '../../../dns/print';
 
 export interface AnyCapture {
   readonly ifname: string;
@@ -619,6 +620,8 @@ function textLine(w: Writer, payload: Payload, prefix: string, start: number): n
 // UDP (print-udp.c), VXLAN (print-vxlan.c) and OTV (print-otv.c)
 
 const VXLAN_PORT = 4789;
+/** DNS (print-domain.c); only the engine's DNS messages (byte payloads) are decoded as such. */
+const DNS_PORT = 53;
 /**
  * Flannel's VXLAN port. IANA gives 8472 to OTV, and tcpdump decodes it as such: the VXLAN header
  * (flags 0x08, 3 reserved bytes, VNI, 1 reserved byte) reads as "overlay 0, instance <vni>".
@@ -627,8 +630,9 @@ const OTV_PORT = 8472;
 
 /**
  * "a.p > b.q: UDP, length N", or the VXLAN/OTV header and the frame inside. tcpdump decodes
- * many well-known ports (DNS 53, DHCP 67/68, NTP 123, syslog 514, …); the model's UDP payloads
- * are opaque text, so anything that is not VXLAN prints as "UDP, length N" here.
+ * many well-known ports (DNS 53, DHCP 67/68, NTP 123, syslog 514, …); of those the model decodes
+ * DNS (its resolver and servers send real DNS messages); other payloads are opaque text and print
+ * as "UDP, length N".
  */
 function udp(ctx: Ctx, p: Ipv4Packet, d: UdpDatagram, captured: number): void {
   const { w, opts } = ctx;
@@ -643,6 +647,9 @@ function udp(ctx: Ctx, p: Ipv4Packet, d: UdpDatagram, captured: number): void {
   } else if (payload.kind === 'vxlan' && isPort(d, OTV_PORT)) {
     w.put(`OTV, flags [I] (0x08), overlay 0, instance ${payload.vni}\n`);
     innerEthernet(ctx, payload.inner);
+  } else if (payload.kind === 'data' && payload.binary && isPort(d, DNS_PORT)) {
+    const bytes = Uint8Array.from(payload.data, (c) => c.charCodeAt(0) & 0xff);
+    w.put(tcpdumpDns(bytes, opts.verbose) ?? `UDP, length ${length - UDP_HEADER_LEN}`);
   } else {
     w.put(`UDP, length ${length - UDP_HEADER_LEN}`);
   }

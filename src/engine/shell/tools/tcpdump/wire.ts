@@ -166,7 +166,9 @@ export function tcpOptionEncoding(o: TcpOption): number[] {
 function udpBytes(p: Ipv4Packet, d: UdpDatagram): Uint8Array {
   const payload =
     d.payload.kind === 'data'
-      ? utf8Bytes(d.payload.data)
+      ? d.payload.binary
+        ? Uint8Array.from(d.payload.data, (c) => c.charCodeAt(0) & 0xff)
+        : utf8Bytes(d.payload.data)
       : concat([[0x08, 0, 0, 0, ...u32(d.payload.vni << 8)]], frameBytes(d.payload.inner));
   const bytes = concat(
     [[...u16(d.sport), ...u16(d.dport), ...u16(8 + payload.length), 0, 0]],
