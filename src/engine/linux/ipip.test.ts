@@ -12,6 +12,7 @@ import { TcpdumpState, formatFrame } from '../shell/tools/tcpdump/format';
 import type { CommandResult } from '../shell/session';
 import { parseIpv4 } from '../net/ipv4';
 import { IpipDevice, linkAddIpip, modprobeIpip } from './ipip';
+import { echo, eth, ip, ipip } from '../shell/tools/tcpdump/testdata/build';
 
 function macOf(l: Lab, ns: string, dev: string): string {
   const m = /link\/ether (\S+)/.exec(l.run(`ip -n ${ns} link show ${dev}`).stdout);
@@ -311,6 +312,63 @@ describe('IP-in-IP on the wire', () => {
     const t = l.run('ip netns exec a tcpdump -nn -c 1 -i tunl0 &');
     expect(t.stderr).toContain(
       'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on tunl0, link-type RAW (Raw IP), snapshot length 262144 bytes\n',
+    );
+  });
+});
+
+describe('tcpdump 4.99.3 on IPIP packets (read back from crafted pcaps)', () => {
+  const inner = ip(
+    { src: '10.244.1.5', dst: '10.244.2.7', ttl: 63, id: 777, tos: 0, df: true },
+    echo(8, 4660, 1, 56),
+  );
+  const outer = eth(
+    'fa:4b:7d:cf:88:f2',
+    'c2:65:23:b5:64:7b',
+    ip(
+      { src: '192.168.1.10', dst: '192.168.1.11', ttl: 63, id: 4242, tos: 0, df: true },
+      ipip(inner),
+    ),
+  );
+  const show = (raw: boolean, link: boolean, verbose: number) =>
+    formatFrame(
+      raw ? { src: outer.src, dst: outer.dst, payload: inner } : outer,
+      { link, verbose, raw },
+      new TcpdumpState(),
+    );
+
+  it('prints IPIP inside Ethernet as tcpdump -r eth.pcap did', () => {
+    expect(show(false, false, 0)).toBe(
+      'IP 192.168.1.10 > 192.168.1.11: IP 10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+    expect(show(false, true, 0)).toBe(
+      'fa:4b:7d:cf:88:f2 > c2:65:23:b5:64:7b, ethertype IPv4 (0x0800), length 118: 192.168.1.10 > 192.168.1.11: 10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+    expect(show(false, false, 1)).toBe(
+      'IP (tos 0x0, ttl 63, id 4242, offset 0, flags [DF], proto IPIP (4), length 104)\n' +
+        '    192.168.1.10 > 192.168.1.11: IP (tos 0x0, ttl 63, id 777, offset 0, flags [DF], proto ICMP (1), length 84)\n' +
+        '    10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+    expect(show(false, true, 1)).toBe(
+      'fa:4b:7d:cf:88:f2 > c2:65:23:b5:64:7b, ethertype IPv4 (0x0800), length 118: (tos 0x0, ttl 63, id 4242, offset 0, flags [DF], proto IPIP (4), length 104)\n' +
+        '    192.168.1.10 > 192.168.1.11: (tos 0x0, ttl 63, id 777, offset 0, flags [DF], proto ICMP (1), length 84)\n' +
+        '    10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+  });
+
+  it('prints a tunl0 capture (LINKTYPE_RAW) as tcpdump -r raw.pcap did', () => {
+    expect(show(true, false, 0)).toBe(
+      'IP 10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+    expect(show(true, true, 0)).toBe(
+      'ip: 10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+    expect(show(true, false, 1)).toBe(
+      'IP (tos 0x0, ttl 63, id 777, offset 0, flags [DF], proto ICMP (1), length 84)\n' +
+        '    10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+    expect(show(true, true, 1)).toBe(
+      'ip: (tos 0x0, ttl 63, id 777, offset 0, flags [DF], proto ICMP (1), length 84)\n' +
+        '    10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
     );
   });
 });
