@@ -11,6 +11,7 @@ import type { Errno } from '../linux/socket';
 import { emit } from '../linux/tracing';
 import { type UdpSocket, udpBind, udpClose } from '../linux/udp';
 import {
+  type Compression,
   type DnsMessage,
   encodeMessage,
   fqdn,
@@ -32,7 +33,7 @@ export function sendDnsMessage(
   dst: Ipv4,
   dport: number,
   m: DnsMessage,
-  opts: { df?: boolean; compress?: boolean } = {},
+  opts: { df?: boolean; compress?: Compression } = {},
 ): Errno | undefined {
   const ns = s.ns;
   const rt = ipRouteOutput(ns, dst, { src: s.addr === IPV4_ANY ? undefined : s.addr });
@@ -82,13 +83,13 @@ export function openClientSocket(
   proc: Process,
   server: Ipv4,
   port: number,
-  handlers: { onMessage(m: DnsMessage): void; onError(errno: Errno): void },
+  handlers: { onMessage(m: DnsMessage, size: number): void; onError(errno: Errno): void },
 ): DnsClientSocket | Errno {
   const s = udpBind(proc.ns, IPV4_ANY, 0, {
     onDatagram: (_from, data) => {
       const m = tryDecodeMessage(fromByteString(data));
       if (m instanceof Error) return;
-      handlers.onMessage(m);
+      handlers.onMessage(m, data.length);
     },
     onError: (errno) => handlers.onError(errno),
   });

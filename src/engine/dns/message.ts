@@ -213,7 +213,7 @@ class Writer {
   /** Offsets of names already written, keyed by their lower-cased remaining labels. */
   private readonly names = new Map<string, number>();
 
-  constructor(private readonly compress: boolean) {}
+  constructor(private readonly compress: Compression) {}
 
   u8(v: number): void {
     this.bytes.push(v & 0xff);
@@ -236,12 +236,14 @@ class Writer {
         .slice(i)
         .map((l) => l.map((b) => (b >= 0x41 && b <= 0x5a ? b + 32 : b)).join(','))
         .join('.');
-      const at = this.names.get(key);
-      if (this.compress && compressible && at !== undefined) {
+      const whole = this.compress === 'whole-names';
+      const at = whole && i > 0 ? undefined : this.names.get(key);
+      if (this.compress !== false && compressible && at !== undefined) {
         this.u16(0xc000 | at);
         return;
       }
-      if (this.bytes.length < 0x4000 && at === undefined) this.names.set(key, this.bytes.length);
+      if (this.bytes.length < 0x4000 && at === undefined && !(whole && i > 0))
+        this.names.set(key, this.bytes.length);
       this.u8(labels[i]!.length);
       for (const b of labels[i]!) this.u8(b);
     }
@@ -363,10 +365,15 @@ function writeRecord(w: Writer, r: DnsRecord): void {
 }
 
 /**
- * The wire bytes of a message. `compress` (RFC 1035 §4.1.4) points repeated names at their first
- * occurrence, as BIND and dnsmasq do; CoreDNS (miekg/dns) leaves small UDP replies uncompressed.
+ * How names are compressed (RFC 1035 §4.1.4): true points any repeated suffix at its first
+ * occurrence, as BIND does; 'whole-names' only repeats of a whole name, as dnsmasq 2.90 does (a
+ * CNAME's target is written out, checked: 119 bytes for a CNAME and its A); false writes every
+ * name out, as CoreDNS (miekg/dns) does for small UDP replies.
  */
-export function encodeMessage(m: DnsMessage, opts: { compress?: boolean } = {}): Uint8Array {
+export type Compression = boolean | 'whole-names';
+
+/** The wire bytes of a message. */
+export function encodeMessage(m: DnsMessage, opts: { compress?: Compression } = {}): Uint8Array {
   const w = new Writer(opts.compress ?? true);
   const f = m.flags;
   w.u16(m.id);

@@ -16,6 +16,7 @@ import { udpBind, udpClose } from '../linux/udp';
 import { seconds } from '../sim/time';
 import { DNS_PORT, openClientSocket, sendDnsMessage } from './client';
 import {
+  type Compression,
   DNS_TYPE,
   type DnsMessage,
   type DnsRecord,
@@ -31,6 +32,8 @@ export interface DnsAnswer {
   /** An SOA for negative answers (RFC 2308), NS records for delegations. */
   readonly authority?: readonly DnsRecord[];
   readonly additional?: readonly DnsRecord[];
+  /** The AA bit; default true. (dnsmasq's --local NXDOMAIN, for one, is not authoritative.) */
+  readonly authoritative?: boolean;
 }
 
 /** Where a server's records come from. undefined: not authoritative for the name, forward it. */
@@ -47,6 +50,12 @@ export interface DnsServerOptions {
   readonly port?: number;
   /** The process name ps shows. Default "coredns". */
   readonly comm?: string;
+  /**
+   * Reply shape. CoreDNS (the default): RA clear, names uncompressed. dnsmasq: RA set and
+   * compressed, as the reference captures were made with it.
+   */
+  readonly recursionAvailable?: boolean;
+  readonly compress?: Compression;
 }
 
 export interface DnsServer {
@@ -84,7 +93,7 @@ export function startDnsServer(host: Host, ns: NetNs, opts: DnsServerOptions): D
         aa: r.flags?.aa ?? false,
         tc: false,
         rd: req.flags.rd,
-        ra: r.flags?.ra ?? false,
+        ra: opts.recursionAvailable ?? false,
         z: false,
         ad: false,
         cd: req.flags.cd,
@@ -98,7 +107,7 @@ export function startDnsServer(host: Host, ns: NetNs, opts: DnsServerOptions): D
         ...(reqOpt ? [optRecord(reqOpt.class)] : []),
       ],
     };
-    sendDnsMessage(sock, to.ip, to.port, m, { compress: false });
+    sendDnsMessage(sock, to.ip, to.port, m, { compress: opts.compress ?? false });
   };
 
   const handle = (req: DnsMessage, from: { ip: Ipv4; port: number }) => {
@@ -111,7 +120,11 @@ export function startDnsServer(host: Host, ns: NetNs, opts: DnsServerOptions): D
     const a = opts.source.answer(q.name, q.type);
     if (a) {
       reply(req, from, {
-        flags: { ...req.flags, aa: true, rcode: a.rcode === 'NXDOMAIN' ? RCODE.NXDOMAIN : 0 },
+        flags: {
+          ...req.flags,
+          aa: a.authoritative ?? true,
+          rcode: a.rcode === 'NXDOMAIN' ? RCODE.NXDOMAIN : 0,
+        },
         answers: a.answers,
         authority: a.authority,
         additional: a.additional,
@@ -159,11 +172,14 @@ export function startDnsServer(host: Host, ns: NetNs, opts: DnsServerOptions): D
   return { proc, log, stop: () => proc.exit(0) };
 }
 
-/** A fixed set of records: authoritative for `zones`, NXDOMAIN with an SOA for unknown names. */
+/**
+ * A fixed set of records: authoritative for `zones` ("" is every name), CNAMEs followed within
+ * the set, NXDOMAIN (with `soa` in authority when given) for names it does not hold.
+ */
 export function staticZone(
   zones: readonly string[],
   records: readonly DnsRecord[],
-  soa?: DnsRecord,
+  opts: { soa?: DnsRecord; nxdomainAuthoritative?: boolean } = {},
 ): DnsZoneSource {
   const lc = (s: string) => s.toLowerCase().replace(/\.$/, '');
   return {
@@ -171,10 +187,28 @@ export function staticZone(
       const name = lc(qname);
       const zone = zones.map(lc).find((z) => z === '' || name === z || name.endsWith(`.${z}`));
       if (zone === undefined) return undefined;
-      const owned = records.filter((r) => lc(r.name) === name);
-      const neg = soa ? [soa] : [];
-      if (owned.length === 0) return { rcode: 'NXDOMAIN', answers: [], authority: neg };
-      const answers = owned.filter((r) => r.type === qtype || r.type === DNS_TYPE.CNAME);
+      const neg = opts.soa ? [opts.soa] : [];
+      if (!records.some((r) => lc(r.name) === name))
+        return {
+          rcode: 'NXDOMAIN',
+          answers: [],
+          authority: neg,
+          authoritative: opts.nxdomainAuthoritative ?? true,
+        };
+      const answers: DnsRecord[] = [];
+      let cur = name;
+      for (let hops = 0; hops < 8; hops++) {
+        const owned = records.filter((r) => lc(r.name) === cur);
+        const direct = owned.filter((r) => r.type === qtype);
+        if (direct.length) {
+          answers.push(...direct);
+          break;
+        }
+        const cname = owned.find((r) => r.type === DNS_TYPE.CNAME);
+        if (!cname || cname.data.kind !== 'CNAME') break;
+        answers.push(cname);
+        cur = lc(cname.data.target);
+      }
       return answers.length
         ? { rcode: 'NOERROR', answers }
         : { rcode: 'NOERROR', answers: [], authority: neg };

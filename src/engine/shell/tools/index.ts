@@ -2,6 +2,8 @@
 import type { Tool } from '../tool';
 import { bridge } from './bridge';
 import { curl } from './curl';
+import { dig } from './dns/dig';
+import { nslookup } from './dns/nslookup';
 import { docker } from './docker';
 import { kubectl } from './kubectl';
 import { crictl } from './crictl';
@@ -47,6 +49,8 @@ export const TOOLS: Record<string, Tool> = {
   tcpdump,
   nc,
   netcat: nc,
+  dig,
+  nslookup,
   python3,
   nginx,
   docker,
