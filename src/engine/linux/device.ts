@@ -35,6 +35,10 @@ export interface DeviceStats {
   txBytes: number;
   rxDropped: number;
   txDropped: number;
+  /** tx_errors, and two of its causes: tx_carrier_errors and collisions (as tunnels use them). */
+  txErrors?: number;
+  txCarrierErrors?: number;
+  collisions?: number;
 }
 
 /** How the device's MAC was assigned (dev->addr_assign_type). */

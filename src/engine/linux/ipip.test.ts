@@ -274,6 +274,27 @@ describe('IP-in-IP on the wire', () => {
     );
   });
 
+  it('no route to the far end, or one back into the tunnel: tx errors, carrier or collisions', () => {
+    const l = lab();
+    l.setup([
+      'ip netns add a',
+      'ip -n a link add t type ipip remote 192.0.2.1',
+      'ip -n a addr add 10.9.0.1/24 dev t',
+      'ip -n a link set t up',
+    ]);
+    // ip_tunnel_xmit: no route to 192.0.2.1, the packet is dropped without an ICMP error.
+    let r = l.run('ip netns exec a ping -c 1 -W 1 10.9.0.2');
+    expect(r.stdout).toContain('1 packets transmitted, 0 received, 100% packet loss');
+    let tx = l.run('ip -n a -s link show t').stdout.split('\n')[5];
+    expect(tx).toBe('             0       0      1       0       1       0 ');
+    // The remote reached through the tunnel itself.
+    l.setup(['ip -n a route add 192.0.2.0/24 dev t']);
+    r = l.run('ip netns exec a ping -c 1 -W 1 10.9.0.2');
+    expect(r.stdout).toContain('100% packet loss');
+    tx = l.run('ip -n a -s link show t').stdout.split('\n')[5];
+    expect(tx).toBe('             0       0      2       0       1       1 ');
+  });
+
   it('a machine without the module answers protocol 4 unreachable', () => {
     const l = lab({
       hosts: [

@@ -98,9 +98,12 @@ export class IpipDevice extends Device {
     this.stats.rxBytes += frameLength(frame) - ETH_HEADER_LEN;
   }
 
-  private uncountTx(frame: EthernetFrame): void {
+  /** ip_tunnel_xmit's tx_error: not sent after all, counted in tx_errors (and maybe a cause). */
+  private txError(frame: EthernetFrame, cause?: 'txCarrierErrors' | 'collisions'): void {
     this.stats.txPackets--;
     this.stats.txBytes -= frameLength(frame) - ETH_HEADER_LEN;
+    this.stats.txErrors = (this.stats.txErrors ?? 0) + 1;
+    if (cause) this.stats[cause] = (this.stats[cause] ?? 0) + 1;
   }
 
   /** ipip_tunnel_xmit → ip_tunnel_xmit: wrap the inner packet and send it with ip_local_out. */
@@ -108,7 +111,7 @@ export class IpipDevice extends Device {
     const ns = this.ns;
     const inner = frame.payload;
     if (inner.kind !== 'ipv4') {
-      this.uncountTx(frame);
+      this.txError(frame);
       drop(ns, skb, 'NOT_SPECIFIED', `${this.name} carries only IPv4`, this);
       return;
     }
@@ -124,21 +127,21 @@ export class IpipDevice extends Device {
       oif: p.link,
     });
     if (isOutputError(rt)) {
-      // tx_carrier_errors (counted as tx_errors): no route to the far end.
-      this.uncountTx(frame);
+      // No route to the far end: tx_carrier_errors.
+      this.txError(frame, 'txCarrierErrors');
       drop(ns, skb, 'IP_OUTNOROUTES', `no route to the tunnel's far end ${formatIpv4(dst)}`, this);
       return;
     }
     if (rt.dev === this) {
-      // dev->stats.collisions: the outer packet would go back into the tunnel.
-      this.uncountTx(frame);
+      // The outer packet would go back into the tunnel: collisions.
+      this.txError(frame, 'collisions');
       drop(ns, skb, 'TUNNEL_LOOP', `the route to ${formatIpv4(dst)} leads back into ${this.name}`);
       return;
     }
     // tnl_update_pmtu: with pmtudisc the path MTU less the outer header, else the device's MTU.
     const mtu = p.pmtudisc ? rt.dev.mtu - IPIP_HLEN : this.mtu;
     if (inner.df && ipv4Length(inner) > mtu) {
-      this.uncountTx(frame);
+      this.txError(frame);
       drop(ns, skb, 'PKT_TOO_BIG', `${ipv4Length(inner)} bytes exceed the tunnel MTU ${mtu}`);
       icmpSend(ns, { ...skb, ip: inner }, 3, 4, { mtu });
       return;

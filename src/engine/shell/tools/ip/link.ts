@@ -124,7 +124,7 @@ function linkShow(c: IpCtx, args: string[]): void {
       );
       c.print('    TX:  bytes packets errors dropped carrier collsns           ');
       c.print(
-        `    ${String(d.stats.txBytes).padStart(10)} ${String(d.stats.txPackets).padStart(7)}      0 ${String(d.stats.txDropped).padStart(7)}       0       0 `,
+        `    ${String(d.stats.txBytes).padStart(10)} ${String(d.stats.txPackets).padStart(7)} ${String(d.stats.txErrors ?? 0).padStart(6)} ${String(d.stats.txDropped).padStart(7)} ${String(d.stats.txCarrierErrors ?? 0).padStart(7)} ${String(d.stats.collisions ?? 0).padStart(7)} `,
       );
     }
   }
