@@ -293,3 +293,36 @@ describe('one pod → Service request under each CNI model', () => {
     });
   }
 });
+
+describe('cluster DNS', () => {
+  it('resolves a Service name through CoreDNS behind kube-dns, by a traced UDP exchange', () => {
+    const { cluster, world, sh } = bed('bridge', 1);
+    const w1 = sh('kind-worker');
+    expect(w1.run('kubectl exec client -- cat /etc/resolv.conf').stdout).toBe(
+      'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
+    );
+    expect(w1.run('kubectl get svc -n kube-system kube-dns').stdout).toMatch(
+      /kube-dns +ClusterIP +10\.96\.0\.10 +<none> +53\/UDP,53\/TCP,9153\/TCP /,
+    );
+    const dnsPods = cluster.podList('kube-system').map((p) => fmt(p.podIP!));
+    expect(dnsPods).toHaveLength(2);
+    const r = w1.run('kubectl exec client -- curl -s http://web/');
+    expect(r.stdout).toBe('hello\n');
+    const eth0 = captureLinesOf(world, r, 'kind-worker', 'root', 'eth0').join('\n');
+    // ndots:5 puts the first search domain first; the query was DNATed to a CoreDNS pod.
+    expect(eth0).toMatch(
+      new RegExp(
+        `10\\.244\\.1\\.\\d+\\.\\d+ > (${dnsPods.join('|').replace(/\./g, '\\.')})\\.53: \\d+\\+ A\\? web\\.default\\.svc\\.cluster\\.local\\.`,
+      ),
+    );
+    expect(eth0).not.toContain('10.96.0.10');
+    const ns = w1.run('kubectl exec client -- nslookup web.default');
+    expect(ns.stdout).toBe(
+      'Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\nName:\tweb.default.svc.cluster.local\nAddress: 10.96.100.10\n\n',
+    );
+    expect(w1.run('kubectl exec client -- curl -sS http://nope/')).toMatchObject({
+      exitCode: 6,
+      stderr: 'curl: (6) Could not resolve host: nope\ncommand terminated with exit code 6\n',
+    });
+  });
+});

@@ -18,6 +18,7 @@ import type { Mac } from '../net/mac';
 import type { Host } from '../linux/host';
 import type { World } from '../sim/world';
 import { type CniCluster, type CniModelName, type CniNode, setupNodeNetwork } from './cni';
+import { clusterDnsIP, corednsObjects, startCoredns } from './clusterDns';
 import { type ToolLookup } from './images';
 import { type ContainerStatus, Kubelet, type KubeletPod, type PodSandbox } from './kubelet';
 import {
@@ -52,6 +53,8 @@ export interface ClusterConfig {
   /** MetalLB-style pool for LoadBalancer Services: first and last address. */
   readonly loadBalancerPool?: readonly [Ipv4, Ipv4];
   readonly tools: ToolLookup;
+  /** Run CoreDNS behind kube-dns and point pods at it (default true, as every cluster does). */
+  readonly dns?: boolean;
 }
 
 export interface ClusterNode extends CniNode {
@@ -181,7 +184,11 @@ export class Cluster {
         ...n,
         role: config.nodes[i]!.role,
         created: now,
-        kubelet: new Kubelet(this.cni, n, config.tools, () => this.converge()),
+        kubelet: new Kubelet(this.cni, n, config.tools, () => this.converge(), {
+          clusterDNS: config.dns === false ? undefined : clusterDnsIP(config.serviceCIDR),
+          clusterImage: (repo, host, ns) =>
+            repo === 'coredns/coredns' ? startCoredns(this, host, ns) : undefined,
+        }),
       };
       this.nodes.push(node);
     }
@@ -219,6 +226,11 @@ export class Cluster {
       endpoints: [{ ip: cp.nodeIP, ready: true, nodeName: cp.name, pod: '' }],
       ports: [{ name: 'https', protocol: 'TCP', port: 6443 }],
     });
+    if (this.config.dns !== false)
+      for (const m of corednsObjects(clusterDnsIP(this.config.serviceCIDR), cp.name)) {
+        const r = this.apply(m);
+        if (!r.ok) errors.push(`coredns: ${r.error}`);
+      }
     this.converge();
     return [...errors, ...this.errors];
   }

@@ -18,6 +18,9 @@ import type { ContainerData } from './objects';
 /** Looks a program up by name, as $PATH in the image would (the emulated commands). */
 export type ToolLookup = (name: string) => Tool | undefined;
 
+/** Images whose program needs the cluster itself (CoreDNS reads the API); undefined: not one. */
+export type ClusterImage = (repo: string, host: Host, ns: NetNs) => StartResult | undefined;
+
 /** The repository part of an image reference: registry and tag stripped. */
 export function imageRepo(ref: string): string {
   let r = ref.replace(/@sha256:[0-9a-f]+$/, '');
@@ -37,6 +40,7 @@ const IMAGES: Record<string, { entrypoint?: readonly string[] }> = {
   'curlimages/curl': { entrypoint: ['curl'] },
   'nicolaka/netshoot': { entrypoint: ['zsh'] },
   python: { entrypoint: ['python3'] },
+  'coredns/coredns': {},
 };
 
 export function knownImage(ref: string): boolean {
@@ -56,8 +60,11 @@ export function startContainer(
   ns: NetNs,
   c: ContainerData,
   tools: ToolLookup,
+  clusterImage?: ClusterImage,
 ): StartResult {
   const repo = imageRepo(c.image);
+  const special = clusterImage?.(repo, host, ns);
+  if (special) return special;
   const image = IMAGES[repo];
   if (!image)
     return {

@@ -10,7 +10,8 @@ import { Process } from '../linux/process';
 import { linkSetUp, netnsDestroy } from '../linux/rtnl';
 import { seconds } from '../sim/time';
 import { type CniCluster, type CniNode, cniInvoke } from './cni';
-import { type ToolLookup, startContainer } from './images';
+import { type ClusterImage, type ToolLookup, startContainer } from './images';
+import { writePodFiles } from './clusterDns';
 import { uuid4 } from './names';
 import type { PodSpecData } from './objects';
 
@@ -55,6 +56,7 @@ export class Kubelet {
     private readonly tools: ToolLookup,
     /** Called whenever a pod's readiness may have changed (EndpointSlices, kube-proxy follow). */
     private readonly changed: () => void,
+    private readonly opts: { clusterDNS?: Ipv4; clusterImage?: ClusterImage } = {},
   ) {}
 
   get host() {
@@ -102,6 +104,8 @@ export class Kubelet {
     }
     pod.sandbox = sandbox;
     pod.podIP = r.ip;
+    if (r.ip !== undefined)
+      writePodFiles(host, ns, pod.name, pod.namespace, r.ip, this.opts.clusterDNS);
     pod.containers = pod.spec.containers.map((c) => this.start(pod, ns, c.name));
   }
 
@@ -109,7 +113,7 @@ export class Kubelet {
     const world = this.host.world;
     const spec = pod.spec.containers.find((c) => c.name === name)!;
     const status: ContainerStatus = { name, id: world.rng.hex(32), state: 'waiting', restarts };
-    const r = startContainer(this.host, ns, spec, this.tools);
+    const r = startContainer(this.host, ns, spec, this.tools, this.opts.clusterImage);
     if (!r.ok) {
       status.reason = r.reason;
       status.message = r.message;

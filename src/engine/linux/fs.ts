@@ -28,6 +28,7 @@ export function normalizePath(path: string, cwd = '/'): string {
 
 export class Vfs {
   private root: Node = { kind: 'dir', entries: new Map(), mtime: 0 };
+  private readonly sandboxFiles = new WeakMap<NetNs, Map<string, string>>();
   /** nsfs bind mounts outside /var/run/netns (Docker's /var/run/docker/netns/<id>), by node. */
   private readonly nsMounts = new WeakMap<Node, NetNs>();
 
@@ -106,11 +107,24 @@ export class Vfs {
       if (v !== undefined) return { ok: true, data: `${v}\n` };
       return { ok: false, error: this.procSysIsDir(ns, key) ? 'EISDIR' : 'ENOENT' };
     }
+    const own = this.sandboxFiles.get(ns)?.get(norm);
+    if (own !== undefined) return { ok: true, data: own };
     const node = this.lookup(norm);
     if (!node) return { ok: false, error: 'ENOENT' };
     if (node.kind === 'dir') return { ok: false, error: 'EISDIR' };
     if (node.kind === 'file') return { ok: true, data: node.data };
     return { ok: false, error: 'ENOENT' };
+  }
+
+  /**
+   * Files a pod's containers see in place of the host's (the kubelet bind-mounts the pod's own
+   * /etc/resolv.conf, /etc/hosts and /etc/hostname into each container). Containers here share
+   * the host's tree otherwise, so these are keyed by the pod's network namespace.
+   */
+  setSandboxFile(ns: NetNs, path: string, data: string): void {
+    let m = this.sandboxFiles.get(ns);
+    if (!m) this.sandboxFiles.set(ns, (m = new Map()));
+    m.set(normalizePath(path), data);
   }
 
   private procSysIsDir(ns: NetNs, key: string): boolean {

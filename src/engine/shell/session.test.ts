@@ -23,6 +23,14 @@ describe('the shell', () => {
     expect(l.run('ip link |')).toMatchObject({ exitCode: 2 });
   });
 
+  it('sets $? after each pipeline, for the next command on the same line', () => {
+    const l = lab();
+    expect(l.run('ls /nonexist; echo $?; ! false; echo $?; false | true; echo $?').stdout).toBe(
+      '2\n0\n0\n',
+    );
+    expect(l.run('ip link show nope 2>/dev/null || echo $?').stdout).toBe('1\n');
+  });
+
   it('feeds pipes and command substitutions without write errors', () => {
     const l = lab();
     expect(l.run('X=`echo hi`; echo $X $(echo there)')).toMatchObject({

@@ -268,7 +268,9 @@ export class Shell implements JobControl {
       input = captured;
       if (this.budgetNote) break;
     }
-    return p.negate ? (code === 0 ? 1 : 0) : code;
+    // $? is the pipeline's status as soon as it ends, for the next command on the same line.
+    this.lastExit = p.negate ? (code === 0 ? 1 : 0) : code;
+    return this.lastExit;
   }
 
   /** Runs a simple command in the foreground and returns its exit code. */
