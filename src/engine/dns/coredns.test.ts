@@ -208,6 +208,68 @@ describe('glibc resolver against a CoreDNS-like server', () => {
   });
 });
 
+// What dig and nslookup printed against a CoreDNS-shaped responder (no RA, no compression, TTL
+// 30, the SOA on negative answers) in the pl-dns- lab; id, query time and date normalised.
+const norm = (s: string) =>
+  s
+    .replace(/id: \d+/, 'id: ID')
+    .replace(/Query time: \d+ msec/, 'Query time: 0 msec')
+    .replace(/WHEN: .*/, 'WHEN: DATE');
+
+describe('dig and nslookup against the CoreDNS-like server', () => {
+  const head = (args: string) =>
+    `\n; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> ${args}\n;; global options: +cmd\n;; Got answer:\n` +
+    ';; WARNING: .local is reserved for Multicast DNS\n;; You are currently testing what happens when an mDNS query is leaked to DNS\n';
+  const tail = (size: number) =>
+    `;; Query time: 0 msec\n;; SERVER: 10.53.0.1#53(10.53.0.1) (UDP)\n;; WHEN: DATE\n;; MSG SIZE  rcvd: ${size}\n\n`;
+
+  it('dig: aa without ra, and the recursion warning', () => {
+    const { l } = dnsLab();
+    expect(norm(l.run('ip netns exec cli dig web.default.svc.cluster.local').stdout)).toBe(
+      head('web.default.svc.cluster.local') +
+        ';; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: ID\n' +
+        ';; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n' +
+        ';; WARNING: recursion requested but not available\n\n' +
+        ';; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n' +
+        ';; QUESTION SECTION:\n;web.default.svc.cluster.local.\tIN\tA\n\n' +
+        ';; ANSWER SECTION:\nweb.default.svc.cluster.local. 30 IN\tA\t10.53.0.1\n\n' +
+        tail(103),
+    );
+    expect(norm(l.run('ip netns exec cli dig nosuch.default.svc.cluster.local').stdout)).toBe(
+      head('nosuch.default.svc.cluster.local') +
+        ';; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: ID\n' +
+        ';; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1\n' +
+        ';; WARNING: recursion requested but not available\n\n' +
+        ';; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n' +
+        ';; QUESTION SECTION:\n;nosuch.default.svc.cluster.local. IN\tA\n\n' +
+        ';; AUTHORITY SECTION:\ncluster.local.\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. 1700000000 7200 1800 86400 30\n\n' +
+        tail(154),
+    );
+  });
+
+  it('nslookup: one "recursion not available" note per reply', () => {
+    const { l } = dnsLab();
+    const r = l.run('ip netns exec cli nslookup db');
+    expect(r.stdout).toBe(
+      ';; Got recursion not available from 10.53.0.1\n' +
+        'Server:\t\t10.53.0.1\nAddress:\t10.53.0.1#53\n\n' +
+        'Name:\tdb.default.svc.cluster.local\nAddress: 10.244.1.5\n' +
+        'Name:\tdb.default.svc.cluster.local\nAddress: 10.244.2.7\n' +
+        ';; Got recursion not available from 10.53.0.1\n\n',
+    );
+    const nx = l.run('ip netns exec cli nslookup nosuch');
+    expect(nx.exitCode).toBe(1);
+    expect(nx.stdout).toBe(
+      ';; Got recursion not available from 10.53.0.1\n'.repeat(3) +
+        // The name as given is outside the cluster zone: the lab's fallback answers it, with RA
+        // clear too (the real responder answered every name).
+        ';; Got recursion not available from 10.53.0.1\n' +
+        'Server:\t\t10.53.0.1\nAddress:\t10.53.0.1#53\n\n' +
+        "** server can't find nosuch: NXDOMAIN\n\n",
+    );
+  });
+});
+
 describe('CoreDNS kubernetes source', () => {
   const src = corednsKubernetesSource(SERVICES, { serial: 1700000000 });
   it('answers Services, headless endpoints, SRV and pods; NXDOMAIN with its SOA', () => {

@@ -229,28 +229,26 @@ export const ping: Tool = (ctx) => {
     const id = world.rng.int(1, 0xffff);
     const dstText = formatIpv4(dst);
     proc.write(`PING ${canonical} (${dstText}) ${opts.size}(${opts.size + 28}) bytes of data.\n`);
-    // pr_addr: with a destination given by name (and no -n) replies show getnameinfo's name for
-    // their source, looked up once per address ("NAME (a.b.c.d)", or the bare address when the
-    // reverse lookup finds nothing). The line waits for the lookup, as the blocking call does.
-    const names = new Map<Ipv4, string>();
-    const queue: (() => void)[] = [];
-    let lookingUp = false;
-    const withAddr = (a: Ipv4, f: (shown: string) => void) => {
-      const show = () => {
-        const n = names.get(a);
-        f(n !== undefined && n !== formatIpv4(a) ? `${n} (${formatIpv4(a)})` : formatIpv4(a));
-      };
-      if (!byName) return f(formatIpv4(a));
-      if (names.has(a) && !lookingUp) return show();
-      queue.push(show);
-      if (lookingUp) return;
-      lookingUp = true;
-      reverseLookup(proc, a, (n) => {
-        names.set(a, n ?? formatIpv4(a));
-        lookingUp = false;
+    // pr_addr: with a destination given by name (and no -n) every reply line shows getnameinfo's
+    // name for its source as "NAME (a.b.c.d)", or "a.b.c.d (a.b.c.d)" when the reverse lookup
+    // finds nothing; iputils 20221126 looks it up again for each reply (checked: one PTR query
+    // per reply), and the line waits for the answer, as the blocking call does.
+    const queue: { addr: Ipv4; print: (name: string | undefined) => void }[] = [];
+    const lookupNext = (): void => {
+      const head = queue[0];
+      if (!head) return;
+      reverseLookup(proc, head.addr, (n) => {
         if (!proc.running) return;
-        for (const q of queue.splice(0)) q();
+        queue.shift();
+        head.print(n);
+        lookupNext();
       });
+    };
+    const withAddr = (a: Ipv4, f: (shown: string) => void) => {
+      const text = formatIpv4(a);
+      if (!byName) return f(text);
+      queue.push({ addr: a, print: (n) => f(`${n ?? text} (${text})`) });
+      if (queue.length === 1) lookupNext();
     };
     const start = proc.now;
     const sentAt = new Map<number, number>();

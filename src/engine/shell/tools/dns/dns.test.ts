@@ -31,7 +31,10 @@ const RECORDS: DnsRecord[] = [
   }),
 ];
 
-function dnsmasqLab(options = 'options ndots:5'): { l: Lab; server: DnsServer } {
+function dnsmasqLab(
+  options = 'options ndots:5',
+  records: readonly DnsRecord[] = RECORDS,
+): { l: Lab; server: DnsServer } {
   const l = lab();
   l.setup([
     'ip netns add srv',
@@ -51,7 +54,7 @@ function dnsmasqLab(options = 'options ndots:5'): { l: Lab; server: DnsServer } 
     `search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.53.0.1\n${options}\n`,
   );
   const server = startDnsServer(host, host.named.get('srv')!, {
-    source: staticZone([''], RECORDS, { nxdomainAuthoritative: false }),
+    source: staticZone([''], records, { nxdomainAuthoritative: false }),
     recursionAvailable: true,
     compress: 'whole-names',
     comm: 'dnsmasq',
@@ -218,6 +221,19 @@ describe('nslookup', () => {
     expect(r.stdout).toBe(
       ';; communications error to 10.53.0.1#53: timed out\n'.repeat(2) +
         ';; no servers could be reached\n\n',
+    );
+  });
+});
+
+describe('ping by name', () => {
+  it('names each reply by a PTR query of its own; "a.b.c.d (a.b.c.d)" when there is none', () => {
+    const { l } = dnsmasqLab(
+      'options ndots:5',
+      RECORDS.filter((r) => r.type !== DNS_TYPE.PTR),
+    );
+    const r = l.run('ip netns exec cli ping -c2 web');
+    expect(r.stdout).toMatch(
+      /^PING web\.default\.svc\.cluster\.local \(10\.53\.0\.1\) 56\(84\) bytes of data\.\n64 bytes from 10\.53\.0\.1 \(10\.53\.0\.1\): icmp_seq=1 ttl=64 time=\S+ ms\n64 bytes from 10\.53\.0\.1 \(10\.53\.0\.1\): icmp_seq=2 ttl=64 time=\S+ ms\n\n--- web\.default\.svc\.cluster\.local ping statistics ---\n2 packets transmitted, 2 received, 0% packet loss/,
     );
   });
 });

@@ -38,13 +38,19 @@ export const nslookup: Tool = (ctx) => {
     servers = [ip];
   }
   const rng = proc.host.world.rng;
+  // Every reply without RA to our RD query is noted as it arrives (checked against a
+  // CoreDNS-shaped server: one line per reply, before what the reply makes nslookup print).
   const ask = (name: string, type: number, cb: (o: BindOutcome) => void) =>
     bindExchange(
       proc,
       servers,
       makeQuery(rng.int(0, 0xffff), name, type),
       { timeout: conf.timeout, tries: conf.tries },
-      cb,
+      (o) => {
+        if (o.ok && !o.msg.flags.ra)
+          proc.write(`;; Got recursion not available from ${formatIpv4(o.server)}\n`);
+        cb(o);
+      },
     );
   const noServers = () => {
     proc.write(';; no servers could be reached\n\n');
@@ -90,24 +96,23 @@ export const nslookup: Tool = (ctx) => {
         proc.write(`${header(o.server)}** server can't find ${target}: ${rcodeText(rc)}\n\n`);
         return proc.exit(1);
       }
-      const a = o.msg;
-      const server = o.server;
+      let out = header(o.server);
+      if (!o.msg.flags.aa) out += 'Non-authoritative answer:\n';
+      const lines = (m: DnsMessage) => {
+        let t = '';
+        for (const r of m.answers) {
+          if (r.data.kind === 'CNAME') t += `${r.name}\tcanonical name = ${fqdn(r.data.target)}\n`;
+          else if (r.data.kind === 'A' || r.data.kind === 'AAAA')
+            t += `Name:\t${r.name}\nAddress: ${r.data.address}\n`;
+        }
+        return t;
+      };
+      const a = lines(o.msg);
+      proc.write(out + a);
       ask(n, DNS_TYPE.AAAA, (o6) => {
-        const msgs: DnsMessage[] = [a];
-        if (o6.ok && o6.msg.flags.rcode === RCODE.NOERROR) msgs.push(o6.msg);
-        let out = header(server);
-        if (!a.flags.aa) out += 'Non-authoritative answer:\n';
-        let any = false;
-        for (const m of msgs)
-          for (const r of m.answers) {
-            any = true;
-            if (r.data.kind === 'CNAME')
-              out += `${r.name}\tcanonical name = ${fqdn(r.data.target)}\n`;
-            else if (r.data.kind === 'A' || r.data.kind === 'AAAA')
-              out += `Name:\t${r.name}\nAddress: ${r.data.address}\n`;
-          }
-        if (!any) out += `*** Can't find ${target}: No answer\n`;
-        proc.write(`${out}\n`);
+        const aaaa = o6.ok && o6.msg.flags.rcode === RCODE.NOERROR ? lines(o6.msg) : '';
+        if (!a && !aaaa) proc.write(`*** Can't find ${target}: No answer\n`);
+        proc.write(`${aaaa}\n`);
         proc.exit(0);
       });
     });
