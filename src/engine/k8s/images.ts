@@ -12,7 +12,7 @@ import { seconds } from '../sim/time';
 import type { Tool, ToolContext } from '../shell/tool';
 import { startNginx } from '../shell/tools/nginx';
 import { formatHead, header, parseRequest } from '../shell/tools/http';
-import { httpDate } from '../sim/clock';
+import { civilFromUnix, httpDate } from '../sim/clock';
 import type { ContainerData } from './objects';
 
 /** Looks a program up by name, as $PATH in the image would (the emulated commands). */
@@ -171,8 +171,15 @@ function startHttpEcho(host: Host, ns: NetNs, args: readonly string[]): StartRes
     return { ok: true, proc };
   }
   proc.onCleanup(() => l.close());
-  proc.write(`[INFO] server is listening on :${port}\n`);
+  proc.write(`${goLogDate(host.world.unixNow())} [INFO] server is listening on :${port}\n`);
   return { ok: true, proc };
+}
+
+/** Go's log.LstdFlags prefix: "2006/01/02 15:04:05". */
+function goLogDate(unix: number): string {
+  const c = civilFromUnix(Math.floor(unix));
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  return `${c.year}/${p2(c.month)}/${p2(c.day)} ${p2(c.hour)}:${p2(c.minute)}:${p2(c.second)}`;
 }
 
 function serveEcho(proc: Process, conn: TcpConnection, body: string) {
@@ -203,8 +210,10 @@ function serveEcho(proc: Process, conn: TcpConnection, body: string) {
           ],
         }) + (req.method === 'HEAD' ? '' : body),
       );
+      // http-echo's access log (Host header, peer, request, status, size, user agent); the real
+      // one ends with the handling time, which the model does not measure.
       proc.write(
-        `${formatIpv4(conn.localIp)}:${conn.localPort} ${formatIpv4(conn.remoteIp)}:${conn.remotePort} "${req.method} ${req.target} ${req.version}" 200 ${body.length} "${header(req.headers, 'user-agent') ?? ''}"\n`,
+        `${goLogDate(proc.host.world.unixNow())} ${header(req.headers, 'host') ?? ''} ${formatIpv4(conn.remoteIp)}:${conn.remotePort} "${req.method} ${req.target} ${req.version}" 200 ${body.length} "${header(req.headers, 'user-agent') ?? ''}"\n`,
       );
       if (close) conn.close();
       else proc.after(seconds(90), 'idle', () => conn.close());

@@ -25,6 +25,8 @@ export interface ContainerStatus {
   restarts: number;
   startedAt?: number;
   proc?: Process;
+  /** What the container wrote to stdout and stderr (`kubectl logs`), across restarts. */
+  logs: string[];
 }
 
 export interface PodSandbox {
@@ -112,7 +114,13 @@ export class Kubelet {
   private start(pod: KubeletPod, ns: NetNs, name: string, restarts = 0): ContainerStatus {
     const world = this.host.world;
     const spec = pod.spec.containers.find((c) => c.name === name)!;
-    const status: ContainerStatus = { name, id: world.rng.hex(32), state: 'waiting', restarts };
+    const status: ContainerStatus = {
+      name,
+      id: world.rng.hex(32),
+      state: 'waiting',
+      restarts,
+      logs: [],
+    };
     const r = startContainer(this.host, ns, spec, this.tools, this.opts.clusterImage);
     if (!r.ok) {
       status.reason = r.reason;
@@ -122,6 +130,13 @@ export class Kubelet {
     status.state = 'running';
     status.startedAt = world.unixNow();
     status.proc = r.proc;
+    // The runtime collects the container's output (nginx's image links its logs to stdout).
+    for (const c of r.proc.output.splice(0)) status.logs.push(c.text);
+    const prev = r.proc.sink;
+    r.proc.sink = (c) => {
+      prev?.(c);
+      status.logs.push(c.text);
+    };
     r.proc.onExit(() => this.exited(pod, status, ns));
     return status;
   }

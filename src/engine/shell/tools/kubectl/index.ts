@@ -111,6 +111,7 @@ interface Flags {
   filenames: string[];
   container?: string;
   replicas?: number;
+  tail?: number;
   showLabels: boolean;
   rest: string[];
   afterDash: string[];
@@ -157,6 +158,13 @@ function parseFlags(args: readonly string[]): Flags {
           `error: invalid argument "${v}" for "--replicas" flag: strconv.ParseInt: parsing "${v}": invalid syntax\nSee 'kubectl scale --help' for usage.\n`,
         );
       f.replicas = Number(v);
+    } else if (name === '--tail') {
+      const v = value();
+      if (!/^-?\d+$/.test(v))
+        die(
+          `error: invalid argument "${v}" for "--tail" flag: strconv.ParseInt: parsing "${v}": invalid syntax\nSee 'kubectl logs --help' for usage.\n`,
+        );
+      f.tail = Number(v);
     } else if (name === '--show-labels') f.showLabels = true;
     else if (
       a === '-i' ||
@@ -618,6 +626,57 @@ function scale(c: Cluster, f: Flags): string {
   return `deployment.apps/${name} scaled\n`;
 }
 
+/** kubectl logs: what the container wrote, as the runtime kept it (`-l` for several pods). */
+function logs(c: Cluster, ctx: ToolContext, f: Flags): string {
+  const ns = f.namespace ?? 'default';
+  const tailOf = (text: string, n: number | undefined) => {
+    if (n === undefined || n < 0) return text;
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return n === 0
+      ? ''
+      : lines
+          .slice(-n)
+          .map((l) => `${l}\n`)
+          .join('');
+  };
+  if (f.selector !== undefined) {
+    const match = labelSelector(f.selector);
+    const pods = c.podList(ns).filter((p) => match(p.labels));
+    if (!pods.length) {
+      ctx.proc.writeErr(`No resources found in ${ns} namespace.\n`);
+      return '';
+    }
+    // With a selector kubectl shows the last 10 lines of each pod unless told otherwise.
+    return pods
+      .map((p) => {
+        const st = p.containers.find((x) => x.name === (f.container ?? p.spec.containers[0]!.name));
+        return tailOf(st?.logs.join('') ?? '', f.tail ?? 10);
+      })
+      .join('');
+  }
+  let podName = f.rest[0];
+  if (podName?.startsWith('pod/')) podName = podName.slice(4);
+  if (!podName)
+    return die(
+      `error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples\n`,
+    );
+  const pod = c.pods.get(`${ns}/${podName}`);
+  if (!pod) return die(`Error from server (NotFound): pods "${podName}" not found\n`);
+  const names = pod.spec.containers.map((x) => x.name);
+  const cname = f.container ?? f.rest[1] ?? names[0]!;
+  if (!names.includes(cname))
+    return die(`error: container ${cname} is not valid for pod ${podName}\n`);
+  if (f.container === undefined && f.rest[1] === undefined && names.length > 1)
+    ctx.proc.writeErr(`Defaulted container "${cname}" out of: ${names.join(', ')}\n`);
+  const st = pod.containers.find((x) => x.name === cname);
+  if (!st || (st.state === 'waiting' && st.logs.length === 0))
+    return die(
+      `Error from server (BadRequest): container "${cname}" in pod "${podName}" is waiting to start: ${st?.reason ?? 'ContainerCreating'}\n`,
+    );
+  return tailOf(st.logs.join(''), f.tail);
+}
+
 /** kubectl exec: the command runs in the pod's namespace on its node, its output streamed back. */
 function exec(c: Cluster, ctx: ToolContext, f: Flags): void {
   const ns = f.namespace ?? 'default';
@@ -709,6 +768,9 @@ export const kubectl: Tool = (ctx) => {
         break;
       case 'scale':
         proc.write(scale(c!, f));
+        break;
+      case 'logs':
+        proc.write(logs(c!, ctx, f));
         break;
       case 'exec':
         exec(c!, ctx, f);
