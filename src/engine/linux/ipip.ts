@@ -146,7 +146,9 @@ export class IpipDevice extends Device {
       icmpSend(ns, { ...skb, ip: inner }, 3, 4, { mtu });
       return;
     }
-    const tos = p.tos & 1 ? inner.tos : p.tos;
+    // ip_tunnel_ecn_encap (INET_ECN_encapsulate): the inner ECN bits are copied, CE as ECT(0).
+    const ecn = (inner.tos & 3) === 3 ? 2 : inner.tos & 3;
+    const tos = ((p.tos & 1 ? inner.tos : p.tos) & ~3) | ecn;
     const outer: Ipv4Packet = {
       kind: 'ipv4',
       src: p.local !== IPV4_ANY ? p.local : rt.src,
@@ -155,8 +157,7 @@ export class IpipDevice extends Device {
       protocol: IPPROTO_IPIP,
       // __ip_select_ident, whatever DF says.
       id: (ns.ipIdCounter = (ns.ipIdCounter + 1) & 0xffff),
-      // ip_tunnel_ecn_encap copies the inner ECN bits; the model has none.
-      tos: tos & ~3,
+      tos,
       // The tunnel's own DF (pmtudisc) or, unless ignore_df, the inner packet's.
       df: p.pmtudisc || inner.df,
       payload: { kind: 'ipip', inner },
@@ -258,9 +259,14 @@ export function ipipRcv(ns: NetNs, skb: Skb, dev: Device): void {
   if (outer.payload.kind !== 'ipip') return;
   const inner = outer.payload.inner;
   const t = ipipLookup(ns, dev, outer.src, outer.dst);
-  if (!t || (t.parms.proto !== IPPROTO_IPIP && t.parms.proto !== 0)) {
-    drop(ns, skb, 'XFRM_POLICY', `no IP-in-IP tunnel takes packets from ${formatIpv4(outer.src)}`);
+  if (!t) {
+    drop(ns, skb, 'NO_SOCKET', `no IP-in-IP tunnel takes packets from ${formatIpv4(outer.src)}`);
     icmpSend(ns, skb, 3, 3);
+    return;
+  }
+  if (t.parms.proto !== IPPROTO_IPIP && t.parms.proto !== 0) {
+    // ipip_tunnel_rcv: a tunnel for another inner protocol drops it without a word.
+    drop(ns, skb, 'NOT_SPECIFIED', `${t.name} does not carry IPv4 in IPv4`, t);
     return;
   }
   t.rcv(skb, outer, inner);
