@@ -14,6 +14,7 @@ import type { NetNs } from './netns';
 import type { Skb } from './skb';
 import { emit } from './tracing';
 import { icmpSend } from './icmp';
+import { ipsetMatch, ipsetsOf } from './ipset';
 
 export type NfHook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter';
@@ -100,6 +101,22 @@ export type Match =
       readonly neg: boolean;
     }
   | {
+      /** xt_set: the packet's address (and port) looked up in an ip set, per direction flag. */
+      readonly kind: 'set';
+      readonly name: string;
+      readonly flags: readonly ('src' | 'dst')[];
+      readonly neg: boolean;
+    }
+  | {
+      /** xt_limit: a token bucket of `burst` tokens refilled `rate` times per `unit` seconds. */
+      readonly kind: 'limit';
+      readonly rate: number;
+      readonly unit: number;
+      readonly burst: number;
+      state: { tokens: number; last: number };
+    }
+  | { readonly kind: 'physdev'; readonly isBridged: Neg<boolean> }
+  | {
       readonly kind: 'statistic';
       readonly mode: 'nth';
       readonly every: number;
@@ -134,6 +151,7 @@ export type Target =
       readonly mask: number;
     }
   | { readonly kind: 'LOG'; readonly prefix?: string; readonly level?: number }
+  | { readonly kind: 'NFLOG'; readonly group: number; readonly prefix?: string }
   | { readonly kind: 'NOTRACK' };
 
 export interface Rule {
@@ -298,6 +316,36 @@ function matchOne(m: Match, skb: Skb, ctx: NfContext, p: Ipv4Packet): boolean {
       return true;
     case 'recent':
       return recentMatch(m, ctx, m.side === 'source' ? p.src : p.dst);
+    case 'set': {
+      const set = ipsetsOf(ctx.ns).get(m.name);
+      if (!set) return m.neg;
+      const ports = l4Ports(p);
+      const side = (f: 'src' | 'dst' | undefined) => (f === 'src' ? 'sport' : 'dport');
+      const port =
+        ports && set.type === 'hash:ip,port'
+          ? { proto: p.protocol, port: ports[side(m.flags[1])] }
+          : undefined;
+      const addr = m.flags[0] === 'src' ? p.src : p.dst;
+      return ipsetMatch(set, addr, port, ctx.ns.world.sched.now) !== m.neg;
+    }
+    case 'limit': {
+      // Tokens refill continuously; a packet that finds one spends it.
+      const now = ctx.ns.world.sched.now;
+      const st = m.state;
+      st.tokens = Math.min(m.burst, st.tokens + ((now - st.last) / 1e9) * (m.rate / m.unit));
+      st.last = now;
+      if (st.tokens < 1) return false;
+      st.tokens -= 1;
+      return true;
+    }
+    case 'physdev':
+      // Being bridged: FORWARD met by br_netfilter, the bridge as both in and out device.
+      return (
+        (ctx.hook === 'FORWARD' &&
+          skb.brNfPrerouted === true &&
+          ctx.inDev !== undefined &&
+          ctx.inDev === ctx.outDev) !== m.isBridged.neg
+      );
     case 'statistic': {
       if (m.mode === 'random') {
         // xt_statistic: get_random_u32() & 0x7FFFFFFF < threshold, from the seeded generator.
@@ -643,6 +691,22 @@ export class Netfilter {
               decision: {
                 kind: 'note',
                 text: `kernel log: ${t.prefix ?? ''}IN=${ctx.inDev?.name ?? ''} OUT=${ctx.outDev?.name ?? ''} SRC=${formatIpv4(skb.ip!.src)} DST=${formatIpv4(skb.ip!.dst)}`,
+              },
+            },
+          );
+          continue;
+        case 'NFLOG':
+          // nfnetlink_log: a copy to the userspace listener of the group; the packet goes on.
+          emit(
+            this.ns,
+            'nf_hook',
+            skb,
+            `NFLOG group ${t.group} ${describePacket(skb.ip!)}`,
+            ctx.inDev ?? ctx.outDev,
+            {
+              decision: {
+                kind: 'note',
+                text: `NFLOG group ${t.group}: ${ruleText(table.name, chain.name, r)}`,
               },
             },
           );

@@ -24,6 +24,7 @@ import {
 } from './files';
 import { ip } from './ip';
 import { iptables, iptablesRestoreTool, iptablesSaveTool } from './iptables';
+import { ipset } from './ipset';
 import { CNI_TOOLS } from './cni';
 import { conntrack } from './conntrack';
 import { modprobe } from './modprobe';
@@ -40,6 +41,7 @@ export const TOOLS: Record<string, Tool> = {
   'iptables-nft': iptables,
   'iptables-save': iptablesSaveTool,
   'iptables-restore': iptablesRestoreTool,
+  ipset,
   conntrack,
   modprobe,
   bridge,

@@ -4,6 +4,7 @@
  */
 import type { Chain, Netfilter, NfTable, TableName } from '../../../linux/netfilter';
 import { TABLE_CHAINS, setRuleFormatter } from '../../../linux/netfilter';
+import { ipsetsOf } from '../../../linux/ipset';
 import type { Tool, ToolContext } from '../../tool';
 import {
   IPT_PREFIX,
@@ -17,8 +18,14 @@ import {
   kernelRefuses,
   targetAllowed,
 } from './rule';
+import type { RestoreShare } from './restoreShare';
 
 setRuleFormatter((_table, chain, r) => ruleLine(chain, r));
+
+/** `-m set` names a set that must exist in the namespace. */
+const ruleEnv = (nf: Netfilter) => ({
+  setExists: (n: string) => ipsetsOf(nf.ns).get(n) !== undefined,
+});
 
 const TABLES: TableName[] = ['raw', 'mangle', 'nat', 'filter'];
 /** iptables-save's table order (the nft backend's table enum). */
@@ -220,7 +227,7 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
         chain.rules.splice(cmd.num - 1, 1);
         return '';
       }
-      const { rule, jumpTo } = parseRule(cmd.ruleArgs);
+      const { rule, jumpTo } = parseRule(cmd.ruleArgs, ruleEnv(nf));
       if (jumpTo !== undefined && !table.chains.has(jumpTo))
         throw paramProblem(`Chain '${jumpTo}' does not exist`);
       if (cmd.op === 'C' || cmd.op === 'D') {
@@ -459,11 +466,15 @@ function words(line: string): string[] {
   return out;
 }
 
-/** iptables-restore: tables are replaced whole (unless --noflush), committed at COMMIT. */
+/**
+ * iptables-restore: tables are replaced whole (unless --noflush), committed at COMMIT. `share`
+ * lets restores of the same text in many namespaces parse each `-A` line once.
+ */
 export function iptablesRestore(
   nf: Netfilter,
   input: string,
   noflush: boolean,
+  share?: RestoreShare,
 ): { ok: true } | { ok: false; error: string; code: number } {
   const lines = input.split('\n');
   const RESTORE_PREFIX = 'iptables-restore v1.8.9 (nf_tables): ';
@@ -541,6 +552,13 @@ export function iptablesRestore(
           });
         continue;
       }
+      const shared = share?.append(table, line, words);
+      const into = shared && staged.chains.get(shared.chain);
+      if (shared && into) {
+        if (shared.jumpTo !== undefined) jumps.push(shared.jumpTo);
+        into.rules.push(shared.rule);
+        continue;
+      }
       let w = words(line);
       let counters: [number, number] | undefined;
       const cm = /^\[(\d+):(\d+)\]$/.exec(w[0] ?? '');
@@ -552,7 +570,9 @@ export function iptablesRestore(
       const chainName = w[1];
       const chain = chainName !== undefined ? staged.chains.get(chainName) : undefined;
       if ((op === '-A' || op === '-I') && chain) {
-        const { rule, jumpTo } = parseRule(w.slice(2));
+        // `-I chain N` inserts at rule N (1 when absent).
+        const at = op === '-I' && /^[0-9]+$/.test(w[2] ?? '') ? Number(w[2]) : undefined;
+        const { rule, jumpTo } = parseRule(w.slice(at !== undefined ? 3 : 2), ruleEnv(nf));
         if (jumpTo !== undefined) jumps.push(jumpTo);
         if (!targetAllowed(table, chain.name, rule.target) || kernelRefuses(rule))
           return {
@@ -565,7 +585,15 @@ export function iptablesRestore(
           rule.bytes = counters[1];
         }
         if (op === '-A') chain.rules.push(rule);
-        else chain.rules.unshift(rule);
+        else if (at !== undefined && at > 1) {
+          if (at > chain.rules.length + 1)
+            return {
+              ok: false,
+              code: 1,
+              error: `iptables-restore: line ${lineNo} failed\n`,
+            };
+          chain.rules.splice(at - 1, 0, rule);
+        } else chain.rules.unshift(rule);
         continue;
       }
       if (op === '-N' && chainName) {

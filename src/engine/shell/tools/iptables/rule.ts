@@ -30,8 +30,15 @@ export class IptError extends Error {
 
 export const paramProblem = (msg: string) => new IptError(2, `${IPT_PREFIX}${msg}\n${TRY_HELP}`);
 
-const PROTOS: Record<string, number> = { all: 0, tcp: 6, udp: 17, icmp: 1, ipip: 4 };
-const PROTO_NAMES: Record<number, string> = { 0: 'all', 6: 'tcp', 17: 'udp', 1: 'icmp', 4: 'ipip' };
+const PROTOS: Record<string, number> = { all: 0, tcp: 6, udp: 17, icmp: 1, ipip: 4, sctp: 132 };
+const PROTO_NAMES: Record<number, string> = {
+  0: 'all',
+  6: 'tcp',
+  17: 'udp',
+  1: 'icmp',
+  4: 'ipip',
+  132: 'sctp',
+};
 const ICMP_TYPES: Record<string, number> = {
   'echo-reply': 0,
   'destination-unreachable': 3,
@@ -131,6 +138,31 @@ function parseNatAddr(
   void opt;
 }
 
+/** What parsing a rule may ask of the namespace: whether an ip set exists (libxt_set's lookup). */
+export interface RuleEnv {
+  readonly setExists?: (name: string) => boolean;
+}
+
+/** xt_limit's units: seconds per unit, and the names libxt_limit accepts and prints. */
+const LIMIT_UNITS: readonly { secs: number; names: readonly string[]; print: string }[] = [
+  { secs: 86400, names: ['day', 'days'], print: 'day' },
+  { secs: 3600, names: ['hour', 'hours'], print: 'hour' },
+  { secs: 60, names: ['min', 'minute', 'minutes'], print: 'min' },
+  { secs: 1, names: ['sec', 'second', 'seconds', 's'], print: 'sec' },
+];
+
+function parseLimit(text: string): { rate: number; unit: number } {
+  const m = /^([0-9]+)(?:\/([a-z]+))?$/.exec(text);
+  const u =
+    m?.[2] === undefined ? LIMIT_UNITS[3] : LIMIT_UNITS.find((x) => x.names.includes(m[2]!));
+  if (!m || !u || Number(m[1]) === 0) throw paramProblem(`bad rate "${text}'`);
+  return { rate: Number(m[1]), unit: u.secs };
+}
+
+function limitText(rate: number, unit: number): string {
+  return `${rate}/${LIMIT_UNITS.find((u) => u.secs === unit)?.print ?? 'sec'}`;
+}
+
 export interface ParsedRule {
   rule: Rule;
   /** The chain named by -j/-g, checked against the table by the caller. */
@@ -141,7 +173,7 @@ export interface ParsedRule {
  * Parses the rule part of an iptables command line (everything but the command and chain).
  * Options are consumed from `args`; unknown ones fail like iptables does.
  */
-export function parseRule(args: readonly string[]): ParsedRule {
+export function parseRule(args: readonly string[], env: RuleEnv = {}): ParsedRule {
   let src: Neg<Cidr> | undefined;
   let dst: Neg<Cidr> | undefined;
   let inIf: Neg<string> | undefined;
@@ -197,6 +229,10 @@ export function parseRule(args: readonly string[]): ParsedRule {
       '--rsource': ['recent'],
       '--rdest': ['recent'],
       '--mask': ['recent'],
+      '--match-set': ['set'],
+      '--limit': ['limit'],
+      '--limit-burst': ['limit'],
+      '--physdev-is-bridged': ['physdev'],
     };
     const candidates = byOpt[opt];
     if (!candidates) return undefined;
@@ -267,6 +303,9 @@ export function parseRule(args: readonly string[]): ParsedRule {
             'comment',
             'statistic',
             'recent',
+            'set',
+            'limit',
+            'physdev',
           ].includes(mod)
         ) {
           throw new IptError(
@@ -377,6 +416,32 @@ export function parseRule(args: readonly string[]): ParsedRule {
           throw paramProblem(`recent: only --mask 255.255.255.255 is modelled`);
         break;
       }
+      case 'set': {
+        const name = next(a);
+        const flags = next(a).split(',');
+        if (flags.some((f) => f !== 'src' && f !== 'dst') || flags.length > 6)
+          throw paramProblem(`You must specify (the comma separated list of) 'src' or 'dst'.`);
+        if (env.setExists && !env.setExists(name))
+          throw paramProblem(`Set ${name} doesn't exist.\n`);
+        matches[idx] = { kind: 'set', name, flags: flags as ('src' | 'dst')[], neg: n };
+        break;
+      }
+      case 'limit': {
+        if (cur.kind !== 'limit') break;
+        const v = next(a);
+        if (a === '--limit') {
+          const { rate, unit } = parseLimit(v);
+          matches[idx] = { ...cur, rate, unit };
+        } else {
+          const b = Number(v);
+          if (!/^[0-9]+$/.test(v) || b > 10000) throw paramProblem(`bad --limit-burst \`${v}'`);
+          matches[idx] = { ...cur, burst: b, state: { tokens: b, last: 0 } };
+        }
+        break;
+      }
+      case 'physdev':
+        matches[idx] = { kind: 'physdev', isBridged: { value: true, neg: n } };
+        break;
       case 'statistic': {
         const v = next(a);
         if (a === '--mode') {
@@ -449,6 +514,13 @@ function newMatch(mod: string, implicit: boolean): Match {
       return { kind: 'addrtype' };
     case 'comment':
       return { kind: 'comment', text: '' };
+    case 'set':
+      return { kind: 'set', name: '', flags: [], neg: false };
+    case 'limit':
+      // libxt_limit's defaults: 3/hour, burst 5.
+      return { kind: 'limit', rate: 3, unit: 3600, burst: 5, state: { tokens: 5, last: 0 } };
+    case 'physdev':
+      return { kind: 'physdev', isBridged: { value: false, neg: false } };
     case 'recent':
       return {
         kind: 'recent',
@@ -480,6 +552,8 @@ function parseTargetName(t: string): Target | undefined {
       return { kind: 'MARK', op: 'set-xmark', value: 0, mask: 0 };
     case 'LOG':
       return { kind: 'LOG' };
+    case 'NFLOG':
+      return { kind: 'NFLOG', group: 0 };
     case 'NOTRACK':
       return { kind: 'NOTRACK' };
     case 'CT':
@@ -504,6 +578,8 @@ const TARGET_OPTIONS = new Set([
   '--xor-mark',
   '--log-prefix',
   '--log-level',
+  '--nflog-group',
+  '--nflog-prefix',
   '--notrack',
 ]);
 
@@ -554,6 +630,15 @@ function targetOption(t: Target, opt: string, next: (o: string) => string): Targ
     case 'NOTRACK':
       if (opt === '--notrack') return t;
       break;
+    case 'NFLOG':
+      if (opt === '--nflog-group') {
+        const v = next(opt);
+        if (!/^[0-9]+$/.test(v) || Number(v) > 65535)
+          throw paramProblem(`Invalid --nflog-group value "${v}"`);
+        return { ...t, group: Number(v) };
+      }
+      if (opt === '--nflog-prefix') return { ...t, prefix: next(opt) };
+      break;
     default:
       break;
   }
@@ -589,7 +674,7 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 /** xtables_save_string: quoted unless it only has letters, digits, '_' and '-'. */
 function saveString(s: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`;
+  return /^[A-Za-z0-9_-]+$/.test(s) ? s : `"${s.replace(/(["'\\])/g, '\\$1')}"`;
 }
 
 function cidrText(c: Cidr): string {
@@ -635,6 +720,12 @@ function matchSave(m: Match): string {
       return `-m comment --comment ${saveString(m.text)}`;
     case 'recent':
       return `-m recent${m.neg ? ' !' : ''} --${m.op}${m.seconds !== undefined ? ` --seconds ${m.seconds}` : ''}${m.reap ? ' --reap' : ''}${m.hitcount !== undefined ? ` --hitcount ${m.hitcount}` : ''} --name ${m.name} --mask 255.255.255.255 --r${m.side === 'source' ? 'source' : 'dest'}`;
+    case 'set':
+      return `-m set${m.neg ? ' !' : ''} --match-set ${m.name} ${m.flags.join(',')}`;
+    case 'limit':
+      return `-m limit --limit ${limitText(m.rate, m.unit)}${m.burst !== 5 ? ` --limit-burst ${m.burst}` : ''}`;
+    case 'physdev':
+      return `-m physdev${m.isBridged.neg ? ' !' : ''} --physdev-is-bridged`;
     case 'statistic':
       return m.mode === 'random'
         ? `-m statistic --mode random${m.neg ? ' !' : ''} --probability ${probabilityText(m.probability)}`
@@ -696,6 +787,8 @@ function targetSave(t: Target): string {
       return `-j LOG${t.prefix !== undefined ? ` --log-prefix ${saveString(t.prefix)}` : ''}${t.level !== undefined && t.level !== 4 ? ` --log-level ${t.level}` : ''}`;
     case 'NOTRACK':
       return '-j CT --notrack';
+    case 'NFLOG':
+      return `-j NFLOG${t.prefix !== undefined ? ` --nflog-prefix ${saveString(t.prefix)}` : ''}${t.group ? ` --nflog-group ${t.group}` : ''}`;
   }
 }
 
@@ -763,6 +856,12 @@ function listMatch(m: Match): string {
       const op = { set: 'SET', rcheck: 'CHECK', update: 'UPDATE', remove: 'REMOVE' }[m.op];
       return `${m.neg ? '! ' : ''}recent: ${op}${m.seconds !== undefined ? ` seconds: ${m.seconds}` : ''}${m.reap ? ' reap' : ''}${m.hitcount !== undefined ? ` hit_count: ${m.hitcount}` : ''} name: ${m.name} side: ${m.side} mask: 255.255.255.255`;
     }
+    case 'set':
+      return `${m.neg ? '! ' : ''}match-set ${m.name} ${m.flags.join(',')}`;
+    case 'limit':
+      return `limit: avg ${limitText(m.rate, m.unit)} burst ${m.burst}`;
+    case 'physdev':
+      return `PHYSDEV match${m.isBridged.neg ? ' !' : ''} --physdev-is-bridged`;
     case 'statistic':
       return m.mode === 'random'
         ? `statistic mode random${m.neg ? ' !' : ''} probability ${probabilityText(m.probability)}`
@@ -801,6 +900,8 @@ function listTarget(t: Target | undefined): string {
       return `LOG flags 0 level ${t.level ?? 4}${t.prefix !== undefined ? ` prefix "${t.prefix}"` : ''}`;
     case 'NOTRACK':
       return 'CT notrack';
+    case 'NFLOG':
+      return `${t.prefix !== undefined ? `nflog-prefix ${t.prefix} ` : ''}nflog-group ${t.group}`;
     default:
       return '';
   }
