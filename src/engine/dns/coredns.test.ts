@@ -136,6 +136,14 @@ describe('glibc resolver against a CoreDNS-like server', () => {
     );
   });
 
+  it('nc -zv names the address it resolved and the service', () => {
+    const { l } = dnsLab();
+    l.setup(['ip netns exec srv python3 -m http.server 80 &']);
+    expect(l.run('ip netns exec cli nc -zv web 80').stderr).toBe(
+      'Connection to web (10.53.0.1) 80 port [tcp/http] succeeded!\n',
+    );
+  });
+
   it('ping and nc print their getaddrinfo errors', () => {
     const { l } = dnsLab();
     const p = l.run('ip netns exec cli ping -c1 nosuch');
@@ -183,6 +191,14 @@ describe('glibc resolver against a CoreDNS-like server', () => {
     const p = l.run('ip netns exec cli ping -c1 web');
     expect(p.stderr).toBe('ping: web: Temporary failure in name resolution\n');
     expect(p.exitCode).toBe(2);
+    const n = l.run('ip netns exec cli nc web 80');
+    expect(n.stderr).toBe(
+      'nc: getaddrinfo for host "web" port 80: Temporary failure in name resolution\n',
+    );
+    // -m covers resolution too (checked: exit 28 after exactly the limit).
+    const m = l.run('ip netns exec cli curl -sS -m 2 http://web/');
+    expect(m.exitCode).toBe(28);
+    expect(m.stderr).toBe('curl: (28) Resolving timed out after 2000 milliseconds\n');
     server.stop();
   });
 

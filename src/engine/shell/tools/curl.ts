@@ -242,7 +242,13 @@ export const curl: Tool = (ctx) => {
   if (o.maxTime !== undefined) {
     proc.after(ms(o.maxTime * 1000 + 1), 'max-time', () => {
       conn?.reset();
-      if (!resolved) return fail(28, `Resolving timed out after ${elapsedMs()} milliseconds`);
+      if (!resolved) {
+        // The resolver thread is waited for with the limit itself (checked: exactly 2000 for -m 2).
+        const waited = Math.round((o.maxTime ?? 0) * 1000);
+        v(`* Resolving timed out after ${waited} milliseconds`);
+        v('* Closing connection 0');
+        return fail(28, `Resolving timed out after ${waited} milliseconds`);
+      }
       if (!connected) return fail(28, `Connection timed out after ${elapsedMs()} milliseconds`);
       fail(
         28,

@@ -142,6 +142,10 @@ export const nc: Tool = (ctx) => {
   });
   function client(dst: Ipv4, portText: string): void {
     const port = Number(portText);
+    // A name is followed by the address it resolved to (checked: "Connection to web
+    // (10.53.0.1) 80 port [tcp/http] succeeded!").
+    const shown =
+      parseIpv4(hostText!) === undefined ? `${hostText!} (${formatIpv4(dst)})` : hostText!;
     if (udp) {
       const s = udpBind(ns, IPV4_ANY, srcPort ?? 0, {
         onDatagram: (_f, data) => proc.write(data),
@@ -156,7 +160,8 @@ export const nc: Tool = (ctx) => {
       }
       s.peer = { ip: dst, port };
       proc.onCleanup(() => udpClose(s));
-      if (verbose) proc.writeErr(`Connection to ${hostText} ${port} port [udp/*] succeeded!\n`);
+      if (verbose)
+        proc.writeErr(`Connection to ${shown} ${port} port [udp/${service(port)}] succeeded!\n`);
       if (ctx.stdin) {
         const err = udpSend(s, dst, port, ctx.stdin);
         if (err) {
@@ -175,7 +180,10 @@ export const nc: Tool = (ctx) => {
       onConnected: (cc) => {
         connected = true;
         if (verbose || zero) {
-          if (verbose) proc.writeErr(`Connection to ${hostText} ${port} port [tcp/*] succeeded!\n`);
+          if (verbose)
+            proc.writeErr(
+              `Connection to ${shown} ${port} port [tcp/${service(port)}] succeeded!\n`,
+            );
         }
         if (zero) {
           cc.close();
@@ -225,3 +233,15 @@ export const nc: Tool = (ctx) => {
     } else proc.interactiveTimeout = seconds(5);
   }
 };
+
+/** getservbyport() from Debian's /etc/services, for the ports the scenarios use; else "*". */
+function service(port: number): string {
+  const names: Record<number, string> = {
+    22: 'ssh',
+    53: 'domain',
+    80: 'http',
+    443: 'https',
+    8080: 'http-alt',
+  };
+  return names[port] ?? '*';
+}
