@@ -330,6 +330,12 @@ describe('IP-in-IP on the wire', () => {
     const r = l.run('ip netns exec a ping -c 1 10.9.0.2');
     l.run('kill %1');
     expect(r.stdout).toContain('ip: 10.9.0.1 > 10.9.0.2: ICMP echo request, id');
+    l.run('ip netns exec b tcpdump -nn -e -i any &');
+    const any = l.run('ip netns exec a ping -c 1 10.9.0.2');
+    l.run('kill %2');
+    expect(any.stdout).toMatch(
+      /\nt {5}In {2}ifindex \d+ ethertype IPv4 \(0x0800\), length 104: 10\.9\.0\.1 > 10\.9\.0\.2: ICMP echo request/,
+    );
     const t = l.run('ip netns exec a tcpdump -nn -c 1 -i tunl0 &');
     expect(t.stderr).toContain(
       'tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on tunl0, link-type RAW (Raw IP), snapshot length 262144 bytes\n',
@@ -373,6 +379,19 @@ describe('tcpdump 4.99.3 on IPIP packets (read back from crafted pcaps)', () => 
       'fa:4b:7d:cf:88:f2 > c2:65:23:b5:64:7b, ethertype IPv4 (0x0800), length 118: (tos 0x0, ttl 63, id 4242, offset 0, flags [DF], proto IPIP (4), length 104)\n' +
         '    192.168.1.10 > 192.168.1.11: (tos 0x0, ttl 63, id 777, offset 0, flags [DF], proto ICMP (1), length 84)\n' +
         '    10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
+    );
+  });
+
+  it('-i any: a device without a link-layer address shows no MAC in the cooked header', () => {
+    // As tcpdump -nn -e -i any printed a packet written into a tun device (halen 0, like
+    // tunl0): "tun0  In  ifindex 2 ethertype IPv4 (0x0800), length 104: …".
+    const text = formatFrame(
+      { src: outer.src, dst: outer.dst, payload: inner },
+      { link: true, verbose: 0, any: { ifname: 'tunl0', ifindex: 3, dir: 'In', noLinkAddr: true } },
+      new TcpdumpState(),
+    );
+    expect(text).toBe(
+      'tunl0 In  ifindex 3 ethertype IPv4 (0x0800), length 104: 10.244.1.5 > 10.244.2.7: ICMP echo request, id 4660, seq 1, length 64',
     );
   });
 
