@@ -286,6 +286,94 @@ describe('dig and nslookup against the CoreDNS-like server', () => {
   });
 });
 
+describe('forwarding and address families', () => {
+  it('names outside the cluster zone go to the upstream over traced UDP, the answer comes back', () => {
+    const l = lab();
+    l.setup([
+      'ip netns add srv',
+      'ip netns add cli',
+      'ip netns add up',
+      'ip link add eth0 netns srv type veth peer name eth0 netns cli',
+      'ip link add eth1 netns srv type veth peer name eth0 netns up',
+      'ip -n srv addr add 10.53.0.1/24 dev eth0',
+      'ip -n srv addr add 10.54.0.1/24 dev eth1',
+      'ip -n cli addr add 10.53.0.2/24 dev eth0',
+      'ip -n up addr add 10.54.0.2/24 dev eth0',
+      'ip -n srv link set eth0 up',
+      'ip -n srv link set eth1 up',
+      'ip -n cli link set eth0 up',
+      'ip -n up link set eth0 up',
+    ]);
+    const host = l.sh().host;
+    host.fs.mkdirp('/etc/netns/cli');
+    host.fs.writeFile('/etc/netns/cli/resolv.conf', K8S_RESOLV);
+    const upstream = startDnsServer(host, host.named.get('up')!, {
+      source: staticZone(
+        [''],
+        [
+          {
+            name: 'example.com',
+            type: DNS_TYPE.A,
+            class: 1,
+            ttl: 300,
+            data: { kind: 'A', address: '10.54.0.80' },
+          },
+        ],
+      ),
+      recursionAvailable: true,
+      comm: 'unbound',
+    });
+    const coredns = startDnsServer(host, host.named.get('srv')!, {
+      source: corednsKubernetesSource(SERVICES),
+      forward: [parseIpv4('10.54.0.2')!],
+    });
+    if (typeof upstream === 'string' || typeof coredns === 'string') throw new Error('bind');
+    const r = l.run('ip netns exec cli dig +short example.com');
+    expect(r.stdout).toBe('10.54.0.80\n');
+    const st = new TcpdumpState();
+    const upLines = l.world.captures
+      .since(r.captureFrom)
+      .slice(0, r.captureTo - r.captureFrom)
+      .filter((c) => c.netns === 'up' && c.dev === 'eth0')
+      .map((c) => formatFrame(c.frame, { link: false, verbose: 0 }, st))
+      .filter((x) => x.includes('.53'));
+    expect(
+      upLines.map((x) =>
+        x
+          .replace(/^IP /, '')
+          .replace(/10\.54\.0\.1\.\d+/, '10.54.0.1.P')
+          .replace(/: \d+/, ': ID'),
+      ),
+    ).toEqual([
+      '10.54.0.1.P > 10.54.0.2.53: ID+ [1au] A? example.com. (52)',
+      '10.54.0.2.53 > 10.54.0.1.P: ID* 1/0/1 A 10.54.0.80 (67)',
+    ]);
+    // Cluster names never leave srv.
+    expect(l.run('ip netns exec cli dig +short web.default.svc.cluster.local').stdout).toBe(
+      '10.53.0.1\n',
+    );
+  });
+
+  it('curl -4 and nc -4 ask for A only (AF_INET); ping -4 still asks for both', () => {
+    const { l } = dnsLab();
+    const q = (line: string) =>
+      dnsLines(l, l.run(line))
+        .filter((x) => x.includes('?'))
+        .map((x) => x.replace(/^.*ID\+ /, ''));
+    expect(q('ip netns exec cli curl -4 -sS http://web/')).toEqual([
+      'A? web.default.svc.cluster.local. (47)',
+    ]);
+    expect(q('ip netns exec cli nc -4 -z web 80')).toEqual([
+      'A? web.default.svc.cluster.local. (47)',
+    ]);
+    expect(q('ip netns exec cli ping -4 -c1 web').slice(0, 2)).toEqual([
+      'A? web.default.svc.cluster.local. (47)',
+      'AAAA? web.default.svc.cluster.local. (47)',
+    ]);
+    expect(q('ip netns exec cli nc -n -z web 80')).toEqual([]);
+  });
+});
+
 describe('CoreDNS kubernetes source', () => {
   const src = corednsKubernetesSource(SERVICES, { serial: 1700000000 });
   it('answers Services, headless endpoints, SRV and pods; NXDOMAIN with its SOA', () => {

@@ -58,6 +58,8 @@ interface CurlOptions {
   fail: boolean;
   writeOut?: string;
   url?: string;
+  /** -4: getaddrinfo(AF_INET), so only A queries (checked). */
+  ipv4: boolean;
 }
 
 interface ParsedUrl {
@@ -128,6 +130,7 @@ function parseArgs(raw: readonly string[]): CurlOptions | { error: string; code:
     head: false,
     headers: [],
     fail: false,
+    ipv4: false,
   };
   const num = (v: string | undefined, name: string) => {
     const n = Number(v);
@@ -160,13 +163,12 @@ function parseArgs(raw: readonly string[]): CurlOptions | { error: string; code:
     else if (a === '-H' || a === '--header') o.headers.push(take() ?? '');
     else if (a === '-f' || a === '--fail') o.fail = true;
     else if (a === '-w' || a === '--write-out') o.writeOut = take();
+    else if (a === '-4' || a === '--ipv4') o.ipv4 = true;
     else if (
       a === '-k' ||
       a === '--insecure' ||
       a === '-L' ||
       a === '--location' ||
-      a === '-4' ||
-      a === '--ipv4' ||
       a === '-N' ||
       a === '--no-buffer'
     )
@@ -456,7 +458,7 @@ export const curl: Tool = (ctx) => {
     return tryConnect(0);
   }
   // The threaded resolver: getaddrinfo(AF_UNSPEC), A and AAAA over DNS when not in /etc/hosts.
-  getaddrinfo(proc, url.host, { family: 'unspec' }, (r) => {
+  getaddrinfo(proc, url.host, { family: o.ipv4 ? 'inet' : 'unspec' }, (r) => {
     if (!proc.running) return;
     resolved = true;
     if (!r.ok) {

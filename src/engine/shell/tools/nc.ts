@@ -8,7 +8,7 @@ import { STRERROR } from '../../linux/socket';
 import { udpBind, udpClose, udpSend } from '../../linux/udp';
 import { seconds } from '../../sim/time';
 import type { Tool } from '../tool';
-import { GAI_STRERROR, getaddrinfo } from './resolve';
+import { GAI_STRERROR, type GaiResult, getaddrinfo } from './resolve';
 
 const USAGE = `usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]
 \t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]
@@ -28,6 +28,8 @@ export const nc: Tool = (ctx) => {
   let timeout: number | undefined;
   let quitAfter: number | undefined;
   let srcPort: number | undefined;
+  let inet = false;
+  let numeric = false;
   const pos: string[] = [];
   const args = ctx.argv.slice(1);
   for (let i = 0; i < args.length; i++) {
@@ -42,7 +44,8 @@ export const nc: Tool = (ctx) => {
         else if (f === 'z') zero = true;
         else if (f === 'k') keep = true;
         else if (f === 'N') shutdownOnEof = true;
-        else if (f === 'n' || f === '4') continue;
+        else if (f === '4') inet = true;
+        else if (f === 'n') numeric = true;
         else if (f === 'w' || f === 'q' || f === 'p') {
           const v = val();
           const n = Number(v);
@@ -129,7 +132,12 @@ export const nc: Tool = (ctx) => {
     return;
   }
   // getaddrinfo(AF_UNSPEC): /etc/hosts, then A and AAAA over DNS.
-  getaddrinfo(proc, hostText, { family: 'unspec' }, (r) => {
+  // -4: AF_INET, only A queries (checked); -n: AI_NUMERICHOST, a name is EAI_NONAME unasked.
+  const lookup = (cb: (r: GaiResult) => void) =>
+    numeric && parseIpv4(hostText) === undefined
+      ? cb({ ok: false, error: 'EAI_NONAME' })
+      : getaddrinfo(proc, hostText, { family: inet ? 'inet' : 'unspec' }, cb);
+  lookup((r) => {
     if (!proc.running) return;
     if (!r.ok) {
       proc.writeErr(
