@@ -25,6 +25,10 @@ const RECORDS: DnsRecord[] = [
     kind: 'PTR',
     target: 'web.default.svc.cluster.local',
   }),
+  rec('both.default.svc.cluster.local', DNS_TYPE.A, { kind: 'A', address: '10.53.0.5' }),
+  rec('both.default.svc.cluster.local', DNS_TYPE.AAAA, { kind: 'AAAA', address: 'fd00::5' }),
+  rec('ext.test', DNS_TYPE.A, { kind: 'A', address: '10.53.0.9' }),
+  rec('ext.test', DNS_TYPE.AAAA, { kind: 'AAAA', address: 'fd00::9' }),
   rec('alias.default.svc.cluster.local', DNS_TYPE.CNAME, {
     kind: 'CNAME',
     target: 'web.default.svc.cluster.local',
@@ -153,6 +157,20 @@ describe('dig', () => {
     );
   });
 
+  it('-t-less type argument: AAAA', () => {
+    const { l } = dnsmasqLab();
+    expect(norm(l.run('ip netns exec cli dig ext.test AAAA').stdout)).toBe(
+      DIG_HEAD('ext.test AAAA') +
+        ';; Got answer:\n' +
+        ';; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: ID\n' +
+        ';; flags: qr aa rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n\n' +
+        ';; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n' +
+        ';; QUESTION SECTION:\n;ext.test.\t\t\tIN\tAAAA\n\n' +
+        ';; ANSWER SECTION:\next.test.\t\t0\tIN\tAAAA\tfd00::9\n\n' +
+        TAIL(65),
+    );
+  });
+
   it('a silent server: one line per try, then no servers could be reached (exit 9)', () => {
     const { l } = dnsmasqLab('options ndots:5 timeout:1 attempts:2');
     l.setup(['ip netns exec srv iptables -A INPUT -p udp --dport 53 -j DROP']);
@@ -203,6 +221,19 @@ describe('nslookup', () => {
     const full = l.run('ip netns exec cli nslookup web.default.svc.cluster.local');
     expect(full.stdout).toBe(
       'Server:\t\t10.53.0.1\nAddress:\t10.53.0.1#53\n\nName:\tweb.default.svc.cluster.local\nAddress: 10.53.0.1\n\n',
+    );
+  });
+
+  it('prints the A answers, then the AAAA ones', () => {
+    const { l } = dnsmasqLab();
+    expect(l.run('ip netns exec cli nslookup both').stdout).toBe(
+      'Server:\t\t10.53.0.1\nAddress:\t10.53.0.1#53\n\n' +
+        'Name:\tboth.default.svc.cluster.local\nAddress: 10.53.0.5\n' +
+        'Name:\tboth.default.svc.cluster.local\nAddress: fd00::5\n\n',
+    );
+    expect(l.run('ip netns exec cli nslookup ext.test.').stdout).toBe(
+      'Server:\t\t10.53.0.1\nAddress:\t10.53.0.1#53\n\n' +
+        'Name:\text.test\nAddress: 10.53.0.9\nName:\text.test\nAddress: fd00::9\n\n',
     );
   });
 
