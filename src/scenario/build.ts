@@ -116,6 +116,7 @@ function bootCluster(world: World, s: ScenarioData): ScenarioError[] {
   const errors: ScenarioError[] = [];
   const cluster = new Cluster(world, {
     cni: c.cni,
+    calicoEncapsulation: c.calicoEncapsulation,
     clusterCIDR: parseCidr(c.clusterCIDR)!,
     serviceCIDR: parseCidr(c.serviceCIDR)!,
     loadBalancerPool: c.loadBalancerPool

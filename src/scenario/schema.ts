@@ -135,10 +135,14 @@ export const ClusterNode = z
 
 export const Cluster = z
   .strictObject({
-    cni: z.enum(['bridge', 'flannel']).default('bridge').meta({
+    cni: z.enum(['bridge', 'flannel', 'calico']).default('bridge').meta({
       description:
-        "`bridge`: the bridge plugin and host-local on each node, with routes to the other nodes' pod CIDRs via their node IPs. `flannel`: the same bridge, with the other nodes reached through the VXLAN device flannel.1.",
+        "`bridge`: the bridge plugin and host-local on each node, with routes to the other nodes' pod CIDRs via their node IPs. `flannel`: the same bridge, with the other nodes reached through the VXLAN device flannel.1. `calico`: /32 pod addresses behind cali… veths that answer ARP for 169.254.1.1 by proxy, one host route per pod, other nodes' blocks through tunl0 (IP-in-IP) or straight (see `calicoEncapsulation`).",
     }),
+    calicoEncapsulation: z
+      .enum(['IPIP', 'None'])
+      .default('IPIP')
+      .meta({ description: 'Calico only: IP-in-IP between nodes, or plain routes (`None`).' }),
     clusterCIDR: cidrText.default('10.244.0.0/16').meta({ description: 'The pod network.' }),
     serviceCIDR: cidrText
       .default('10.96.0.0/12')

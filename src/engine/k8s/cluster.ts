@@ -57,6 +57,8 @@ export interface ClusterConfig {
   readonly dns?: boolean;
 }
 
+  /** Calico only: IP-in-IP between nodes (default) or plain routes. */
+  readonly calicoEncapsulation?: 'IPIP' | 'None';
 export interface ClusterNode extends CniNode {
   readonly role: 'control-plane' | 'worker';
   readonly created: number;
@@ -177,7 +179,13 @@ export class Cluster {
       return { name: n.host.name, host: n.host, nodeIP, dev, podCIDR: n.podCIDR };
     });
     const vtepMacs = new Map<string, Mac>(nodes.map((n) => [n.name, world.randomMac()]));
-    this.cni = { model: config.cni, clusterCIDR: config.clusterCIDR, nodes, vtepMacs };
+    this.cni = {
+      model: config.cni,
+      clusterCIDR: config.clusterCIDR,
+      nodes,
+      vtepMacs,
+      calicoEncapsulation: config.calicoEncapsulation,
+    };
     const now = world.unixNow();
     for (const [i, n] of nodes.entries()) {
       const node: ClusterNode = {

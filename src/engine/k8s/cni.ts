@@ -4,14 +4,19 @@
  * and its neighbour/FDB entries) and what the plugin does per pod sandbox (the runtime calls it
  * with CNI_COMMAND=ADD/DEL). Both use the same emulated binaries and commands a learner can run.
  */
-import { type Cidr, type Ipv4, formatCidr, formatIpv4, ipv4Add } from '../net/ipv4';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { type Cidr, type Ipv4, formatCidr, formatIpv4, ipv4Add, parseIpv4 } from '../net/ipv4';
+import { Process } from '../linux/process';
+import { TOOLS } from '../shell/tools';
+import { runTool } from './images';
 import type { Host } from '../linux/host';
 import type { NetNs } from '../linux/netns';
 import { Shell } from '../shell/session';
 import { CNI_BINARIES, binaryContent } from '../shell/tools/cni/plugins';
 import type { Mac } from '../net/mac';
 
-export type CniModelName = 'bridge' | 'flannel';
+export type CniModelName = 'bridge' | 'flannel' | 'calico';
 
 export interface CniNode {
   readonly name: string;
@@ -31,6 +36,8 @@ export interface CniCluster {
    * the node's `flannel.alpha.coreos.com/backend-data` annotation for the other nodes to program.
    */
   readonly vtepMacs: ReadonlyMap<string, Mac>;
+  /** Calico: IP-in-IP through tunl0 between nodes (the manifests' default), or plain routes. */
+  readonly calicoEncapsulation?: 'IPIP' | 'None';
 }
 
 const CNI_BIN = '/opt/cni/bin';
@@ -38,6 +45,24 @@ const CNI_CONF_DIR = '/etc/cni/net.d';
 
 /** The network config the runtime passes on stdin, as the node's /etc/cni/net.d file holds it. */
 export function cniConfig(c: CniCluster, node: CniNode): { file: string; text: string } {
+  if (c.model === 'calico') {
+    // The calico plugin with host-local IPAM over the node's pod CIDR (`usePodCidr`); the
+    // plugin's own network setup is in calicoAdd below.
+    return {
+      file: '10-calico.conflist',
+      text: `${JSON.stringify(
+        {
+          cniVersion: '0.2.0',
+          name: 'k8s-pod-network',
+          type: 'calico',
+          mtu: c.calicoEncapsulation === 'None' ? 1500 : 1480,
+          ipam: { type: 'host-local', subnet: formatCidr(node.podCIDR) },
+        },
+        null,
+        2,
+      )}\n`,
+    };
+  }
   if (c.model === 'flannel') {
     // What the flannel plugin delegates to bridge (flannel's default delegate), with the node's
     // lease from /run/flannel/subnet.env and FLANNEL_MTU 1450.
@@ -108,7 +133,9 @@ export function setupNodeNetwork(c: CniCluster, node: CniNode): string[] {
   fs.writeFile(`${CNI_CONF_DIR}/${conf.file}`, conf.text);
   const lines = ['modprobe br_netfilter', 'sysctl -q -w net.ipv4.ip_forward=1'];
   const others = c.nodes.filter((n) => n.name !== node.name);
-  if (c.model === 'bridge') {
+  if (c.model === 'calico') {
+    // Handled below, after the common steps.
+  } else if (c.model === 'bridge') {
     // Flat routing: every node knows each other node's pod CIDR is behind that node's IP.
     for (const o of others)
       lines.push(
@@ -162,6 +189,24 @@ export function setupNodeNetwork(c: CniCluster, node: CniNode): string[] {
       `iptables -t nat -A FLANNEL-POSTRTG ! -s ${cc} -d ${cc} ${m} -j MASQUERADE --random-fully`,
     );
   }
+  if (c.model === 'calico') {
+    // BIRD's routes (proto bird): a blackhole for the node's own block, and each other node's
+    // block via that node, through tunl0 (onlink) with IP-in-IP or straight out of eth0.
+    const ipip = c.calicoEncapsulation !== 'None';
+    if (ipip)
+      lines.push(
+        'modprobe ipip',
+        `ip addr add ${formatIpv4(node.podCIDR.addr)}/32 dev tunl0`,
+        'ip link set tunl0 mtu 1480 up',
+      );
+    lines.push(`ip route add blackhole ${formatCidr(node.podCIDR)} proto bird`);
+    for (const o of others)
+      lines.push(
+        ipip
+          ? `ip route add ${formatCidr(o.podCIDR)} via ${formatIpv4(o.nodeIP)} dev tunl0 proto bird onlink`
+          : `ip route add ${formatCidr(o.podCIDR)} via ${formatIpv4(o.nodeIP)} dev ${node.dev} proto bird`,
+      );
+  }
   const sh = new Shell(host.world, host);
   const failed: string[] = [];
   for (const l of lines) {
@@ -186,8 +231,11 @@ export function cniInvoke(
   containerId: string,
   netnsPath: string,
   podNs: NetNs | undefined,
+  /** K8S_POD_NAMESPACE.K8S_POD_NAME, which Calico hashes into the host veth's name. */
+  podKey = '',
 ): CniAddResult {
   const conf = cniConfig(c, node);
+  if (c.model === 'calico') return calicoInvoke(c, node, command, containerId, netnsPath, podNs, podKey);
   let out = '';
   const code = CNI_BINARIES['cni-bridge@v0.4.0']!({
     host: node.host,
@@ -206,4 +254,85 @@ export function cniInvoke(
   if (code !== 0 || command === 'DEL') return { ok: code === 0, output: out };
   const addr = podNs?.device('eth0')?.addrs[0]?.local;
   return { ok: addr !== undefined, ip: addr, output: out };
+}
+
+/** Calico's host-side veth name: "cali" + the first 11 hex digits of sha1("<ns>.<pod>"). */
+export function caliName(podKey: string): string {
+  const h = [...sha1(utf8ToBytes(podKey))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `cali${h.slice(0, 11)}`;
+}
+
+/** Runs one command of the plugin's to completion (ip and sysctl finish at once). */
+function runNow(host: Host, ns: NetNs, line: string): string | undefined {
+  const argv = line.split(' ');
+  const proc = new Process(host, ns, argv, new Map(), '/');
+  let err = '';
+  proc.sink = (ch) => {
+    if (ch.stream === 'stderr') err += ch.text;
+  };
+  runTool(proc, argv, (n) => TOOLS[n]);
+  if (proc.running) proc.exit(0);
+  return proc.exitCode === 0 ? undefined : `${line}: ${err.trim()}`;
+}
+
+/**
+ * The calico CNI plugin's ADD (cni-plugin pkg/dataplane/linux): host-local hands out the
+ * address; the pod gets it as a /32 with a link route to 169.254.1.1 and a default route via
+ * that address, which nobody holds: the host end, cali…, answers ARP for it by proxy ARP with
+ * its fixed MAC ee:ee:ee:ee:ee:ee. The node routes the pod's address to that veth.
+ */
+function calicoInvoke(
+  c: CniCluster,
+  node: CniNode,
+  command: 'ADD' | 'DEL',
+  containerId: string,
+  netnsPath: string,
+  podNs: NetNs | undefined,
+  podKey: string,
+): CniAddResult {
+  const host = node.host;
+  const root = host.rootNs;
+  const cali = caliName(podKey);
+  let out = '';
+  const ipam = CNI_BINARIES['cni-host-local@v0.4.0']!({
+    host,
+    ns: root,
+    env: new Map([
+      ['CNI_COMMAND', command],
+      ['CNI_CONTAINERID', containerId],
+      ['CNI_NETNS', netnsPath],
+      ['CNI_IFNAME', 'eth0'],
+      ['CNI_PATH', CNI_BIN],
+    ]),
+    stdin: cniConfig(c, node).text,
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (out += t),
+  });
+  if (command === 'DEL') {
+    runNow(host, root, `ip link del ${cali}`);
+    return { ok: ipam === 0, output: out };
+  }
+  const m = /"ip": "([0-9.]+)\//.exec(out);
+  if (ipam !== 0 || !m || !podNs) return { ok: false, output: out };
+  const ip = m[1]!;
+  const nsName = netnsPath.slice(netnsPath.lastIndexOf('/') + 1);
+  const mtu = c.calicoEncapsulation === 'None' ? 1500 : 1480;
+  const steps: [NetNs, string][] = [
+    [root, `ip link add ${cali} mtu ${mtu} type veth peer name eth0 netns ${nsName}`],
+    [root, `ip link set ${cali} address ee:ee:ee:ee:ee:ee`],
+    [root, `sysctl -q -w net.ipv4.conf.${cali}.proxy_arp=1`],
+    [root, `sysctl -q -w net.ipv4.neigh.${cali}.proxy_delay=0`],
+    [root, `sysctl -q -w net.ipv4.conf.${cali}.forwarding=1`],
+    [root, `ip link set ${cali} up`],
+    [podNs, `ip addr add ${ip}/32 dev eth0`],
+    [podNs, 'ip link set eth0 up'],
+    [podNs, 'ip route add 169.254.1.1 dev eth0 scope link'],
+    [podNs, 'ip route add default via 169.254.1.1 dev eth0'],
+    [root, `ip route add ${ip} dev ${cali} scope link`],
+  ];
+  for (const [ns, line] of steps) {
+    const e = runNow(host, ns, line);
+    if (e) return { ok: false, output: `${out}${e}\n` };
+  }
+  return { ok: true, ip: parseIpv4(ip), output: out };
 }

@@ -95,9 +95,10 @@ export class Kubelet {
       sandbox.id,
       `/var/run/netns/${netnsName}`,
       ns,
+      `${pod.namespace}.${pod.name}`,
     );
     if (!r.ok) {
-      pod.sandboxError = `Failed to create pod sandbox: plugin type="bridge" failed (add): ${r.output.trim()}`;
+      pod.sandboxError = `Failed to create pod sandbox: plugin type="${this.cluster.model === 'calico' ? 'calico' : 'bridge'}" failed (add): ${r.output.trim()}`;
       pause.exit(0);
       host.named.delete(netnsName);
       host.fs.remove(`/var/run/netns/${netnsName}`);
@@ -180,7 +181,15 @@ export class Kubelet {
     }
     const sb = pod.sandbox;
     if (!sb) return;
-    cniInvoke(this.cluster, this.node, 'DEL', sb.id, `/var/run/netns/${sb.netnsName}`, sb.ns);
+    cniInvoke(
+      this.cluster,
+      this.node,
+      'DEL',
+      sb.id,
+      `/var/run/netns/${sb.netnsName}`,
+      sb.ns,
+      `${pod.namespace}.${pod.name}`,
+    );
     sb.pause.exit(0);
     this.host.named.delete(sb.netnsName);
     this.host.fs.remove(`/var/run/netns/${sb.netnsName}`);
