@@ -55,10 +55,10 @@ export interface ClusterConfig {
   readonly tools: ToolLookup;
   /** Run CoreDNS behind kube-dns and point pods at it (default true, as every cluster does). */
   readonly dns?: boolean;
-}
-
   /** Calico only: IP-in-IP between nodes (default) or plain routes. */
   readonly calicoEncapsulation?: 'IPIP' | 'None';
+}
+
 export interface ClusterNode extends CniNode {
   readonly role: 'control-plane' | 'worker';
   readonly created: number;

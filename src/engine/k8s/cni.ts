@@ -235,7 +235,8 @@ export function cniInvoke(
   podKey = '',
 ): CniAddResult {
   const conf = cniConfig(c, node);
-  if (c.model === 'calico') return calicoInvoke(c, node, command, containerId, netnsPath, podNs, podKey);
+  if (c.model === 'calico')
+    return calicoInvoke(c, node, command, containerId, netnsPath, podNs, podKey);
   let out = '';
   const code = CNI_BINARIES['cni-bridge@v0.4.0']!({
     host: node.host,
