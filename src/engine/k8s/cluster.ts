@@ -26,6 +26,7 @@ import {
   type Service as ProxyService,
   syncKubeProxy,
 } from './kubeProxy';
+import { syncNetworkPolicies } from './networkPolicy';
 import { podTemplateHash, randomSuffix, uuid4 } from './names';
 import {
   type DeploymentManifest,
@@ -581,6 +582,7 @@ export class Cluster {
       }
       this.reconcileEndpointSlices();
       this.syncProxies();
+      for (const e of syncNetworkPolicies(this)) this.errors.push(e);
     } finally {
       this.converging = false;
     }

@@ -437,6 +437,12 @@ export class Netfilter {
   readonly recent = new Map<string, Map<Ipv4, number[]>>();
   /** net.bridge.bridge-nf-call-iptables in this namespace (only meaningful with br_netfilter). */
   callIptablesOnBridge = true;
+  /**
+   * While REJECT sends its ICMP error: the connection of the rejected packet, which the error
+   * joins as RELATED even before that connection was confirmed (checked on 6.18: the error for
+   * a SYN rejected in FORWARD meets OUTPUT as RELATED, not INVALID).
+   */
+  private rejecting?: NonNullable<Skb['ct']>;
 
   constructor(readonly ns: NetNs) {
     this.conntrack = new Conntrack(ns);
@@ -563,8 +569,14 @@ export class Netfilter {
         ct: { entry, dir, state: entry.seenReply || dir === 'reply' ? 'ESTABLISHED' : 'NEW' },
       };
     }
-    if (p.payload.kind === 'icmp' && 'original' in p.payload)
+    if (p.payload.kind === 'icmp' && 'original' in p.payload) {
+      const r = this.rejecting;
+      if (r) {
+        const dir = r.dir === 'original' ? 'reply' : 'original';
+        return { ...skb, ct: { entry: r.entry, dir, state: 'RELATED' } };
+      }
       return this.trackIcmpError(skb, p.payload);
+    }
     const t = tupleOf(p);
     if (!t) return skb;
     const hit = this.conntrack.lookup(t);
@@ -811,7 +823,12 @@ export class Netfilter {
       'icmp-admin-prohibited': 13,
     };
     const code = codes[withWhat] ?? 3;
-    icmpSend(this.ns, skb, 3, code);
+    this.rejecting = skb.ct;
+    try {
+      icmpSend(this.ns, skb, 3, code);
+    } finally {
+      this.rejecting = undefined;
+    }
   }
 }
 
