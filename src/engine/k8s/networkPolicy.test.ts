@@ -65,6 +65,7 @@ function bed() {
       pod('other', 'kind-worker', { role: 'other' }),
       pod('teamclient', 'kind-worker', { role: 'client' }, 'team'),
       pod('cp', 'kind-control-plane', { role: 'cp' }),
+      pod('near', 'kind-worker2', { role: 'near' }),
     ],
   });
   const sh = (host: string) => new Shell(world, world.host(host)!);
@@ -103,6 +104,7 @@ describe('kube-router network policy rules', () => {
       ['other', 'default'],
       ['teamclient', 'team'],
       ['cp', 'default'],
+      ['near', 'default'],
     ] as const)
       expect(curl(c, ns)).toMatchObject({ exitCode: 7, stdout: '', stderr: refused });
     const save = sh('kind-worker2').run('iptables-save -t filter').stdout;
@@ -124,14 +126,14 @@ describe('kube-router network policy rules', () => {
       expect.stringMatching(/^-A KUBE-ROUTER-INPUT -p sctp .*LOCAL SCTP/),
       '-A KUBE-ROUTER-INPUT -m comment --comment "rule to explicitly ACCEPT traffic that comply to network policies" -m mark --mark 0x20000/0x20000 -j ACCEPT',
     ]);
-    const fw = /^:(KUBE-POD-FW-[A-Z2-7]{16}) - \[0:0\]$/.exec(
-      rules.find((l) => l.startsWith(':KUBE-POD-FW-'))!,
+    const fw = /-j (KUBE-POD-FW-[A-Z2-7]{16})$/.exec(
+      rules.find((l) => l.includes('destined to POD name:web '))!,
     )![1]!;
     const pol = /^:(KUBE-NWPLCY-[A-Z2-7]{16}) - \[0:0\]$/.exec(
       rules.find((l) => /^:KUBE-NWPLCY-(?!COMMON|DEFAULT)/.test(l))!,
     )![1]!;
-    // Only web runs on kind-worker2, so it has the one pod chain.
-    expect(rules.filter((l) => l.startsWith(':KUBE-POD-FW-'))).toHaveLength(1);
+    // web and near run on kind-worker2: two pod chains there.
+    expect(rules.filter((l) => l.startsWith(':KUBE-POD-FW-'))).toHaveLength(2);
     expect(rules.filter((l) => l.startsWith(`-A ${fw} `))).toEqual([
       `-A ${fw} -m comment --comment "common bi-directional traffic policy rules" -j KUBE-NWPLCY-COMMON`,
       `-A ${fw} -d ${ip}/32 -m comment --comment "rule to permit the traffic traffic to pods when source is the pod\\'s local node" -m addrtype --src-type LOCAL -j ACCEPT`,
@@ -163,6 +165,13 @@ describe('kube-router network policy rules', () => {
     expect(save).toContain('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
     // The policy's destination set holds web.
     expect(sh('kind-worker2').run('ipset list -n').stdout).toMatch(/^KUBE-DST-[A-Z2-7]{16}\n$/);
+  });
+
+  it('still answers ping: KUBE-NWPLCY-COMMON accepts ICMP echo requests', () => {
+    const { apply, sh, ip } = bed();
+    apply(denyIngress);
+    const r = sh('kind-control-plane').run(`kubectl exec client -- ping -c 1 -W 1 ${ip}`);
+    expect(r.stdout).toContain('1 packets transmitted, 1 received');
   });
 
   it('names the pod and the policy in the trace of the rejected SYN', () => {
