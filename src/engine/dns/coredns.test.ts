@@ -286,6 +286,35 @@ describe('dig and nslookup against the CoreDNS-like server', () => {
   });
 });
 
+describe('getent', () => {
+  it('hosts: the AAAA search through the whole list first, then A; ahosts: getaddrinfo', () => {
+    const { l } = dnsLab();
+    const r = l.run('ip netns exec cli getent hosts web');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('10.53.0.1       web.default.svc.cluster.local\n');
+    // As captured: four AAAA queries (NODATA, then NXDOMAIN three times), each on its own
+    // socket, then the A query that answers.
+    expect(
+      dnsLines(l, r)
+        .filter((x) => x.includes('?'))
+        .map((x) => x.replace(/^.*ID\+ /, '')),
+    ).toEqual([
+      'AAAA? web.default.svc.cluster.local. (47)',
+      'AAAA? web.svc.cluster.local. (39)',
+      'AAAA? web.cluster.local. (35)',
+      'AAAA? web. (21)',
+      'A? web.default.svc.cluster.local. (47)',
+    ]);
+    const a = l.run('ip netns exec cli getent ahosts web');
+    expect(a.stdout).toBe(
+      '10.53.0.1       STREAM web.default.svc.cluster.local\n10.53.0.1       DGRAM  \n10.53.0.1       RAW    \n',
+    );
+    const nx = l.run('ip netns exec cli getent hosts nosuch');
+    expect(nx.exitCode).toBe(2);
+    expect(nx.stdout).toBe('');
+  });
+});
+
 describe('forwarding and address families', () => {
   it('names outside the cluster zone go to the upstream over traced UDP, the answer comes back', () => {
     const l = lab();

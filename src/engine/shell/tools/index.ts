@@ -3,6 +3,7 @@ import type { Tool } from '../tool';
 import { bridge } from './bridge';
 import { curl } from './curl';
 import { dig } from './dns/dig';
+import { getent } from './dns/getent';
 import { nslookup } from './dns/nslookup';
 import { docker } from './docker';
 import { kubectl } from './kubectl';
@@ -53,6 +54,7 @@ export const TOOLS: Record<string, Tool> = {
   netcat: nc,
   dig,
   nslookup,
+  getent,
   python3,
   nginx,
   docker,

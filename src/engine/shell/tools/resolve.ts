@@ -109,6 +109,8 @@ export function hostsSources(proc: Process): ('files' | 'dns')[] {
 
 export interface AddrInfo {
   readonly addrs: readonly Ipv4[];
+  /** AAAA answers (IPv6 is not modelled beyond printing them: getent). */
+  readonly addrs6?: readonly string[];
   /** ai_canonname: the name the answer was found under. */
   readonly canonical: string;
 }
@@ -159,7 +161,7 @@ export function searchNames(name: string, conf: ResolvConf): { name: string; asI
 }
 
 type QueryOutcome =
-  | { kind: 'answer'; addrs: Ipv4[]; canonical: string }
+  | { kind: 'answer'; addrs: Ipv4[]; addrs6: string[]; canonical: string }
   | { kind: 'nxdomain' }
   | { kind: 'nodata' }
   | { kind: 'servfail' }
@@ -201,19 +203,24 @@ export function resQuery(
     if (a.flags.rcode === RCODE.NXDOMAIN) return finish({ kind: 'nxdomain' });
     if (a.flags.rcode === RCODE.SERVFAIL) return finish({ kind: 'servfail' });
     const addrs: Ipv4[] = [];
-    let canonical = qname;
+    const addrs6: string[] = [];
+    let canonical: string | undefined;
     for (const r of replies) {
       for (const rr of r?.answers ?? []) {
         if (rr.data.kind === 'A') {
           const ip = parseIpv4(rr.data.address);
           if (ip !== undefined) {
-            if (addrs.length === 0) canonical = rr.name;
+            canonical ??= rr.name;
             addrs.push(ip);
           }
+        } else if (rr.data.kind === 'AAAA') {
+          canonical ??= rr.name;
+          addrs6.push(rr.data.address);
         }
       }
     }
-    if (addrs.length) return finish({ kind: 'answer', addrs, canonical });
+    if (addrs.length || addrs6.length)
+      return finish({ kind: 'answer', addrs, addrs6, canonical: canonical ?? qname });
     finish({ kind: 'nodata' });
   };
 
@@ -314,8 +321,9 @@ export function getaddrinfo(
       name,
       opts.family === 'inet' ? [DNS_TYPE.A] : [DNS_TYPE.A, DNS_TYPE.AAAA],
       (r) => {
-        if (r.ok) return cb(r);
-        lastError = r.error;
+        // Only IPv4 is modelled for connecting: IPv6 addresses alone leave nothing to use.
+        if (r.ok && r.addrs.length) return cb(r);
+        lastError = r.ok ? 'EAI_NODATA' : r.error;
         next(i + 1);
       },
     );
@@ -352,7 +360,8 @@ export function resSearch(
     if (n === undefined) return fail();
     resQuery(proc, conf, n.name, types, (o) => {
       last = o;
-      if (o.kind === 'answer') return cb({ ok: true, addrs: o.addrs, canonical: o.canonical });
+      if (o.kind === 'answer')
+        return cb({ ok: true, addrs: o.addrs, addrs6: o.addrs6, canonical: o.canonical });
       if (o.kind === 'refused') return fail();
       if (o.kind === 'nodata') gotNodata = true;
       else if (o.kind === 'servfail') gotServfail = true;
