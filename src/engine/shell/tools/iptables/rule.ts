@@ -418,9 +418,13 @@ export function parseRule(args: readonly string[], env: RuleEnv = {}): ParsedRul
       }
       case 'set': {
         const name = next(a);
+        const second = args[i + 1];
+        if (second === undefined || second.startsWith('-'))
+          throw paramProblem('--match-set requires two args.');
         const flags = next(a).split(',');
+        // libxt_set's own spelling.
         if (flags.some((f) => f !== 'src' && f !== 'dst') || flags.length > 6)
-          throw paramProblem(`You must specify (the comma separated list of) 'src' or 'dst'.`);
+          throw paramProblem(`You must spefify (the comma separated list of) 'src' or 'dst'.`);
         if (env.setExists && !env.setExists(name))
           throw paramProblem(`Set ${name} doesn't exist.\n`);
         matches[idx] = { kind: 'set', name, flags: flags as ('src' | 'dst')[], neg: n };
