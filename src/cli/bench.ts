@@ -2,24 +2,209 @@
  * `packet-life bench`: figures only; nothing here asserts a target.
  *
  * - the engine: per scenario, the wall time to run it and simulated events per second;
+ * - the engine at scale (issue 7): a generated cluster of 10, 100 and 1,000 ClusterIP Services
+ *   (Deployments of 3 replicas each) on 1, 10 and 100 nodes: the time to build it, the heap it
+ *   holds, and the time to trace one pod → Service → pod request;
  * - the browser app (e2e/perf.bench.ts in Chromium against a fresh production build): first-view
  *   JavaScript gzip, frames per second animating a trace on a generated 10-node, 200-pod
  *   topology, and load-to-interactive time for the default scenario.
  *
- * `--engine` or `--ui` runs one half only.
+ * `--engine` or `--ui` runs one half only; `--scale` only the generated clusters, and
+ * `--scale-max N` stops them after N Services.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { ManifestData } from '../engine/k8s/objects';
+import { nodeName, testbed } from '../engine/k8s/testbed';
+import { Shell } from '../engine/shell/session';
+import type { NetfilterDecision } from '../engine/sim/trace';
 import { ScenarioSession } from '../scenario/run';
 import { readScenario, scenarioFiles } from './files';
 
 export async function runBench(args: string[]): Promise<number> {
-  if (!args.includes('--ui')) runEngineBench();
+  const at = args.indexOf('--scale-max');
+  const scaleMax = at >= 0 ? Number(args[at + 1]) : Infinity;
+  if (args.includes('--scale')) {
+    runScaleBench(scaleMax);
+    return 0;
+  }
+  if (!args.includes('--ui')) {
+    runEngineBench();
+    runScaleBench(scaleMax);
+  }
   if (args.includes('--engine')) return 0;
   return runUiBench();
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows)
+    process.stdout.write(
+      `${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`,
+    );
+}
+
+/**
+ * A forced garbage collection: `global.gc` when Node runs with --expose-gc, otherwise the same
+ * function fetched after turning the flag on at run time (V8 honours it for new contexts).
+ */
+function gcFunction(): (() => void) | undefined {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  try {
+    setFlagsFromString('--expose-gc');
+    const f: unknown = runInNewContext('gc');
+    return typeof f === 'function' ? (f as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 3 replicas of an echo server behind a ClusterIP Service, `count` times, and a client pod. */
+function scaleObjects(count: number, clientNode: string): ManifestData[] {
+  const objects: ManifestData[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `app${i}`;
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [
+              {
+                name: 'echo',
+                image: 'hashicorp/http-echo',
+                args: [`-text=${name}`, '-listen=:8080'],
+                ports: [{ containerPort: 8080, name: 'http' }],
+              },
+            ],
+          },
+        },
+      },
+    });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 'http' }] },
+    });
+  }
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'client' },
+    spec: {
+      nodeName: clientNode,
+      containers: [{ name: 'curl', image: 'curlimages/curl', command: ['sleep', 'infinity'] }],
+    },
+  });
+  return objects;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Issue 7's scale figures: Services 10 → 100 → 1,000 with nodes 1 → 10 → 100 (the first node
+ * the control plane; pods go to the workers, or to the one node when it is alone) and 3 pods per
+ * Service plus one client. Each size is built once (after one small warm-up build).
+ */
+function runScaleBench(maxServices: number): void {
+  const gc = gcFunction();
+  const heap = () => {
+    gc?.();
+    return process.memoryUsage().heapUsed;
+  };
+  const sizes = [
+    { services: 10, nodes: 1 },
+    { services: 100, nodes: 10 },
+    { services: 1000, nodes: 100 },
+  ].filter((s) => s.services <= maxServices);
+  const reps = 7;
+  process.stdout.write(
+    `\nengine at scale (testbed: ClusterIP Services × 3-replica Deployments, nodes scaled with Services; targets at 1,000: build < 2 s, trace ≤ 10 ms)\n` +
+      `memory: ${gc ? 'heap used after a forced GC, before and after building' : 'process.memoryUsage().heapUsed delta without GC (no --expose-gc)'}; trace: median of ${reps} \`kubectl exec client -- curl -s http://<ClusterIP>/\`\n`,
+  );
+  // Warm the JIT on a small cluster so the first row does not pay for compilation.
+  testbed({ nodes: 1, objects: scaleObjects(3, nodeName(0)) });
+  const rows: string[][] = [
+    [
+      'services',
+      'nodes',
+      'pods',
+      'build ms',
+      'heap MB',
+      'trace ms',
+      'trace min..max',
+      'KUBE-SERVICES rules walked',
+    ],
+  ];
+  let prev: { build: number; heap: number; trace: number } | undefined;
+  const growth: string[] = [];
+  for (const size of sizes) {
+    const clientNode = nodeName(size.nodes > 1 ? 1 : 0);
+    const objects = scaleObjects(size.services, clientNode);
+    const h0 = heap();
+    const t0 = performance.now();
+    const { world, cluster } = testbed({ nodes: size.nodes, objects });
+    const build = performance.now() - t0;
+    const held = heap() - h0;
+    const sh = new Shell(world, world.host(clientNode)!);
+    const target = cluster.services.get(`default/app${size.services >> 1}`)!;
+    const times: number[] = [];
+    let walked = '';
+    for (let i = 0; i < reps; i++) {
+      const a = performance.now();
+      const r = sh.run(`kubectl exec client -- curl -s http://${target.clusterIP}/`);
+      times.push(performance.now() - a);
+      if (r.stdout !== `app${size.services >> 1}\n`)
+        throw new Error(`scale bench: curl answered ${JSON.stringify(r.stdout + r.stderr)}`);
+      if (i === 0) {
+        const counts: string[] = [];
+        for (const e of world.trace.since(r.traceFrom).slice(0, r.traceTo - r.traceFrom)) {
+          if (e.decision?.kind !== 'netfilter') continue;
+          const d: NetfilterDecision = e.decision;
+          for (const w of d.walks)
+            if (w.table === 'nat' && w.chain === 'KUBE-SERVICES')
+              counts.push(`${w.evaluated} on ${e.where.host}`);
+        }
+        walked = counts.join(' + ');
+      }
+    }
+    const trace = median(times);
+    rows.push([
+      String(size.services),
+      String(size.nodes),
+      String(cluster.pods.size),
+      build.toFixed(0),
+      (held / 2 ** 20).toFixed(1),
+      trace.toFixed(2),
+      `${Math.min(...times).toFixed(1)}..${Math.max(...times).toFixed(1)}`,
+      walked,
+    ]);
+    if (prev)
+      growth.push(
+        `  ${size.services / 10} → ${size.services} Services: build ×${(build / prev.build).toFixed(1)}, heap ×${(held / prev.heap).toFixed(1)}, trace ×${(trace / prev.trace).toFixed(1)}`,
+      );
+    prev = { build, heap: held, trace };
+  }
+  printTable(rows);
+  process.stdout.write(
+    `growth (each step is ×10 Services, nodes and pods)\n${growth.join('\n')}\n`,
+  );
 }
 
 function runEngineBench(): void {
@@ -63,11 +248,7 @@ function runEngineBench(): void {
       sim.toFixed(1),
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows)
-    process.stdout.write(
-      `${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`,
-    );
+  printTable(rows);
 }
 
 /** A free TCP port on the loopback interface. */

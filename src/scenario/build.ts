@@ -131,8 +131,7 @@ function bootCluster(world: World, s: ScenarioData): ScenarioError[] {
     tools: (name) => TOOLS[name],
   });
   for (const e of cluster.boot()) errors.push({ path: 'cluster', message: e });
-  c.objects.forEach((o, i) => {
-    const r = cluster.apply(o);
+  cluster.applyAll(c.objects).forEach((r, i) => {
     if (!r.ok) errors.push({ path: `cluster.objects[${i}]`, message: r.error });
   });
   return errors;

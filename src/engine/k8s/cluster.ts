@@ -23,6 +23,7 @@ import { type ToolLookup } from './images';
 import { type ContainerStatus, Kubelet, type KubeletPod, type PodSandbox } from './kubelet';
 import {
   type Endpoint as ProxyEndpoint,
+  KubeProxySyncShare,
   type Service as ProxyService,
   syncKubeProxy,
 } from './kubeProxy';
@@ -163,6 +164,19 @@ export class Cluster {
   /** Problems met while converging (a kube-proxy restore that failed), for tests and `kubectl`. */
   readonly errors: string[] = [];
   private converging = false;
+  /** Inside {@link batch}: kube-proxy syncs (and EndpointSlice contents) wait for its end. */
+  private batching = 0;
+  /**
+   * Indexes over `pods`, kept by createPod/removePod (the only writers) so the controllers need
+   * not scan every pod for every object. Sets keep insertion order, which is the pods map's.
+   * - by owner prefix: "ns/x" holds the pods whose owner starts with "x-" (what a Deployment
+   *   named x claims);
+   * - by label: "ns\0key\0value";
+   * - per node name, how many pods are bound to it (the scheduler's load).
+   */
+  private readonly podsByOwnerPrefix = new Map<string, { pods: Set<PodObject>; version: number }>();
+  private readonly podsByLabel = new Map<string, Set<PodObject>>();
+  private readonly podsOnNode = new Map<string, number>();
 
   constructor(
     world: World,
@@ -235,12 +249,14 @@ export class Cluster {
       endpoints: [{ ip: cp.nodeIP, ready: true, nodeName: cp.name, pod: '' }],
       ports: [{ name: 'https', protocol: 'TCP', port: 6443 }],
     });
-    if (this.config.dns !== false)
-      for (const m of corednsObjects(clusterDnsIP(this.config.serviceCIDR), cp.name)) {
-        const r = this.apply(m);
-        if (!r.ok) errors.push(`coredns: ${r.error}`);
-      }
-    this.converge();
+    // One batch: kube-proxy syncs once, when CoreDNS's objects are in.
+    this.batch(() => {
+      if (this.config.dns !== false)
+        for (const m of corednsObjects(clusterDnsIP(this.config.serviceCIDR), cp.name)) {
+          const r = this.apply(m);
+          if (!r.ok) errors.push(`coredns: ${r.error}`);
+        }
+    });
     return [...errors, ...this.errors];
   }
 
@@ -446,10 +462,12 @@ export class Cluster {
       containers: [],
     };
     this.pods.set(key(ns, name), pod);
+    this.indexPod(pod, true);
     return pod;
   }
 
   private removePod(p: PodObject): void {
+    if (this.pods.get(key(p.namespace, p.name)) === p) this.indexPod(p, false);
     this.pods.delete(key(p.namespace, p.name));
     const node = p.nodeName !== undefined ? this.node(p.nodeName) : undefined;
     node?.kubelet.killPod(p);
@@ -563,6 +581,57 @@ export class Cluster {
     return undefined;
   }
 
+  private indexPod(p: PodObject, add: boolean): void {
+    const owner = p.owner;
+    if (owner !== undefined)
+      for (let i = owner.indexOf('-'); i >= 0; i = owner.indexOf('-', i + 1)) {
+        const k = `${p.namespace}/${owner.slice(0, i)}`;
+        let e = this.podsByOwnerPrefix.get(k);
+        if (!e) this.podsByOwnerPrefix.set(k, (e = { pods: new Set(), version: 0 }));
+        e.version++;
+        if (add) e.pods.add(p);
+        else e.pods.delete(p);
+      }
+    for (const [k, v] of Object.entries(p.labels)) {
+      const lk = `${p.namespace}\0${k}\0${v}`;
+      let set = this.podsByLabel.get(lk);
+      if (add) {
+        if (!set) this.podsByLabel.set(lk, (set = new Set()));
+        set.add(p);
+      } else if (set) {
+        set.delete(p);
+        if (set.size === 0) this.podsByLabel.delete(lk);
+      }
+    }
+    if (p.nodeName !== undefined) this.countOnNode(p.nodeName, add ? 1 : -1);
+  }
+
+  private countOnNode(name: string, delta: number): void {
+    this.podsOnNode.set(name, (this.podsOnNode.get(name) ?? 0) + delta);
+  }
+
+  /**
+   * Runs `f` (applies, deletes, scales) and converges as if after each change, except that the
+   * kube-proxy sync and the EndpointSlices' contents wait until `f` returns, when they run once.
+   * Names, addresses and every random draw come out as one-by-one calls would make them: only
+   * work whose result nobody can see before the end (no packet moves while `f` runs, as nothing
+   * runs the scheduler) is put off. Batches nest; the outermost one converges.
+   */
+  batch<T>(f: () => T): T {
+    this.batching++;
+    try {
+      return f();
+    } finally {
+      this.batching--;
+      if (this.batching === 0) this.converge();
+    }
+  }
+
+  /** {@link apply} for each manifest in one {@link batch}, results in order. */
+  applyAll(list: readonly ManifestData[], defaultNamespace = 'default'): ApplyResult[] {
+    return this.batch(() => list.map((m) => this.apply(m, defaultNamespace)));
+  }
+
   /**
    * Runs every controller until nothing changes: ReplicaSets, the scheduler, the kubelets,
    * EndpointSlices, then each node's kube-proxy.
@@ -574,31 +643,54 @@ export class Cluster {
       this.reconcileDeployments();
       this.schedule();
       for (const p of this.pods.values()) {
-        const node = p.nodeName !== undefined ? this.node(p.nodeName) : undefined;
-        if (node && !p.sandbox && p.containers.length === 0 && !p.sandboxError) {
+        if (p.sandbox || p.containers.length > 0 || p.sandboxError || p.nodeName === undefined)
+          continue;
+        const node = this.node(p.nodeName);
+        if (node) {
           p.hostIP = node.nodeIP;
           node.kubelet.runPod(p);
         }
       }
-      this.reconcileEndpointSlices();
-      this.syncProxies();
+      this.reconcileEndpointSlices(this.batching > 0);
+      if (this.batching === 0) this.syncProxies();
       for (const e of syncNetworkPolicies(this)) this.errors.push(e);
     } finally {
       this.converging = false;
     }
   }
 
+  /** podTemplateHash per template object (templates are replaced, never changed in place). */
+  private readonly templateHashes = new WeakMap<object, string>();
+  /**
+   * Deployments found with nothing to do, and what they were found with: the spec object and
+   * the version of the pods they claim. Until either changes there is still nothing to do.
+   */
+  private readonly settled = new WeakMap<DeploymentObject, { spec: object; version: number }>();
+
   private reconcileDeployments(): void {
-    for (const d of this.deployments.values()) {
-      const hash = podTemplateHash(d.spec.template);
+    for (const [k, d] of this.deployments) {
+      // The pods whose owner starts with "<name>-", in the pods map's order (k is "ns/name").
+      const claimed = this.podsByOwnerPrefix.get(k);
+      const version = claimed?.version ?? -1;
+      const seen = this.settled.get(d);
+      if (seen && seen.spec === d.spec && seen.version === version) continue;
+      let hash = this.templateHashes.get(d.spec.template);
+      if (hash === undefined) {
+        hash = podTemplateHash(d.spec.template);
+        this.templateHashes.set(d.spec.template, hash);
+      }
       const rs = `${d.name}-${hash}`;
-      const owned = [...this.pods.values()].filter(
-        (p) => p.namespace === d.namespace && p.owner?.startsWith(`${d.name}-`),
-      );
+      const want = d.spec.replicas ?? 1;
+      let n = 0;
+      if (claimed) for (const p of claimed.pods) if (p.owner === rs) n++;
+      if (n === (claimed?.pods.size ?? 0) && n === want) {
+        this.settled.set(d, { spec: d.spec, version });
+        continue;
+      }
+      const owned = claimed ? [...claimed.pods] : [];
       // A changed template rolls out: the old ReplicaSet's pods give way to the new one's.
       for (const p of owned) if (p.owner !== rs) this.removePod(p);
       const mine = owned.filter((p) => p.owner === rs).sort((a, b) => a.created - b.created);
-      const want = d.spec.replicas ?? 1;
       while (mine.length > want) this.removePod(mine.pop()!);
       for (let i = mine.length; i < want; i++) {
         let name: string;
@@ -612,30 +704,50 @@ export class Cluster {
 
   /** The scheduler: workers (the control plane is tainted), fewest pods first, then by name. */
   private schedule(): void {
-    const workers = this.nodes.filter((n) => n.role === 'worker');
-    const candidates = workers.length ? workers : this.nodes;
-    for (const p of [...this.pods.values()]) {
+    let candidates: ClusterNode[] | undefined;
+    for (const p of this.pods.values()) {
       if (p.nodeName !== undefined) continue;
-      const load = (n: ClusterNode) =>
-        [...this.pods.values()].filter((q) => q.nodeName === n.name).length;
-      const best = [...candidates].sort(
-        (a, b) => load(a) - load(b) || (a.name < b.name ? -1 : 1),
-      )[0]!;
-      p.nodeName = best.name;
+      if (!candidates) {
+        const workers = this.nodes.filter((n) => n.role === 'worker');
+        candidates = workers.length ? workers : this.nodes;
+      }
+      let best: ClusterNode | undefined;
+      let bestLoad = Infinity;
+      for (const n of candidates) {
+        const load = this.podsOnNode.get(n.name) ?? 0;
+        if (load < bestLoad || (load === bestLoad && n.name < best!.name)) {
+          best = n;
+          bestLoad = load;
+        }
+      }
+      p.nodeName = best!.name;
+      this.countOnNode(p.nodeName, 1);
     }
   }
 
-  private reconcileEndpointSlices(): void {
-    for (const s of this.services.values()) {
+  /**
+   * One EndpointSlice per Service with a selector, listing the selected pods that have an
+   * address, by name. With `namesOnly` (inside a batch) only missing slices are created, so
+   * their generated names come in the same order; their contents are filled at the end.
+   */
+  private reconcileEndpointSlices(namesOnly = false): void {
+    for (const [k, s] of this.services) {
       if (s.namespace === 'default' && s.name === 'kubernetes') continue;
-      const k = key(s.namespace, s.name);
       if (!s.spec.selector) {
         this.endpointSlices.delete(k);
         continue;
       }
-      const pods = this.podList(s.namespace).filter(
-        (p) => p.podIP !== undefined && mapSelects(s.spec.selector!, p.labels),
-      );
+      if (namesOnly && this.endpointSlices.has(k)) continue;
+      const selector = s.spec.selector;
+      const first = Object.entries(selector)[0];
+      const candidates = first
+        ? this.podsByLabel.get(`${s.namespace}\0${first[0]}\0${first[1]}`)
+        : undefined;
+      const pods = candidates
+        ? [...candidates]
+            .filter((p) => p.podIP !== undefined && mapSelects(selector, p.labels))
+            .sort(byKey)
+        : [];
       let slice = this.endpointSlices.get(k);
       if (!slice) {
         slice = {
@@ -712,6 +824,8 @@ export class Cluster {
 
   private syncProxies(): void {
     const { services, endpoints } = this.proxyView();
+    // Every node reads the same Services: the text and its parse are made once where they agree.
+    const share = new KubeProxySyncShare(services, endpoints);
     for (const n of this.nodes) {
       const r = syncKubeProxy(
         n.host.rootNs.netfilter,
@@ -722,6 +836,7 @@ export class Cluster {
         },
         services,
         endpoints,
+        share,
       );
       if (!r.ok) this.errors.push(`kube-proxy on ${n.name}: ${r.error}`);
     }

@@ -33,6 +33,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Netfilter, TableName } from '../linux/netfilter';
 import { IptError } from '../shell/tools/iptables/rule';
 import { iptablesRestore, runIptables } from '../shell/tools/iptables/index';
+import { RestoreShare } from '../shell/tools/iptables/restoreShare';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -108,9 +109,24 @@ export function servicePortName(namespace: string, name: string, port: string): 
   return `${namespace}/${name}${port ? `:${port}` : ''}`;
 }
 
+/**
+ * The chain-name hashes already computed: every sync names the same chains again, on every node.
+ * A pure function's memo, so it may be shared by all worlds; emptied when it grows large.
+ */
+const hashes = new Map<string, string>();
+function hash16(text: string): string {
+  let h = hashes.get(text);
+  if (h === undefined) {
+    if (hashes.size >= 200_000) hashes.clear();
+    h = base32(sha256(text)).slice(0, 16);
+    hashes.set(text, h);
+  }
+  return h;
+}
+
 /** portProtoHash: the 16-character hash shared by a service port's SVC/SVL/EXT/FW chains. */
 export function portProtoHash(spn: string, protocol: string): string {
-  return base32(sha256(spn + protocol.toLowerCase())).slice(0, 16);
+  return hash16(spn + protocol.toLowerCase());
 }
 
 export const svcChain = (spn: string, proto: string) => `KUBE-SVC-${portProtoHash(spn, proto)}`;
@@ -119,7 +135,7 @@ export const extChain = (spn: string, proto: string) => `KUBE-EXT-${portProtoHas
 export const fwChain = (spn: string, proto: string) => `KUBE-FW-${portProtoHash(spn, proto)}`;
 /** servicePortEndpointChainName: endpoint is "ip:port". */
 export const sepChain = (spn: string, proto: string, endpoint: string) =>
-  `KUBE-SEP-${base32(sha256(spn + proto.toLowerCase() + endpoint)).slice(0, 16)}`;
+  `KUBE-SEP-${hash16(spn + proto.toLowerCase() + endpoint)}`;
 
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-SEP-', 'KUBE-FW-', 'KUBE-EXT-'];
 export const isServiceChainName = (c: string) =>
@@ -475,6 +491,8 @@ const JUMP_CHAINS: JumpChain[] = [
 ];
 
 function ensureChain(nf: Netfilter, table: TableName, chain: string): void {
+  // `iptables -N` would only fail with "Chain already exists" (the table is there already).
+  if (nf.tables.get(table)?.chains.has(chain)) return;
   try {
     runIptables(nf, ['-t', table, '-N', chain]);
   } catch (e) {
@@ -492,16 +510,38 @@ function ensureRule(nf: Netfilter, table: TableName, chain: string, args: string
 }
 
 /**
+ * What one round of syncs (the same Services and endpoints, every node) can share: the restore
+ * text for nodes that would write the same one, and the parsed rules.
+ */
+export class KubeProxySyncShare {
+  readonly texts = new Map<string, string>();
+  readonly restore = new RestoreShare();
+  /** Whether a node's name shows in its rules (only local endpoints of Local policies use it). */
+  readonly nodeNameMatters: boolean;
+
+  constructor(
+    readonly services: readonly Service[],
+    readonly endpoints: ReadonlyMap<string, readonly Endpoint[]>,
+  ) {
+    this.nodeNameMatters = services.some((s) => s.externalTrafficPolicy === 'Local');
+  }
+}
+
+/**
  * One full sync on a node's namespace: the canary chains iptables.Monitor creates, the jump rules
  * from the built-in chains, then iptables-restore --noflush of {@link kubeProxyRules}. Calling it
- * again after endpoints change rewrites the service chains and deletes the stale ones.
+ * again after endpoints change rewrites the service chains and deletes the stale ones. `share`
+ * (made for these same `services` and `endpoints`) saves the work other nodes already did.
  */
 export function syncKubeProxy(
   nf: Netfilter,
   node: KubeProxyNode,
   services: readonly Service[],
   endpoints: ReadonlyMap<string, readonly Endpoint[]>,
+  share?: KubeProxySyncShare,
 ): { ok: true; rules: string } | { ok: false; error: string } {
+  if (share && (share.services !== services || share.endpoints !== endpoints))
+    throw new Error('syncKubeProxy: the share was made for other Services');
   for (const t of ['mangle', 'nat', 'filter'] as const) ensureChain(nf, t, 'KUBE-PROXY-CANARY');
   for (const j of JUMP_CHAINS) {
     ensureChain(nf, j.table, j.dst);
@@ -511,7 +551,20 @@ export function syncKubeProxy(
     ensureRule(nf, j.table, j.src, args);
   }
   const existing = [...(nf.tables.get('nat')?.chains.keys() ?? [])];
-  const rules = kubeProxyRules(node, services, endpoints, existing);
-  const r = iptablesRestore(nf, rules, true);
+  // The text depends on the node only through these (nodeIP is not written anywhere).
+  const k = share
+    ? JSON.stringify([
+        share.nodeNameMatters ? node.nodeName : '',
+        node.clusterCIDR ?? '',
+        node.masqueradeAll ?? false,
+        existing,
+      ])
+    : '';
+  let rules = share?.texts.get(k);
+  if (rules === undefined) {
+    rules = kubeProxyRules(node, services, endpoints, existing);
+    share?.texts.set(k, rules);
+  }
+  const r = iptablesRestore(nf, rules, true, share?.restore);
   return r.ok ? { ok: true, rules } : { ok: false, error: r.error };
 }

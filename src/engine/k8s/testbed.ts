@@ -49,9 +49,7 @@ export function testbed(o: TestbedOptions): { world: World; cluster: Cluster } {
   });
   const errors = cluster.boot();
   if (errors.length) throw new Error(errors.join('\n'));
-  for (const m of o.objects ?? []) {
-    const r = cluster.apply(m);
-    if (!r.ok) throw new Error(r.error);
-  }
+  // One batch: the controllers run after each object, kube-proxy once at the end.
+  for (const r of cluster.applyAll(o.objects ?? [])) if (!r.ok) throw new Error(r.error);
   return { world, cluster };
 }

@@ -476,7 +476,7 @@ export function iptablesRestore(
   noflush: boolean,
   share?: RestoreShare,
 ): { ok: true } | { ok: false; error: string; code: number } {
-  const lines = input.split('\n');
+  const lines = share ? share.split(input) : input.split('\n');
   const RESTORE_PREFIX = 'iptables-restore v1.8.9 (nf_tables): ';
   const RESTORE_HELP =
     "Try `iptables-restore -h' or 'iptables-restore --help' for more information.\n";

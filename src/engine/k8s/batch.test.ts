@@ -1,0 +1,183 @@
+/**
+ * Cluster.batch / applyAll converge once at the end, yet leave the cluster exactly as the same
+ * calls made one by one do: the same generated names and addresses, the same EndpointSlices, the
+ * same rules on every node. And kube-proxy's shared restore gives each node rules of its own.
+ */
+import { describe, expect, it } from 'vitest';
+import { iptablesRestore, iptablesSave } from '../shell/tools/iptables/index';
+import { RestoreShare } from '../shell/tools/iptables/restoreShare';
+import { World } from '../sim/world';
+import type { Cluster } from './cluster';
+import type { ManifestData } from './objects';
+import { testbed } from './testbed';
+
+const deployment = (name: string, replicas: number, port = 8080): ManifestData => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name, tier: 'web' } },
+      spec: {
+        containers: [
+          {
+            name: 'echo',
+            image: 'hashicorp/http-echo',
+            args: [`-text=${name}`, `-listen=:${port}`],
+            ports: [{ containerPort: port, name: 'http' }],
+          },
+        ],
+      },
+    },
+  },
+});
+
+const service = (
+  name: string,
+  selector: Record<string, string>,
+  type = 'ClusterIP',
+): ManifestData =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: {
+      type,
+      selector,
+      ports: [{ port: 80, targetPort: 'http' }],
+      ...(type !== 'ClusterIP' ? { externalTrafficPolicy: 'Local' } : {}),
+    },
+  }) as ManifestData;
+
+const pod = (name: string, node?: string): ManifestData => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels: { app: 'solo' } },
+  spec: {
+    nodeName: node,
+    containers: [{ name: 'curl', image: 'curlimages/curl', command: ['sleep', 'infinity'] }],
+  },
+});
+
+/** Everything a learner could see of the cluster: objects, addresses, and each node's rules. */
+function snapshot(world: World, cluster: Cluster): unknown {
+  return {
+    pods: cluster
+      .podList()
+      .map((p) => [p.namespace, p.name, p.uid, p.nodeName, p.podIP, p.sandbox?.netnsName]),
+    services: cluster.serviceList().map((s) => [s.name, s.clusterIP, s.ports]),
+    slices: [...cluster.endpointSlices.values()].map((e) => [e.name, e.endpoints, e.ports]),
+    rules: cluster.nodes.map((n) =>
+      iptablesSave(n.host.rootNs.netfilter, { counters: true, unix: world.unixNow() }),
+    ),
+    errors: cluster.errors,
+  };
+}
+
+function build(
+  objects: readonly ManifestData[],
+  mode: 'one by one' | 'batch',
+  then?: (c: Cluster) => void,
+) {
+  const { world, cluster } = testbed({ nodes: 4, seed: 11 });
+  const results =
+    mode === 'batch' ? cluster.applyAll(objects) : objects.map((m) => cluster.apply(m));
+  if (then) {
+    if (mode === 'batch') cluster.batch(() => then(cluster));
+    else then(cluster);
+  }
+  return { results, snap: snapshot(world, cluster) };
+}
+
+describe('Cluster.batch', () => {
+  const objects: ManifestData[] = [
+    deployment('web', 3),
+    service('web', { app: 'web' }),
+    // A name that extends another Deployment's: "web-" owners are claimed by both, as before.
+    deployment('api', 2, 9090),
+    service('api', { app: 'api' }, 'NodePort'),
+    service('tier', { tier: 'web' }),
+    service('empty', { app: 'nothing' }),
+    pod('client', 'kind-worker'),
+    pod('floating'),
+    deployment('web', 2),
+  ];
+
+  it('gives the same names, addresses, slices and rules as applying one by one', () => {
+    const a = build(objects, 'one by one');
+    const b = build(objects, 'batch');
+    expect(b.results).toEqual(a.results);
+    expect(b.snap).toEqual(a.snap);
+  });
+
+  it('also for deletes and scaling inside the batch', () => {
+    const then = (c: Cluster) => {
+      c.scale('default', 'api', 4);
+      expect(c.delete('service', 'default', 'tier')).toBeUndefined();
+      const victim = c.podList().find((p) => p.name.startsWith('web-'))!;
+      expect(c.delete('pod', 'default', victim.name)).toBeUndefined();
+      c.apply(deployment('web', 3, 8081));
+    };
+    const a = build(objects, 'one by one', then);
+    const b = build(objects, 'batch', then);
+    expect(b.snap).toEqual(a.snap);
+  });
+
+  it('syncs kube-proxy once, at the end', () => {
+    const { cluster } = testbed({ nodes: 2 });
+    const nf = cluster.nodes[1]!.host.rootNs.netfilter;
+    const chains = () => [...(nf.tables.get('nat')?.chains.keys() ?? [])].length;
+    const before = chains();
+    cluster.batch(() => {
+      cluster.apply(deployment('web', 2));
+      cluster.apply(service('web', { app: 'web' }));
+      expect(chains()).toBe(before);
+      // Nested batches wait for the outermost.
+      cluster.batch(() => cluster.apply(pod('client')));
+      expect(chains()).toBe(before);
+    });
+    // KUBE-SVC and two KUBE-SEP chains.
+    expect(chains()).toBe(before + 3);
+  });
+});
+
+describe('RestoreShare', () => {
+  it('restores the same rules as parsing each time, each namespace with its own counters', () => {
+    const world = new World({ seed: 1 });
+    const host = world.addHost({ name: 'h' });
+    const a = host.createNetns('a').netfilter;
+    const b = host.createNetns('b').netfilter;
+    const c = host.createNetns('c').netfilter;
+    const text = [
+      '*nat',
+      ':KUBE-SERVICES - [0:0]',
+      ':KUBE-SVC-X - [0:0]',
+      '-A PREROUTING -j KUBE-SERVICES',
+      '-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-X',
+      '-A KUBE-SVC-X -m statistic --mode random --probability 0.5 -p tcp -j DNAT --to-destination 10.0.0.1:80',
+      '-A KUBE-SVC-X -m statistic --mode nth --every 2 --packet 0 -p tcp -j DNAT --to-destination 10.0.0.2:80',
+      '[3:180] -A KUBE-SVC-X -p tcp -j DNAT --to-destination 10.0.0.3:80',
+      'COMMIT',
+      '',
+    ].join('\n');
+    const share = new RestoreShare();
+    expect(iptablesRestore(a, text, false, share)).toEqual({ ok: true });
+    expect(iptablesRestore(b, text, false, share)).toEqual({ ok: true });
+    expect(iptablesRestore(c, text, false)).toEqual({ ok: true });
+    const save = (nf: typeof a) => iptablesSave(nf, { counters: true, unix: 0 });
+    expect(save(a)).toBe(save(c));
+    expect(save(b)).toBe(save(c));
+    const ra = a.tables.get('nat')!.chains.get('KUBE-SVC-X')!.rules;
+    const rb = b.tables.get('nat')!.chains.get('KUBE-SVC-X')!.rules;
+    ra[0]!.pkts++;
+    expect(rb[0]!.pkts).toBe(0);
+    expect(ra[0]).not.toBe(rb[0]);
+    // The nth match keeps a counter: never shared.
+    expect(ra[1]!.matches).not.toBe(rb[1]!.matches);
+    // A line that fails is reported as without the share.
+    const bad = '*nat\n-A NOPE -j ACCEPT\nCOMMIT\n';
+    expect(iptablesRestore(a, bad, false, share)).toEqual(iptablesRestore(c, bad, false));
+  });
+});
