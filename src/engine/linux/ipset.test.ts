@@ -244,6 +244,30 @@ describe('the iptables set match', () => {
       out: '',
       err: "iptables v1.8.9 (nf_tables): Set nosuch doesn't exist.\n\nTry `iptables -h' or 'iptables --help' for more information.\n",
     });
+    const usage = (msg: string) =>
+      `iptables v1.8.9 (nf_tables): ${msg}\nTry \`iptables -h' or 'iptables --help' for more information.\n`;
+    expect(run(l, 'iptables -A INPUT -m set --match-set bar foo -j DROP')).toEqual({
+      code: 2,
+      out: '',
+      err: usage("You must spefify (the comma separated list of) 'src' or 'dst'."),
+    });
+    expect(run(l, 'iptables -A INPUT -m set --match-set bar -j DROP').err).toBe(
+      usage('--match-set requires two args.'),
+    );
+    expect(run(l, 'iptables -C INPUT -m set --match-set bar src -j DROP')).toEqual({
+      code: 1,
+      out: '',
+      err: 'iptables: Bad rule (does a matching rule exist in that chain?).\n',
+    });
+    l.sh().host.fs.writeFile(
+      '/tmp/r',
+      '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set nosuch src -j DROP\nCOMMIT\n',
+    );
+    expect(run(l, 'iptables-restore /tmp/r')).toEqual({
+      code: 2,
+      out: '',
+      err: "iptables-restore v1.8.9 (nf_tables): Set nosuch doesn't exist.\n\nError occurred at line: 3\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    });
     l.setup([
       `${X}iptables -A INPUT -m set --match-set bar src -j ACCEPT`,
       `${X}iptables -A INPUT -m set ! --match-set bar src,dst -j DROP`,
