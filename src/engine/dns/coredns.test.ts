@@ -230,7 +230,8 @@ const norm = (s: string) =>
   s
     .replace(/id: \d+/, 'id: ID')
     .replace(/Query time: \d+ msec/, 'Query time: 0 msec')
-    .replace(/WHEN: .*/, 'WHEN: DATE');
+    .replace(/WHEN: .*/, 'WHEN: DATE')
+    .replace(/COOKIE: [0-9a-f]+/, 'COOKIE: HEX');
 
 describe('dig and nslookup against the CoreDNS-like server', () => {
   const head = (args: string) =>
@@ -247,9 +248,11 @@ describe('dig and nslookup against the CoreDNS-like server', () => {
         ';; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n' +
         ';; WARNING: recursion requested but not available\n\n' +
         ';; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n' +
+        // CoreDNS sends dig's cookie back (the lab's responder did not: 103 bytes there).
+        '; COOKIE: HEX (echoed)\n' +
         ';; QUESTION SECTION:\n;web.default.svc.cluster.local.\tIN\tA\n\n' +
         ';; ANSWER SECTION:\nweb.default.svc.cluster.local. 30 IN\tA\t10.53.0.1\n\n' +
-        tail(103),
+        tail(115),
     );
     expect(norm(l.run('ip netns exec cli dig nosuch.default.svc.cluster.local').stdout)).toBe(
       head('nosuch.default.svc.cluster.local') +
@@ -257,9 +260,10 @@ describe('dig and nslookup against the CoreDNS-like server', () => {
         ';; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1\n' +
         ';; WARNING: recursion requested but not available\n\n' +
         ';; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n' +
+        '; COOKIE: HEX (echoed)\n' +
         ';; QUESTION SECTION:\n;nosuch.default.svc.cluster.local. IN\tA\n\n' +
         ';; AUTHORITY SECTION:\ncluster.local.\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. 1700000000 7200 1800 86400 30\n\n' +
-        tail(154),
+        tail(166),
     );
   });
 
@@ -375,7 +379,7 @@ describe('forwarding and address families', () => {
       ),
     ).toEqual([
       '10.54.0.1.P > 10.54.0.2.53: ID+ [1au] A? example.com. (52)',
-      '10.54.0.2.53 > 10.54.0.1.P: ID* 1/0/1 A 10.54.0.80 (67)',
+      '10.54.0.2.53 > 10.54.0.1.P: ID* 1/0/1 A 10.54.0.80 (79)',
     ]);
     // Cluster names never leave srv.
     expect(l.run('ip netns exec cli dig +short web.default.svc.cluster.local').stdout).toBe(

@@ -56,7 +56,17 @@ export interface DnsServerOptions {
    */
   readonly recursionAvailable?: boolean;
   readonly compress?: Compression;
+  /**
+   * EDNS options copied from the request's OPT into the reply's. CoreDNS (the default) reuses
+   * the request's OPT and keeps the options it supports by default (NSID, EXPIRE, COOKIE,
+   * TCP-KEEPALIVE, PADDING: request.SizeAndDo, plugin/pkg/edns), so a client cookie comes back
+   * and dig shows it "(echoed)"; dnsmasq 2.90 sent none back (checked).
+   */
+  readonly echoOptions?: boolean;
 }
+
+/** The EDNS option codes CoreDNS copies back by default: NSID, EXPIRE, COOKIE, KEEPALIVE, PADDING. */
+const COREDNS_ECHOED_OPTIONS = new Set([3, 9, 10, 11, 12]);
 
 export interface DnsServer {
   readonly proc: Process;
@@ -83,6 +93,10 @@ export function startDnsServer(host: Host, ns: NetNs, opts: DnsServerOptions): D
   }
   proc.onCleanup(() => udpClose(sock));
 
+  const echoed = (opt: DnsRecord) =>
+    (opts.echoOptions ?? true) && opt.data.kind === 'OPT'
+      ? opt.data.options.filter((o) => COREDNS_ECHOED_OPTIONS.has(o.code))
+      : [];
   const reply = (req: DnsMessage, to: { ip: Ipv4; port: number }, r: Partial<DnsMessage>) => {
     const reqOpt = req.additional.find((a) => a.type === DNS_TYPE.OPT);
     const m: DnsMessage = {
@@ -104,7 +118,7 @@ export function startDnsServer(host: Host, ns: NetNs, opts: DnsServerOptions): D
       authority: r.authority ?? [],
       additional: [
         ...(r.additional ?? []).filter((a) => a.type !== DNS_TYPE.OPT),
-        ...(reqOpt ? [optRecord(reqOpt.class)] : []),
+        ...(reqOpt ? [optRecord(reqOpt.class, echoed(reqOpt))] : []),
       ],
     };
     sendDnsMessage(sock, to.ip, to.port, m, { compress: opts.compress ?? false });

@@ -73,6 +73,12 @@ export function digAnswerText(
   if (opt) {
     s += ';; OPT PSEUDOSECTION:\n';
     s += `; EDNS: version: ${(opt.ttl >>> 16) & 0xff}, flags:${opt.ttl & 0x8000 ? ' do' : ''}; udp: ${opt.class}\n`;
+    // message.c: our 8-byte client cookie sent back alone is "(echoed)".
+    for (const o of opt.data.kind === 'OPT' ? opt.data.options : []) {
+      if (o.code !== EDNS_COOKIE) continue;
+      const hex = o.data.map((b) => b.toString(16).padStart(2, '0')).join('');
+      s += `; COOKIE: ${hex}${o.data.length < 16 ? ' (echoed)' : ''}\n`;
+    }
   }
   s += ';; QUESTION SECTION:\n';
   for (const q of m.questions) s += `${questionLine(q)}\n`;

@@ -61,6 +61,7 @@ function dnsmasqLab(
     source: staticZone([''], records, { nxdomainAuthoritative: false }),
     recursionAvailable: true,
     compress: 'whole-names',
+    echoOptions: false,
     comm: 'dnsmasq',
   });
   if (typeof server === 'string') throw new Error(server);
