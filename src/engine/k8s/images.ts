@@ -41,6 +41,7 @@ const IMAGES: Record<string, { entrypoint?: readonly string[] }> = {
   'nicolaka/netshoot': { entrypoint: ['zsh'] },
   python: { entrypoint: ['python3'] },
   'coredns/coredns': {},
+  'ingress-nginx/controller': {},
 };
 
 export function knownImage(ref: string): boolean {

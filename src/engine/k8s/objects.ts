@@ -152,6 +152,42 @@ export const NetworkPolicy = z.strictObject({
   }),
 });
 
+const IngressBackend = z.strictObject({
+  service: z.strictObject({
+    name: z.string(),
+    port: z.union([
+      z.strictObject({ number: z.number().int().min(1).max(65535) }),
+      z.strictObject({ name: z.string() }),
+    ]),
+  }),
+});
+
+export const Ingress = z.strictObject({
+  apiVersion: z.literal('networking.k8s.io/v1'),
+  kind: z.literal('Ingress'),
+  metadata: ObjectMeta,
+  spec: z.strictObject({
+    ingressClassName: z.string().optional(),
+    defaultBackend: IngressBackend.optional(),
+    rules: z
+      .array(
+        z.strictObject({
+          host: z.string().optional(),
+          http: z.strictObject({
+            paths: z.array(
+              z.strictObject({
+                path: z.string().optional(),
+                pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']),
+                backend: IngressBackend,
+              }),
+            ),
+          }),
+        }),
+      )
+      .optional(),
+  }),
+});
+
 export const Namespace = z.strictObject({
   apiVersion: z.literal('v1'),
   kind: z.literal('Namespace'),
@@ -165,6 +201,7 @@ export const Manifest = z.discriminatedUnion('kind', [
   Service,
   NetworkPolicy,
   Namespace,
+  Ingress,
 ]);
 
 export type PodManifest = z.output<typeof Pod>;
@@ -172,9 +209,17 @@ export type DeploymentManifest = z.output<typeof Deployment>;
 export type ServiceManifest = z.output<typeof Service>;
 export type NetworkPolicyManifest = z.output<typeof NetworkPolicy>;
 export type NamespaceManifest = z.output<typeof Namespace>;
+export type IngressManifest = z.output<typeof Ingress>;
 export type ManifestData = z.output<typeof Manifest>;
 
-export const KINDS = ['Pod', 'Deployment', 'Service', 'NetworkPolicy', 'Namespace'] as const;
+export const KINDS = [
+  'Pod',
+  'Deployment',
+  'Service',
+  'NetworkPolicy',
+  'Namespace',
+  'Ingress',
+] as const;
 
 /** matchLabels and matchExpressions, as metav1.LabelSelectorAsSelector reads them. */
 export function selectorMatches(

@@ -119,6 +119,18 @@ export function arpRcv(dev: Device, skb: Skb): void {
     return;
   }
   const now = ns.world.sched.now;
+  if (arp.op === 'request' && ns.arpAnnounced.get(tip) === dev) {
+    // The speaker's packet socket sees the request before arp_rcv, and answers it itself.
+    emit(
+      ns,
+      'packet_rcv',
+      skb,
+      `a userspace speaker (AF_PACKET) announces ${formatIpv4(tip)}: reply with ${dev.name}'s MAC`,
+      dev,
+    );
+    arpReply(ns, dev, arp, dev.mac, skb);
+    return;
+  }
   if (arp.op === 'request') {
     if (sip === IPV4_ANY) {
       // Duplicate address detection probe: answer if the address is ours.

@@ -40,6 +40,11 @@ export class NetNs {
   private nextIfindex = 1;
   readonly fib = new Fib();
   readonly neigh: NeighTable;
+  /**
+   * Addresses a userspace daemon answers ARP for on a device from a raw packet socket (MetalLB's
+   * speaker in layer-2 mode), though no interface holds them.
+   */
+  readonly arpAnnounced = new Map<Ipv4, Device>();
   readonly sockets: SocketTable;
   readonly netfilter: Netfilter;
   /** net.ipv4.conf.all and net.ipv4.conf.default */

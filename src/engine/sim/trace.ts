@@ -31,6 +31,7 @@ export type TraceStage =
   | 'br_pass_frame_up'
   | 'arp_rcv'
   | 'arp_process'
+  | 'packet_rcv'
   | 'arp_send'
   | 'neigh_resolve_output'
   | 'neigh_update'

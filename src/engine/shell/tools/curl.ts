@@ -326,13 +326,16 @@ export const curl: Tool = (ctx) => {
 
   const method = o.method ?? (o.head ? 'HEAD' : o.data !== undefined ? 'POST' : 'GET');
   const sendRequest = (c: TcpConnection) => {
-    const lines = [
-      `${method} ${url.path} HTTP/1.1`,
-      `Host: ${url.hostHeader}`,
-      `User-Agent: curl/${CURL_VERSION}`,
-      'Accept: */*',
-    ];
-    for (const h of o.headers) lines.push(h);
+    // A -H header named like one of curl's own replaces it: a custom Host takes the Host line's
+    // place (curl keeps it as its host header); User-Agent and Accept go out with the other
+    // custom headers instead of curl's.
+    const custom = (name: string) =>
+      o.headers.find((h) => h.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+    const host = custom('Host');
+    const lines = [`${method} ${url.path} HTTP/1.1`, host ?? `Host: ${url.hostHeader}`];
+    if (!custom('User-Agent')) lines.push(`User-Agent: curl/${CURL_VERSION}`);
+    if (!custom('Accept')) lines.push('Accept: */*');
+    for (const h of o.headers) if (h !== host) lines.push(h);
     if (o.data !== undefined) {
       lines.push(
         `Content-Length: ${o.data.length}`,

@@ -9,6 +9,7 @@ import { normalizePath } from '../../../linux/fs';
 import { Process } from '../../../linux/process';
 import { type Cluster, clusterOf } from '../../../k8s/cluster';
 import { runTool } from '../../../k8s/images';
+import { ingressesOf } from '../../../k8s/ingress';
 import { KINDS, Manifest } from '../../../k8s/objects';
 import type { Tool, ToolContext } from '../../tool';
 import { JsonPathError, jsonPath } from './jsonpath';
@@ -44,6 +45,7 @@ const die = (text: string, code = 1): never => {
 };
 
 type Resource =
+  | 'ingresses'
   | 'pods'
   | 'services'
   | 'nodes'
@@ -54,6 +56,10 @@ type Resource =
   | 'networkpolicies';
 
 const RESOURCES: Record<string, Resource> = {
+  ingress: 'ingresses',
+  ingresses: 'ingresses',
+  ing: 'ingresses',
+  'ingresses.networking.k8s.io': 'ingresses',
   pod: 'pods',
   pods: 'pods',
   po: 'pods',
@@ -81,6 +87,7 @@ const RESOURCES: Record<string, Resource> = {
 };
 
 const NAMESPACED: Record<Resource, boolean> = {
+  ingresses: true,
   pods: true,
   services: true,
   nodes: false,
@@ -93,6 +100,7 @@ const NAMESPACED: Record<Resource, boolean> = {
 
 /** The API's resource.group names, as NotFound errors print them. */
 const QUALIFIED: Record<Resource, string> = {
+  ingresses: 'ingresses.networking.k8s.io',
   pods: 'pods',
   services: 'services',
   nodes: 'nodes',
@@ -290,6 +298,36 @@ function get(c: Cluster, ctx: ToolContext, f: Flags): string {
         }),
       }));
       break;
+    case 'ingresses': {
+      // ADDRESS: the ingress controller's LoadBalancer address, once it has published it.
+      const lb = c
+        .serviceList()
+        .find(
+          (x) =>
+            x.type === 'LoadBalancer' &&
+            x.loadBalancerIP &&
+            x.labels['app.kubernetes.io/name'] === 'ingress-nginx',
+        );
+      items = [...ingressesOf(c).values()].map((g) => ({
+        ...g,
+        labels: {},
+        row: () => [
+          g.name,
+          g.spec.ingressClassName ?? '<none>',
+          (g.spec.rules ?? []).map((r) => r.host ?? '*').join(',') || '*',
+          lb?.loadBalancerIP ?? '',
+          '80',
+          humanAge(now - g.created),
+        ],
+        json: () => ({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: { name: g.name, namespace: g.namespace },
+          spec: JSON.parse(JSON.stringify(g.spec)) as Json,
+        }),
+      }));
+      break;
+    }
     case 'networkpolicies':
       items = [...c.networkPolicies.values()].map((p) => ({
         ...p,
@@ -439,6 +477,8 @@ function headerFor(res: Resource, wide: boolean): string[] {
       return ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'];
     case 'namespaces':
       return ['NAME', 'STATUS', 'AGE'];
+    case 'ingresses':
+      return ['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE'];
     case 'networkpolicies':
       return ['NAME', 'POD-SELECTOR', 'AGE'];
   }
