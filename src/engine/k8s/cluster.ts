@@ -13,37 +13,23 @@ import {
   formatIpv4,
   ipv4Add,
   parseIpv4,
-} from "../net/ipv4";
-import type { Mac } from "../net/mac";
-import type { Host } from "../linux/host";
-import type { World } from "../sim/world";
-import {
-  type CniCluster,
-  type CniModelName,
-  type CniNode,
-  setupNodeNetwork,
-} from "./cni";
-import { clusterDnsIP, corednsObjects, startCoredns } from "./clusterDns";
-import {
-  announceLoadBalancers,
-  applyIngress,
-  startIngressNginx,
-} from "./ingress";
-import { type ToolLookup } from "./images";
-import {
-  type ContainerStatus,
-  Kubelet,
-  type KubeletPod,
-  type PodSandbox,
-} from "./kubelet";
+} from '../net/ipv4';
+import type { Mac } from '../net/mac';
+import type { Host } from '../linux/host';
+import type { World } from '../sim/world';
+import { type CniCluster, type CniModelName, type CniNode, setupNodeNetwork } from './cni';
+import { clusterDnsIP, corednsObjects, startCoredns } from './clusterDns';
+import { announceLoadBalancers, applyIngress, startIngressNginx } from './ingress';
+import { type ToolLookup } from './images';
+import { type ContainerStatus, Kubelet, type KubeletPod, type PodSandbox } from './kubelet';
 import {
   type Endpoint as ProxyEndpoint,
   KubeProxySyncShare,
   type Service as ProxyService,
   syncKubeProxy,
-} from "./kubeProxy";
-import { syncNetworkPolicies } from "./networkPolicy";
-import { podTemplateHash, randomSuffix, uuid4 } from "./names";
+} from './kubeProxy';
+import { syncNetworkPolicies } from './networkPolicy';
+import { podTemplateHash, randomSuffix, uuid4 } from './names';
 import {
   type DeploymentManifest,
   type ManifestData,
@@ -52,12 +38,12 @@ import {
   type ServiceManifest,
   mapSelects,
   selectorMatches,
-} from "./objects";
+} from './objects';
 
 export interface NodeConfig {
   readonly host: Host;
   readonly podCIDR: Cidr;
-  readonly role: "control-plane" | "worker";
+  readonly role: 'control-plane' | 'worker';
   /** The NIC holding the node IP (default: the host's first interface with an address). */
   readonly dev?: string;
 }
@@ -73,11 +59,11 @@ export interface ClusterConfig {
   /** Run CoreDNS behind kube-dns and point pods at it (default true, as every cluster does). */
   readonly dns?: boolean;
   /** Calico only: IP-in-IP between nodes (default) or plain routes. */
-  readonly calicoEncapsulation?: "IPIP" | "None";
+  readonly calicoEncapsulation?: 'IPIP' | 'None';
 }
 
 export interface ClusterNode extends CniNode {
-  readonly role: "control-plane" | "worker";
+  readonly role: 'control-plane' | 'worker';
   readonly created: number;
   readonly kubelet: Kubelet;
 }
@@ -97,13 +83,13 @@ export interface ServiceObject {
   readonly name: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
-  readonly spec: ServiceManifest["spec"];
-  readonly type: "ClusterIP" | "NodePort" | "LoadBalancer";
+  readonly spec: ServiceManifest['spec'];
+  readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   readonly clusterIP: string;
   /** Ports with their allocated node ports. */
   readonly ports: {
     name: string;
-    protocol: "TCP" | "UDP" | "SCTP";
+    protocol: 'TCP' | 'UDP' | 'SCTP';
     port: number;
     targetPort: number | string;
     nodePort?: number;
@@ -117,7 +103,7 @@ export interface DeploymentObject {
   readonly name: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
-  spec: DeploymentManifest["spec"];
+  spec: DeploymentManifest['spec'];
   readonly created: number;
 }
 
@@ -139,7 +125,7 @@ export interface NamespaceObject {
 export interface NetworkPolicyObject {
   readonly name: string;
   readonly namespace: string;
-  readonly spec: NetworkPolicyManifest["spec"];
+  readonly spec: NetworkPolicyManifest['spec'];
   readonly created: number;
 }
 
@@ -148,7 +134,7 @@ export type ApplyResult =
       ok: true;
       kind: string;
       name: string;
-      action: "created" | "configured" | "unchanged";
+      action: 'created' | 'configured' | 'unchanged';
     }
   | { ok: false; error: string };
 
@@ -194,10 +180,7 @@ export class Cluster {
    * - by label: "ns\0key\0value";
    * - per node name, how many pods are bound to it (the scheduler's load).
    */
-  private readonly podsByOwnerPrefix = new Map<
-    string,
-    { pods: Set<PodObject>; version: number }
-  >();
+  private readonly podsByOwnerPrefix = new Map<string, { pods: Set<PodObject>; version: number }>();
   private readonly podsByLabel = new Map<string, Set<PodObject>>();
   private readonly podsOnNode = new Map<string, number>();
 
@@ -209,13 +192,9 @@ export class Cluster {
     const nodes: CniNode[] = config.nodes.map((n) => {
       const dev =
         n.dev ??
-        [...n.host.rootNs.devices.values()].find(
-          (d) => d.kind !== "loopback" && d.addrs.length > 0,
-        )?.name;
-      const nodeIP =
-        dev !== undefined
-          ? n.host.rootNs.device(dev)?.addrs[0]?.local
-          : undefined;
+        [...n.host.rootNs.devices.values()].find((d) => d.kind !== 'loopback' && d.addrs.length > 0)
+          ?.name;
+      const nodeIP = dev !== undefined ? n.host.rootNs.device(dev)?.addrs[0]?.local : undefined;
       if (dev === undefined || nodeIP === undefined)
         throw new Error(`node ${n.host.name} has no interface with an address`);
       return {
@@ -226,9 +205,7 @@ export class Cluster {
         podCIDR: n.podCIDR,
       };
     });
-    const vtepMacs = new Map<string, Mac>(
-      nodes.map((n) => [n.name, world.randomMac()]),
-    );
+    const vtepMacs = new Map<string, Mac>(nodes.map((n) => [n.name, world.randomMac()]));
     this.cni = {
       model: config.cni,
       clusterCIDR: config.clusterCIDR,
@@ -243,27 +220,21 @@ export class Cluster {
         role: config.nodes[i]!.role,
         created: now,
         kubelet: new Kubelet(this.cni, n, config.tools, () => this.converge(), {
-          clusterDNS:
-            config.dns === false ? undefined : clusterDnsIP(config.serviceCIDR),
+          clusterDNS: config.dns === false ? undefined : clusterDnsIP(config.serviceCIDR),
           clusterImage: (repo, host, ns) =>
-            repo === "coredns/coredns"
+            repo === 'coredns/coredns'
               ? startCoredns(this, host, ns)
-              : repo === "ingress-nginx/controller"
+              : repo === 'ingress-nginx/controller'
                 ? startIngressNginx(this, host, ns)
                 : undefined,
         }),
       };
       this.nodes.push(node);
     }
-    for (const name of [
-      "default",
-      "kube-node-lease",
-      "kube-public",
-      "kube-system",
-    ])
+    for (const name of ['default', 'kube-node-lease', 'kube-public', 'kube-system'])
       this.namespaces.set(name, {
         name,
-        labels: { "kubernetes.io/metadata.name": name },
+        labels: { 'kubernetes.io/metadata.name': name },
         created: now,
       });
     clusters.set(world, this);
@@ -273,41 +244,33 @@ export class Cluster {
   boot(): string[] {
     const errors: string[] = [];
     for (const n of this.nodes)
-      errors.push(
-        ...setupNodeNetwork(this.cni, n).map((e) => `${n.name}: ${e}`),
-      );
-    const cp =
-      this.nodes.find((n) => n.role === "control-plane") ?? this.nodes[0]!;
+      errors.push(...setupNodeNetwork(this.cni, n).map((e) => `${n.name}: ${e}`));
+    const cp = this.nodes.find((n) => n.role === 'control-plane') ?? this.nodes[0]!;
     // The API server's own Service: the first address of the service range, 443 → 6443.
-    this.services.set(key("default", "kubernetes"), {
-      name: "kubernetes",
-      namespace: "default",
-      labels: { component: "apiserver", provider: "kubernetes" },
+    this.services.set(key('default', 'kubernetes'), {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { component: 'apiserver', provider: 'kubernetes' },
       spec: {
-        ports: [
-          { name: "https", port: 443, targetPort: 6443, protocol: "TCP" },
-        ],
+        ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }],
       },
-      type: "ClusterIP",
+      type: 'ClusterIP',
       clusterIP: formatIpv4(ipv4Add(this.config.serviceCIDR.addr, 1)),
-      ports: [{ name: "https", protocol: "TCP", port: 443, targetPort: 6443 }],
+      ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }],
       created: this.world.unixNow(),
     });
-    this.endpointSlices.set(key("default", "kubernetes"), {
-      name: "kubernetes",
-      namespace: "default",
-      service: "kubernetes",
+    this.endpointSlices.set(key('default', 'kubernetes'), {
+      name: 'kubernetes',
+      namespace: 'default',
+      service: 'kubernetes',
       created: this.world.unixNow(),
-      endpoints: [{ ip: cp.nodeIP, ready: true, nodeName: cp.name, pod: "" }],
-      ports: [{ name: "https", protocol: "TCP", port: 6443 }],
+      endpoints: [{ ip: cp.nodeIP, ready: true, nodeName: cp.name, pod: '' }],
+      ports: [{ name: 'https', protocol: 'TCP', port: 6443 }],
     });
     // One batch: kube-proxy syncs once, when CoreDNS's objects are in.
     this.batch(() => {
       if (this.config.dns !== false)
-        for (const m of corednsObjects(
-          clusterDnsIP(this.config.serviceCIDR),
-          cp.name,
-        )) {
+        for (const m of corednsObjects(clusterDnsIP(this.config.serviceCIDR), cp.name)) {
           const r = this.apply(m);
           if (!r.ok) errors.push(`coredns: ${r.error}`);
         }
@@ -325,47 +288,44 @@ export class Cluster {
 
   // --- the API
 
-  apply(m: ManifestData, defaultNamespace = "default"): ApplyResult {
+  apply(m: ManifestData, defaultNamespace = 'default'): ApplyResult {
     const now = this.world.unixNow();
-    const ns =
-      m.kind === "Namespace" ? "" : (m.metadata.namespace ?? defaultNamespace);
-    if (m.kind !== "Namespace" && !this.namespaces.has(ns))
+    const ns = m.kind === 'Namespace' ? '' : (m.metadata.namespace ?? defaultNamespace);
+    if (m.kind !== 'Namespace' && !this.namespaces.has(ns))
       return { ok: false, error: `namespaces "${ns}" not found` };
     const name = m.metadata.name;
     const labels = { ...(m.metadata.labels ?? {}) };
     const k = key(ns, name);
     const lower = m.kind.toLowerCase();
-    const done = (
-      action: "created" | "configured" | "unchanged",
-    ): ApplyResult => {
+    const done = (action: 'created' | 'configured' | 'unchanged'): ApplyResult => {
       this.converge();
       return {
         ok: true,
         kind:
-          lower === "deployment"
-            ? "deployment.apps"
-            : lower === "networkpolicy"
-              ? "networkpolicy.networking.k8s.io"
-              : lower === "ingress"
-                ? "ingress.networking.k8s.io"
+          lower === 'deployment'
+            ? 'deployment.apps'
+            : lower === 'networkpolicy'
+              ? 'networkpolicy.networking.k8s.io'
+              : lower === 'ingress'
+                ? 'ingress.networking.k8s.io'
                 : lower,
         name,
         action,
       };
     };
     switch (m.kind) {
-      case "Ingress":
+      case 'Ingress':
         return done(applyIngress(this, m, ns));
-      case "Namespace": {
-        if (this.namespaces.has(name)) return done("unchanged");
+      case 'Namespace': {
+        if (this.namespaces.has(name)) return done('unchanged');
         this.namespaces.set(name, {
           name,
-          labels: { ...labels, "kubernetes.io/metadata.name": name },
+          labels: { ...labels, 'kubernetes.io/metadata.name': name },
           created: now,
         });
-        return done("created");
+        return done('created');
       }
-      case "Pod": {
+      case 'Pod': {
         const old = this.pods.get(k);
         if (old) {
           if (
@@ -375,7 +335,7 @@ export class Cluster {
               nodeName: old.spec.nodeName ?? m.spec.nodeName,
             })
           )
-            return done("unchanged");
+            return done('unchanged');
           return {
             ok: false,
             error: `The Pod "${name}" is invalid: spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`,\`spec.initContainers[*].image\`,\`spec.activeDeadlineSeconds\`,\`spec.tolerations\` (only additions to existing tolerations),\`spec.terminationGracePeriodSeconds\` (allow it to be set to 1 if it was previously negative)`,
@@ -384,18 +344,12 @@ export class Cluster {
         if (m.spec.nodeName !== undefined && !this.node(m.spec.nodeName))
           return { ok: false, error: `nodes "${m.spec.nodeName}" not found` };
         this.createPod(ns, name, labels, m.spec);
-        return done("created");
+        return done('created');
       }
-      case "Deployment": {
+      case 'Deployment': {
         const old = this.deployments.get(k);
-        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec))
-          return done("unchanged");
-        if (
-          !selectorMatches(
-            m.spec.selector,
-            m.spec.template.metadata.labels ?? {},
-          )
-        )
+        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec)) return done('unchanged');
+        if (!selectorMatches(m.spec.selector, m.spec.template.metadata.labels ?? {}))
           return {
             ok: false,
             error: `The Deployment "${name}" is invalid: spec.template.metadata.labels: Invalid value: ${JSON.stringify(m.spec.template.metadata.labels ?? {})}: \`selector\` does not match template \`labels\``,
@@ -409,69 +363,64 @@ export class Cluster {
             spec: m.spec,
             created: now,
           });
-        return done(old ? "configured" : "created");
+        return done(old ? 'configured' : 'created');
       }
-      case "Service": {
+      case 'Service': {
         const old = this.services.get(k);
-        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec))
-          return done("unchanged");
+        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec)) return done('unchanged');
         const r = this.makeService(ns, name, labels, m.spec, old);
-        if (typeof r === "string") return { ok: false, error: r };
+        if (typeof r === 'string') return { ok: false, error: r };
         this.services.set(k, r);
-        return done(old ? "configured" : "created");
+        return done(old ? 'configured' : 'created');
       }
-      case "NetworkPolicy": {
+      case 'NetworkPolicy': {
         const old = this.networkPolicies.get(k);
-        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec))
-          return done("unchanged");
+        if (old && JSON.stringify(old.spec) === JSON.stringify(m.spec)) return done('unchanged');
         this.networkPolicies.set(k, {
           name,
           namespace: ns,
           spec: m.spec,
           created: old?.created ?? now,
         });
-        return done(old ? "configured" : "created");
+        return done(old ? 'configured' : 'created');
       }
     }
   }
 
   /** Deletes one object; the error text is the API server's NotFound when there is none. */
   delete(
-    kind: "pod" | "service" | "deployment" | "networkpolicy" | "namespace",
+    kind: 'pod' | 'service' | 'deployment' | 'networkpolicy' | 'namespace',
     ns: string,
     name: string,
   ): string | undefined {
     const k = key(ns, name);
     const notFound = (res: string) => `${res} "${name}" not found`;
     switch (kind) {
-      case "pod": {
+      case 'pod': {
         const p = this.pods.get(k);
-        if (!p) return notFound("pods");
+        if (!p) return notFound('pods');
         this.removePod(p);
         break;
       }
-      case "service": {
-        if (!this.services.delete(k)) return notFound("services");
+      case 'service': {
+        if (!this.services.delete(k)) return notFound('services');
         this.endpointSlices.delete(k);
         break;
       }
-      case "deployment": {
+      case 'deployment': {
         const d = this.deployments.get(k);
-        if (!d) return notFound("deployments.apps");
+        if (!d) return notFound('deployments.apps');
         this.deployments.delete(k);
         for (const p of [...this.pods.values()])
-          if (p.namespace === ns && p.owner?.startsWith(`${name}-`))
-            this.removePod(p);
+          if (p.namespace === ns && p.owner?.startsWith(`${name}-`)) this.removePod(p);
         break;
       }
-      case "networkpolicy":
-        if (!this.networkPolicies.delete(k))
-          return notFound("networkpolicies.networking.k8s.io");
+      case 'networkpolicy':
+        if (!this.networkPolicies.delete(k)) return notFound('networkpolicies.networking.k8s.io');
         break;
-      case "namespace": {
-        if (!this.namespaces.has(name)) return notFound("namespaces");
-        for (const p of [...this.pods.values()])
-          if (p.namespace === name) this.removePod(p);
+      case 'namespace': {
+        if (!this.namespaces.has(name)) return notFound('namespaces');
+        for (const p of [...this.pods.values()]) if (p.namespace === name) this.removePod(p);
         for (const m of [
           this.services,
           this.deployments,
@@ -514,14 +463,14 @@ export class Cluster {
     return (
       p.podIP !== undefined &&
       p.containers.length > 0 &&
-      p.containers.every((c) => c.state === "running")
+      p.containers.every((c) => c.state === 'running')
     );
   }
 
-  podPhase(p: PodObject): "Pending" | "Running" | "Succeeded" | "Failed" {
-    if (!p.nodeName || p.podIP === undefined) return "Pending";
-    if (p.containers.every((c) => c.state === "terminated")) return "Succeeded";
-    return "Running";
+  podPhase(p: PodObject): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+    if (!p.nodeName || p.podIP === undefined) return 'Pending';
+    if (p.containers.every((c) => c.state === 'terminated')) return 'Succeeded';
+    return 'Running';
   }
 
   // --- controllers
@@ -560,54 +509,43 @@ export class Cluster {
     ns: string,
     name: string,
     labels: Record<string, string>,
-    spec: ServiceManifest["spec"],
+    spec: ServiceManifest['spec'],
     old: ServiceObject | undefined,
   ): ServiceObject | string {
-    const type = spec.type ?? "ClusterIP";
+    const type = spec.type ?? 'ClusterIP';
     const invalid = (field: string, msg: string) =>
       `The Service "${name}" is invalid: ${field}: ${msg}`;
     let clusterIP = old?.clusterIP ?? spec.clusterIP;
-    if (clusterIP !== undefined && clusterIP !== "None") {
+    if (clusterIP !== undefined && clusterIP !== 'None') {
       const a = parseIpv4(clusterIP);
       if (a === undefined || !cidrContains(this.config.serviceCIDR, a))
         return invalid(
-          "spec.clusterIPs",
+          'spec.clusterIPs',
           `Invalid value: []string{"${clusterIP}"}: failed to allocate IP ${clusterIP}: the provided IP (${clusterIP}) is not in the valid range. The range of valid IPs is ${formatCidr(this.config.serviceCIDR)}`,
         );
-      if (
-        !old &&
-        [...this.services.values()].some((s) => s.clusterIP === clusterIP)
-      )
+      if (!old && [...this.services.values()].some((s) => s.clusterIP === clusterIP))
         return invalid(
-          "spec.clusterIPs",
+          'spec.clusterIPs',
           `Invalid value: []string{"${clusterIP}"}: failed to allocate IP ${clusterIP}: provided IP is already allocated`,
         );
     }
     clusterIP ??= this.allocateClusterIP();
     const used = new Set<number>();
     for (const s of this.services.values())
-      if (s !== old)
-        for (const p of s.ports)
-          if (p.nodePort !== undefined) used.add(p.nodePort);
-    const ports: ServiceObject["ports"] = [];
+      if (s !== old) for (const p of s.ports) if (p.nodePort !== undefined) used.add(p.nodePort);
+    const ports: ServiceObject['ports'] = [];
     for (const [i, p] of spec.ports.entries()) {
       if (spec.ports.length > 1 && !p.name)
-        return invalid(`spec.ports[${i}].name`, "Required value");
+        return invalid(`spec.ports[${i}].name`, 'Required value');
       let nodePort: number | undefined;
-      if (type !== "ClusterIP") {
-        nodePort =
-          p.nodePort ?? old?.ports.find((o) => o.port === p.port)?.nodePort;
+      if (type !== 'ClusterIP') {
+        nodePort = p.nodePort ?? old?.ports.find((o) => o.port === p.port)?.nodePort;
         if (nodePort !== undefined && (nodePort < 30000 || nodePort > 32767))
           return invalid(
             `spec.ports[${i}].nodePort`,
             `Invalid value: ${nodePort}: provided port is not in the valid range. The range of valid ports is 30000-32767`,
           );
-        if (
-          nodePort !== undefined &&
-          used.has(nodePort) &&
-          p.nodePort !== undefined &&
-          !old
-        )
+        if (nodePort !== undefined && used.has(nodePort) && p.nodePort !== undefined && !old)
           return invalid(
             `spec.ports[${i}].nodePort`,
             `Invalid value: ${nodePort}: provided port is already allocated`,
@@ -616,20 +554,19 @@ export class Cluster {
         used.add(nodePort);
       }
       ports.push({
-        name: p.name ?? "",
-        protocol: p.protocol ?? "TCP",
+        name: p.name ?? '',
+        protocol: p.protocol ?? 'TCP',
         port: p.port,
         targetPort: p.targetPort ?? p.port,
         nodePort,
       });
     }
-    const local =
-      type !== "ClusterIP" && spec.externalTrafficPolicy === "Local";
+    const local = type !== 'ClusterIP' && spec.externalTrafficPolicy === 'Local';
     const healthCheckNodePort = local
       ? (old?.healthCheckNodePort ?? this.allocateNodePort(used))
       : undefined;
     let loadBalancerIP = old?.loadBalancerIP;
-    if (type === "LoadBalancer" && loadBalancerIP === undefined)
+    if (type === 'LoadBalancer' && loadBalancerIP === undefined)
       loadBalancerIP = spec.loadBalancerIP ?? this.allocateLoadBalancerIP();
     return {
       name,
@@ -670,9 +607,7 @@ export class Cluster {
   private allocateLoadBalancerIP(): string | undefined {
     const pool = this.config.loadBalancerPool;
     if (!pool) return undefined;
-    const used = new Set(
-      [...this.services.values()].map((s) => s.loadBalancerIP),
-    );
+    const used = new Set([...this.services.values()].map((s) => s.loadBalancerIP));
     for (let a = pool[0]; a <= pool[1]; a = ipv4Add(a, 1))
       if (!used.has(formatIpv4(a))) return formatIpv4(a);
     return undefined;
@@ -681,11 +616,10 @@ export class Cluster {
   private indexPod(p: PodObject, add: boolean): void {
     const owner = p.owner;
     if (owner !== undefined)
-      for (let i = owner.indexOf("-"); i >= 0; i = owner.indexOf("-", i + 1)) {
+      for (let i = owner.indexOf('-'); i >= 0; i = owner.indexOf('-', i + 1)) {
         const k = `${p.namespace}/${owner.slice(0, i)}`;
         let e = this.podsByOwnerPrefix.get(k);
-        if (!e)
-          this.podsByOwnerPrefix.set(k, (e = { pods: new Set(), version: 0 }));
+        if (!e) this.podsByOwnerPrefix.set(k, (e = { pods: new Set(), version: 0 }));
         e.version++;
         if (add) e.pods.add(p);
         else e.pods.delete(p);
@@ -726,10 +660,7 @@ export class Cluster {
   }
 
   /** {@link apply} for each manifest in one {@link batch}, results in order. */
-  applyAll(
-    list: readonly ManifestData[],
-    defaultNamespace = "default",
-  ): ApplyResult[] {
+  applyAll(list: readonly ManifestData[], defaultNamespace = 'default'): ApplyResult[] {
     return this.batch(() => list.map((m) => this.apply(m, defaultNamespace)));
   }
 
@@ -744,12 +675,7 @@ export class Cluster {
       this.reconcileDeployments();
       this.schedule();
       for (const p of this.pods.values()) {
-        if (
-          p.sandbox ||
-          p.containers.length > 0 ||
-          p.sandboxError ||
-          p.nodeName === undefined
-        )
+        if (p.sandbox || p.containers.length > 0 || p.sandboxError || p.nodeName === undefined)
           continue;
         const node = this.node(p.nodeName);
         if (node) {
@@ -772,10 +698,7 @@ export class Cluster {
    * Deployments found with nothing to do, and what they were found with: the spec object and
    * the version of the pods they claim. Until either changes there is still nothing to do.
    */
-  private readonly settled = new WeakMap<
-    DeploymentObject,
-    { spec: object; version: number }
-  >();
+  private readonly settled = new WeakMap<DeploymentObject, { spec: object; version: number }>();
 
   private reconcileDeployments(): void {
     for (const [k, d] of this.deployments) {
@@ -800,9 +723,7 @@ export class Cluster {
       const owned = claimed ? [...claimed.pods] : [];
       // A changed template rolls out: the old ReplicaSet's pods give way to the new one's.
       for (const p of owned) if (p.owner !== rs) this.removePod(p);
-      const mine = owned
-        .filter((p) => p.owner === rs)
-        .sort((a, b) => a.created - b.created);
+      const mine = owned.filter((p) => p.owner === rs).sort((a, b) => a.created - b.created);
       while (mine.length > want) this.removePod(mine.pop()!);
       for (let i = mine.length; i < want; i++) {
         let name: string;
@@ -810,11 +731,9 @@ export class Cluster {
         while (this.pods.has(key(d.namespace, name)));
         const labels = {
           ...(d.spec.template.metadata.labels ?? {}),
-          "pod-template-hash": hash,
+          'pod-template-hash': hash,
         };
-        mine.push(
-          this.createPod(d.namespace, name, labels, d.spec.template.spec, rs),
-        );
+        mine.push(this.createPod(d.namespace, name, labels, d.spec.template.spec, rs));
       }
     }
   }
@@ -825,7 +744,7 @@ export class Cluster {
     for (const p of this.pods.values()) {
       if (p.nodeName !== undefined) continue;
       if (!candidates) {
-        const workers = this.nodes.filter((n) => n.role === "worker");
+        const workers = this.nodes.filter((n) => n.role === 'worker');
         candidates = workers.length ? workers : this.nodes;
       }
       let best: ClusterNode | undefined;
@@ -849,7 +768,7 @@ export class Cluster {
    */
   private reconcileEndpointSlices(namesOnly = false): void {
     for (const [k, s] of this.services) {
-      if (s.namespace === "default" && s.name === "kubernetes") continue;
+      if (s.namespace === 'default' && s.name === 'kubernetes') continue;
       if (!s.spec.selector) {
         this.endpointSlices.delete(k);
         continue;
@@ -862,9 +781,7 @@ export class Cluster {
         : undefined;
       const pods = candidates
         ? [...candidates]
-            .filter(
-              (p) => p.podIP !== undefined && mapSelects(selector, p.labels),
-            )
+            .filter((p) => p.podIP !== undefined && mapSelects(selector, p.labels))
             .sort(byKey)
         : [];
       let slice = this.endpointSlices.get(k);
@@ -894,15 +811,11 @@ export class Cluster {
   }
 
   /** A named targetPort is looked up among the selected pods' container ports. */
-  private resolveTargetPort(
-    t: number | string,
-    pods: readonly PodObject[],
-  ): number | undefined {
-    if (typeof t === "number") return t;
+  private resolveTargetPort(t: number | string, pods: readonly PodObject[]): number | undefined {
+    if (typeof t === 'number') return t;
     for (const p of pods)
       for (const c of p.spec.containers)
-        for (const cp of c.ports ?? [])
-          if (cp.name === t) return cp.containerPort;
+        for (const cp of c.ports ?? []) if (cp.name === t) return cp.containerPort;
     return undefined;
   }
 
@@ -914,7 +827,7 @@ export class Cluster {
     const services: ProxyService[] = [];
     const endpoints = new Map<string, ProxyEndpoint[]>();
     for (const s of this.services.values()) {
-      if (s.clusterIP === "None") continue;
+      if (s.clusterIP === 'None') continue;
       const slice = this.endpointSlices.get(key(s.namespace, s.name));
       services.push({
         name: s.name,
@@ -926,16 +839,13 @@ export class Cluster {
           protocol: p.protocol,
           port: p.port,
           targetPort:
-            slice?.ports[i]?.port ??
-            (typeof p.targetPort === "number" ? p.targetPort : 0),
+            slice?.ports[i]?.port ?? (typeof p.targetPort === 'number' ? p.targetPort : 0),
           nodePort: p.nodePort,
         })),
         loadBalancerIP: s.loadBalancerIP,
         externalIPs: s.spec.externalIPs,
         externalTrafficPolicy:
-          s.type === "ClusterIP"
-            ? undefined
-            : (s.spec.externalTrafficPolicy ?? "Cluster"),
+          s.type === 'ClusterIP' ? undefined : (s.spec.externalTrafficPolicy ?? 'Cluster'),
         healthCheckNodePort: s.healthCheckNodePort,
         sessionAffinity: s.spec.sessionAffinity,
       });
