@@ -387,6 +387,34 @@ describe('forwarding and address families', () => {
     );
   });
 
+  it('options single-request / single-request-reopen: AAAA only after the A answer', () => {
+    for (const [opt, samePort] of [
+      ['single-request', true],
+      ['single-request-reopen', false],
+    ] as const) {
+      const { l } = dnsLab(`${K8S_RESOLV}options ${opt}\n`);
+      const r = l.run('ip netns exec cli curl -s -m 1 http://web/');
+      const st = new TcpdumpState();
+      const lines = l.world.captures
+        .since(r.captureFrom)
+        .slice(0, r.captureTo - r.captureFrom)
+        .filter((c) => c.netns === 'cli' && c.dev === 'eth0')
+        .map((c) => formatFrame(c.frame, { link: false, verbose: 0 }, st))
+        .filter((x) => /\.53[: ]/.test(x));
+      // As captured: query, answer, query, answer.
+      expect(lines.map((x) => (x.includes('?') ? /(A+)\?/.exec(x)![1] : 'answer'))).toEqual([
+        'A',
+        'answer',
+        'AAAA',
+        'answer',
+      ]);
+      const ports = lines
+        .filter((x) => x.includes('?'))
+        .map((x) => /10\.53\.0\.2\.(\d+) >/.exec(x)![1]);
+      expect(ports[0] === ports[1]).toBe(samePort);
+    }
+  });
+
   it('curl -4 and nc -4 ask for A only (AF_INET); ping -4 still asks for both', () => {
     const { l } = dnsLab();
     const q = (line: string) =>

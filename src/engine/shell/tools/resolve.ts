@@ -54,6 +54,12 @@ export interface ResolvConf {
   readonly timeout: number;
   /** Tries per server (RES_DFLRETRY, at most 5). */
   readonly attempts: number;
+  /**
+   * `options single-request`: A, then AAAA once A is answered, on the same socket;
+   * `single-request-reopen`: the AAAA on a new socket (checked). Kubernetes users set these
+   * against the conntrack race of two datagrams leaving one socket at once.
+   */
+  readonly singleRequest?: 'same-socket' | 'reopen';
 }
 
 /** res_init's reading of resolv.conf (resolv_conf.c / res_init.c). */
@@ -63,6 +69,7 @@ export function parseResolvConf(text: string | undefined, hostname = ''): Resolv
   let ndots = 1;
   let timeout = 5;
   let attempts = 2;
+  let singleRequest: ResolvConf['singleRequest'];
   for (const raw of (text ?? '').split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
@@ -74,6 +81,8 @@ export function parseResolvConf(text: string | undefined, hostname = ''): Resolv
     else if (kw === 'search') search = args.slice(0, 6).map((d) => d.replace(/\.$/, ''));
     else if (kw === 'options') {
       for (const o of args) {
+        if (o === 'single-request') singleRequest ??= 'same-socket';
+        if (o === 'single-request-reopen') singleRequest = 'reopen';
         const m = /^(ndots|timeout|attempts):([0-9]+)$/.exec(o);
         if (!m) continue;
         const v = Number(m[2]);
@@ -89,7 +98,7 @@ export function parseResolvConf(text: string | undefined, hostname = ''): Resolv
     search = dot >= 0 ? [hostname.slice(dot + 1)] : [];
   }
   if (nameservers.length === 0) nameservers.push(parseIpv4('127.0.0.1')!);
-  return { nameservers, search, ndots, timeout, attempts };
+  return { nameservers, search, ndots, timeout, attempts, singleRequest };
 }
 
 export function readResolvConf(proc: Process): ResolvConf {
@@ -234,9 +243,8 @@ export function resQuery(
       return finish(anyRefused ? { kind: 'refused' } : { kind: 'timeout' });
     const ns = conf.nameservers[server]!;
     const idx = server;
-    if (!sock || sockServer !== idx) {
-      sock?.close();
-      const s = openClientSocket(proc, ns, DNS_PORT, {
+    const open = (): DnsClientSocket | Errno =>
+      openClientSocket(proc, ns, DNS_PORT, {
         onMessage: (m) => {
           if (finished || sockServer !== idx) return;
           const i = queries.findIndex(
@@ -249,7 +257,18 @@ export function resQuery(
           );
           if (i < 0 || replies[i]) return;
           replies[i] = m;
-          if (replies.filter(Boolean).length === queries.length) interpret();
+          if (replies.filter(Boolean).length === queries.length) return interpret();
+          // single-request: the next query only now, on this socket or a new one.
+          const nextQ = queries[i + 1];
+          if (conf.singleRequest && nextQ && !replies[i + 1]) {
+            if (conf.singleRequest === 'reopen') {
+              sock?.close();
+              const s2 = open();
+              if (typeof s2 === 'string') return;
+              sock = s2;
+            }
+            sock?.send(nextQ);
+          }
         },
         onError: (errno: Errno) => {
           if (finished || sockServer !== idx) return;
@@ -262,6 +281,9 @@ export function resQuery(
           nextTry();
         },
       });
+    if (!sock || sockServer !== idx) {
+      sock?.close();
+      const s = open();
       if (typeof s === 'string') {
         server++;
         return nextTry();
@@ -270,7 +292,7 @@ export function resQuery(
       sockServer = idx;
     }
     replies = queries.map(() => undefined);
-    for (const q of queries) {
+    for (const q of conf.singleRequest ? queries.slice(0, 1) : queries) {
       const err = sock.send(q);
       if (err) {
         sock.close();
