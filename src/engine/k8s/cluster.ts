@@ -130,12 +130,7 @@ export interface NetworkPolicyObject {
 }
 
 export type ApplyResult =
-  | {
-      ok: true;
-      kind: string;
-      name: string;
-      action: 'created' | 'configured' | 'unchanged';
-    }
+  | { ok: true; kind: string; name: string; action: 'created' | 'configured' | 'unchanged' }
   | { ok: false; error: string };
 
 const clusters = new WeakMap<World, Cluster>();
@@ -180,9 +175,19 @@ export class Cluster {
    * - by label: "ns\0key\0value";
    * - per node name, how many pods are bound to it (the scheduler's load).
    */
-  private readonly podsByOwnerPrefix = new Map<string, { pods: Set<PodObject>; version: number }>();
+  private readonly podsByOwnerPrefix = new Map<string, Set<PodObject>>();
   private readonly podsByLabel = new Map<string, Set<PodObject>>();
   private readonly podsOnNode = new Map<string, number>();
+  /**
+   * What the controllers must look at, so a change costs work for what it touched only:
+   * - Deployments ("ns/name") whose spec changed or whose claimed pods came or went (owner
+   *   prefixes that name no Deployment are dropped);
+   * - Services ("ns/name") applied since the last EndpointSlice pass;
+   * - pods the kubelet has not started (in creation order, which is the pods map's).
+   */
+  private readonly deploymentsToCheck = new Set<string>();
+  private readonly servicesToSlice = new Set<string>();
+  private readonly unstarted = new Set<PodObject>();
 
   constructor(
     world: World,
@@ -197,13 +202,7 @@ export class Cluster {
       const nodeIP = dev !== undefined ? n.host.rootNs.device(dev)?.addrs[0]?.local : undefined;
       if (dev === undefined || nodeIP === undefined)
         throw new Error(`node ${n.host.name} has no interface with an address`);
-      return {
-        name: n.host.name,
-        host: n.host,
-        nodeIP,
-        dev,
-        podCIDR: n.podCIDR,
-      };
+      return { name: n.host.name, host: n.host, nodeIP, dev, podCIDR: n.podCIDR };
     });
     const vtepMacs = new Map<string, Mac>(nodes.map((n) => [n.name, world.randomMac()]));
     this.cni = {
@@ -251,9 +250,7 @@ export class Cluster {
       name: 'kubernetes',
       namespace: 'default',
       labels: { component: 'apiserver', provider: 'kubernetes' },
-      spec: {
-        ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }],
-      },
+      spec: { ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] },
       type: 'ClusterIP',
       clusterIP: formatIpv4(ipv4Add(this.config.serviceCIDR.addr, 1)),
       ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }],
@@ -330,10 +327,7 @@ export class Cluster {
         if (old) {
           if (
             JSON.stringify(old.spec) ===
-            JSON.stringify({
-              ...m.spec,
-              nodeName: old.spec.nodeName ?? m.spec.nodeName,
-            })
+            JSON.stringify({ ...m.spec, nodeName: old.spec.nodeName ?? m.spec.nodeName })
           )
             return done('unchanged');
           return {
@@ -355,14 +349,8 @@ export class Cluster {
             error: `The Deployment "${name}" is invalid: spec.template.metadata.labels: Invalid value: ${JSON.stringify(m.spec.template.metadata.labels ?? {})}: \`selector\` does not match template \`labels\``,
           };
         if (old) old.spec = m.spec;
-        else
-          this.deployments.set(k, {
-            name,
-            namespace: ns,
-            labels,
-            spec: m.spec,
-            created: now,
-          });
+        else this.deployments.set(k, { name, namespace: ns, labels, spec: m.spec, created: now });
+        this.deploymentsToCheck.add(k);
         return done(old ? 'configured' : 'created');
       }
       case 'Service': {
@@ -371,6 +359,7 @@ export class Cluster {
         const r = this.makeService(ns, name, labels, m.spec, old);
         if (typeof r === 'string') return { ok: false, error: r };
         this.services.set(k, r);
+        this.servicesToSlice.add(k);
         return done(old ? 'configured' : 'created');
       }
       case 'NetworkPolicy': {
@@ -440,6 +429,7 @@ export class Cluster {
     const d = this.deployments.get(key(ns, name));
     if (!d) return `deployments.apps "${name}" not found`;
     d.spec = { ...d.spec, replicas };
+    this.deploymentsToCheck.add(key(ns, name));
     this.converge();
     return undefined;
   }
@@ -495,11 +485,13 @@ export class Cluster {
     };
     this.pods.set(key(ns, name), pod);
     this.indexPod(pod, true);
+    this.unstarted.add(pod);
     return pod;
   }
 
   private removePod(p: PodObject): void {
     if (this.pods.get(key(p.namespace, p.name)) === p) this.indexPod(p, false);
+    this.unstarted.delete(p);
     this.pods.delete(key(p.namespace, p.name));
     const node = p.nodeName !== undefined ? this.node(p.nodeName) : undefined;
     node?.kubelet.killPod(p);
@@ -618,11 +610,11 @@ export class Cluster {
     if (owner !== undefined)
       for (let i = owner.indexOf('-'); i >= 0; i = owner.indexOf('-', i + 1)) {
         const k = `${p.namespace}/${owner.slice(0, i)}`;
-        let e = this.podsByOwnerPrefix.get(k);
-        if (!e) this.podsByOwnerPrefix.set(k, (e = { pods: new Set(), version: 0 }));
-        e.version++;
-        if (add) e.pods.add(p);
-        else e.pods.delete(p);
+        let set = this.podsByOwnerPrefix.get(k);
+        if (!set) this.podsByOwnerPrefix.set(k, (set = new Set()));
+        if (add) set.add(p);
+        else set.delete(p);
+        this.deploymentsToCheck.add(k);
       }
     for (const [k, v] of Object.entries(p.labels)) {
       const lk = `${p.namespace}\0${k}\0${v}`;
@@ -674,13 +666,19 @@ export class Cluster {
     try {
       this.reconcileDeployments();
       this.schedule();
-      for (const p of this.pods.values()) {
-        if (p.sandbox || p.containers.length > 0 || p.sandboxError || p.nodeName === undefined)
+      // The kubelets: pods bound to a node and not started (no sandbox, container or error yet).
+      // Once one of those is set it stays set while the pod exists.
+      for (const p of this.unstarted) {
+        const started = () => !!p.sandbox || p.containers.length > 0 || !!p.sandboxError;
+        if (started()) {
+          this.unstarted.delete(p);
           continue;
-        const node = this.node(p.nodeName);
+        }
+        const node = p.nodeName !== undefined ? this.node(p.nodeName) : undefined;
         if (node) {
           p.hostIP = node.nodeIP;
           node.kubelet.runPod(p);
+          if (started()) this.unstarted.delete(p);
         }
       }
       this.reconcileEndpointSlices(this.batching > 0);
@@ -695,53 +693,74 @@ export class Cluster {
   /** podTemplateHash per template object (templates are replaced, never changed in place). */
   private readonly templateHashes = new WeakMap<object, string>();
   /**
-   * Deployments found with nothing to do, and what they were found with: the spec object and
-   * the version of the pods they claim. Until either changes there is still nothing to do.
+   * Every Deployment in order, as if all were looked at; those not to check have nothing to do
+   * (they were settled when last checked and neither their spec nor their pods changed since).
+   * One marked again by a Deployment after it in the order waits for the next pass, as it would.
    */
-  private readonly settled = new WeakMap<DeploymentObject, { spec: object; version: number }>();
-
   private reconcileDeployments(): void {
-    for (const [k, d] of this.deployments) {
-      // The pods whose owner starts with "<name>-", in the pods map's order (k is "ns/name").
-      const claimed = this.podsByOwnerPrefix.get(k);
-      const version = claimed?.version ?? -1;
-      const seen = this.settled.get(d);
-      if (seen && seen.spec === d.spec && seen.version === version) continue;
-      let hash = this.templateHashes.get(d.spec.template);
-      if (hash === undefined) {
-        hash = podTemplateHash(d.spec.template);
-        this.templateHashes.set(d.spec.template, hash);
+    const todo = this.deploymentsToCheck;
+    if (todo.size === 0) return;
+    // The usual case, one Deployment to look at, needs no walk through all of them; only when
+    // that marked others is the walk taken, from where it stood.
+    let from: string | undefined;
+    if (todo.size === 1) {
+      const [k] = todo as Iterable<string>;
+      const d = this.deployments.get(k!);
+      todo.delete(k!);
+      if (d) {
+        this.reconcileDeployment(k!, d);
+        todo.delete(k!);
+        from = k;
       }
-      const rs = `${d.name}-${hash}`;
-      const want = d.spec.replicas ?? 1;
-      let n = 0;
-      if (claimed) for (const p of claimed.pods) if (p.owner === rs) n++;
-      if (n === (claimed?.pods.size ?? 0) && n === want) {
-        this.settled.set(d, { spec: d.spec, version });
-        continue;
+    }
+    if (todo.size > 0) {
+      let on = from === undefined;
+      for (const [k, d] of this.deployments) {
+        if (!on) {
+          on = k === from;
+          continue;
+        }
+        if (!todo.has(k)) continue;
+        this.reconcileDeployment(k, d);
+        todo.delete(k);
       }
-      const owned = claimed ? [...claimed.pods] : [];
-      // A changed template rolls out: the old ReplicaSet's pods give way to the new one's.
-      for (const p of owned) if (p.owner !== rs) this.removePod(p);
-      const mine = owned.filter((p) => p.owner === rs).sort((a, b) => a.created - b.created);
-      while (mine.length > want) this.removePod(mine.pop()!);
-      for (let i = mine.length; i < want; i++) {
-        let name: string;
-        do name = `${rs}-${randomSuffix(this.world.rng)}`;
-        while (this.pods.has(key(d.namespace, name)));
-        const labels = {
-          ...(d.spec.template.metadata.labels ?? {}),
-          'pod-template-hash': hash,
-        };
-        mine.push(this.createPod(d.namespace, name, labels, d.spec.template.spec, rs));
-      }
+    }
+    // Owner prefixes that name no Deployment; marks left for Deployments earlier in the order.
+    for (const k of todo) if (!this.deployments.has(k)) todo.delete(k);
+  }
+
+  private reconcileDeployment(k: string, d: DeploymentObject): void {
+    // The pods whose owner starts with "<name>-", in the pods map's order (k is "ns/name").
+    const claimed = this.podsByOwnerPrefix.get(k);
+    let hash = this.templateHashes.get(d.spec.template);
+    if (hash === undefined) {
+      hash = podTemplateHash(d.spec.template);
+      this.templateHashes.set(d.spec.template, hash);
+    }
+    const rs = `${d.name}-${hash}`;
+    const want = d.spec.replicas ?? 1;
+    let n = 0;
+    if (claimed) for (const p of claimed) if (p.owner === rs) n++;
+    if (n === (claimed?.size ?? 0) && n === want) return;
+    const owned = claimed ? [...claimed] : [];
+    // A changed template rolls out: the old ReplicaSet's pods give way to the new one's.
+    for (const p of owned) if (p.owner !== rs) this.removePod(p);
+    const mine = owned.filter((p) => p.owner === rs).sort((a, b) => a.created - b.created);
+    while (mine.length > want) this.removePod(mine.pop()!);
+    for (let i = mine.length; i < want; i++) {
+      let name: string;
+      do name = `${rs}-${randomSuffix(this.world.rng)}`;
+      while (this.pods.has(key(d.namespace, name)));
+      const labels = { ...(d.spec.template.metadata.labels ?? {}), 'pod-template-hash': hash };
+      mine.push(this.createPod(d.namespace, name, labels, d.spec.template.spec, rs));
     }
   }
 
   /** The scheduler: workers (the control plane is tainted), fewest pods first, then by name. */
   private schedule(): void {
     let candidates: ClusterNode[] | undefined;
-    for (const p of this.pods.values()) {
+    // Pods without a node have not started: they are all among `unstarted`, in the same order.
+    for (const p of this.unstarted) {
       if (p.nodeName !== undefined) continue;
       if (!candidates) {
         const workers = this.nodes.filter((n) => n.role === 'worker');
@@ -767,7 +786,18 @@ export class Cluster {
    * their generated names come in the same order; their contents are filled at the end.
    */
   private reconcileEndpointSlices(namesOnly = false): void {
-    for (const [k, s] of this.services) {
+    // Inside a batch only Services applied since the last pass can lack a slice (or a selector).
+    const todo = this.servicesToSlice;
+    if (namesOnly && todo.size === 0) return;
+    const one = namesOnly && todo.size === 1 ? [...todo][0]! : undefined;
+    const list =
+      one !== undefined
+        ? this.services.has(one)
+          ? [[one, this.services.get(one)!] as const]
+          : []
+        : this.services;
+    todo.clear();
+    for (const [k, s] of list) {
       if (s.namespace === 'default' && s.name === 'kubernetes') continue;
       if (!s.spec.selector) {
         this.endpointSlices.delete(k);
@@ -820,10 +850,7 @@ export class Cluster {
   }
 
   /** What kube-proxy reads from the API: Services and EndpointSlices, in its own shapes. */
-  proxyView(): {
-    services: ProxyService[];
-    endpoints: Map<string, ProxyEndpoint[]>;
-  } {
+  proxyView(): { services: ProxyService[]; endpoints: Map<string, ProxyEndpoint[]> } {
     const services: ProxyService[] = [];
     const endpoints = new Map<string, ProxyEndpoint[]>();
     for (const s of this.services.values()) {
