@@ -7,7 +7,7 @@ import { type Cidr, type Ipv4, cidrContains, formatIpv4 } from '../net/ipv4';
 import type { IcmpError, Ipv4Packet, L4 } from '../net/packet';
 import { ipv4Length } from '../net/packet';
 import type { ChainWalk, NetfilterDecision } from '../sim/trace';
-import { Conntrack, type CtEntry, type Tuple, tupleOf } from './conntrack';
+import { Conntrack, type CtEntry, type Tuple, invert, tupleOf } from './conntrack';
 import type { Device } from './device';
 import { describePacket } from './describe';
 import type { NetNs } from './netns';
@@ -594,16 +594,12 @@ export class Netfilter {
   private trackIcmpError(skb: Skb, err: IcmpError): Skb {
     const inner = tupleOf(err.original);
     if (!inner) return skb;
-    const hit = this.conntrack.lookup(inner);
+    // icmp_error_message: the quoted packet went the other way, so its inverted tuple is the
+    // one this error travels on. Matching the inverse (not the quote itself) is what finds a
+    // NATed connection: the quote carries the translated addresses.
+    const hit = this.conntrack.lookup(invert(inner));
     if (!hit) return skb;
-    return {
-      ...skb,
-      ct: {
-        entry: hit.entry,
-        dir: hit.dir === 'original' ? 'reply' : 'original',
-        state: 'RELATED',
-      },
-    };
+    return { ...skb, ct: { entry: hit.entry, dir: hit.dir, state: 'RELATED' } };
   }
 
   /** Walks a built-in chain and the chains it jumps to (ipt_do_table). */
@@ -872,38 +868,41 @@ function rewrite(
  */
 function applyNat(skb: Skb, e: CtEntry, dir: 'original' | 'reply', dstManip: boolean): Skb {
   const p = skb.ip!;
-  let out = p;
+  // Which address (and port) of the packet changes, and to what.
+  let change: { side: 'src' | 'dst'; ip: Ipv4; port?: number } | undefined;
   if (dstManip) {
     if (dir === 'original' && e.nat.dnat)
-      out = rewrite(p, undefined, { ip: e.nat.dnat.ip, port: e.nat.dnat.port });
+      change = { side: 'dst', ip: e.nat.dnat.ip, port: e.nat.dnat.port };
     if (dir === 'reply' && e.nat.snat)
-      out = rewrite(p, undefined, {
+      change = {
+        side: 'dst',
         ip: e.orig.src,
         port: e.nat.snat.port !== undefined ? e.orig.sport : undefined,
-      });
+      };
   } else {
     if (dir === 'original' && e.nat.snat)
-      out = rewrite(p, { ip: e.nat.snat.ip, port: e.nat.snat.port }, undefined);
+      change = { side: 'src', ip: e.nat.snat.ip, port: e.nat.snat.port };
     if (dir === 'reply' && e.nat.dnat)
-      out = rewrite(
-        p,
-        { ip: e.orig.dst, port: e.nat.dnat.port !== undefined ? e.orig.dport : undefined },
-        undefined,
-      );
+      change = {
+        side: 'src',
+        ip: e.orig.dst,
+        port: e.nat.dnat.port !== undefined ? e.orig.dport : undefined,
+      };
   }
-  if (
-    out !== p &&
-    p.payload.kind === 'icmp' &&
-    'original' in p.payload &&
-    skb.ct?.state === 'RELATED'
-  ) {
-    // The quoted packet travelled the other way: translate it with the roles swapped.
+  if (!change) return skb;
+  const to = { ip: change.ip, port: change.port };
+  if (p.payload.kind === 'icmp' && 'original' in p.payload && skb.ct?.state === 'RELATED') {
+    // nf_nat_icmp_reply_translation: the quoted packet travelled the other way, so the side
+    // that changes in it is the opposite one, port included; the error itself has no ports.
     const q = p.payload.original;
-    const qd = dstManip
-      ? rewrite(q, { ip: out.dst, port: undefined }, undefined)
-      : rewrite(q, undefined, { ip: out.src, port: undefined });
-    out = { ...out, payload: { ...p.payload, original: qd } };
+    const qd = change.side === 'dst' ? rewrite(q, to, undefined) : rewrite(q, undefined, to);
+    const outer =
+      change.side === 'dst'
+        ? rewrite(p, undefined, { ip: to.ip, port: undefined })
+        : rewrite(p, { ip: to.ip, port: undefined }, undefined);
+    return { ...skb, ip: { ...outer, payload: { ...p.payload, original: qd } } };
   }
+  const out = change.side === 'dst' ? rewrite(p, undefined, to) : rewrite(p, to, undefined);
   return out === p ? skb : { ...skb, ip: out };
 }
 
