@@ -4,10 +4,11 @@
  * same rules on every node. And kube-proxy's shared restore gives each node rules of its own.
  */
 import { describe, expect, it } from 'vitest';
-import { iptablesRestore, iptablesSave } from '../shell/tools/iptables/index';
-import { RestoreShare } from '../shell/tools/iptables/restoreShare';
+import { iptablesRestore, iptablesSave, words } from '../shell/tools/iptables/index';
+import { RestoreReplay, RestoreShare } from '../shell/tools/iptables/restoreShare';
 import { World } from '../sim/world';
 import type { Cluster } from './cluster';
+import { KubeProxySyncShare, syncKubeProxy } from './kubeProxy';
 import type { ManifestData } from './objects';
 import { testbed } from './testbed';
 
@@ -179,5 +180,83 @@ describe('RestoreShare', () => {
     // A line that fails is reported as without the share.
     const bad = '*nat\n-A NOPE -j ACCEPT\nCOMMIT\n';
     expect(iptablesRestore(a, bad, false, share)).toEqual(iptablesRestore(c, bad, false));
+  });
+});
+
+describe('kube-proxy with a share', () => {
+  it('leaves each node with the rules a sync of its own would, twice over (stale chains deleted)', () => {
+    const objects: ManifestData[] = [
+      deployment('web', 3),
+      service('web', { app: 'web' }),
+      deployment('api', 2, 9090),
+      service('api', { app: 'api' }, 'NodePort'),
+      service('empty', { app: 'nothing' }),
+    ];
+    const { world, cluster } = testbed({ nodes: 4, objects });
+    const fresh = testbed({ nodes: 4, objects });
+    const save = (c: Cluster) =>
+      c.nodes.map((n) => iptablesSave(n.host.rootNs.netfilter, { counters: true, unix: 0 }));
+    for (let round = 0; round < 2; round++) {
+      const { services, endpoints } = cluster.proxyView();
+      const share = new KubeProxySyncShare(services, endpoints);
+      for (const [i, n] of cluster.nodes.entries()) {
+        const node = { nodeName: n.name, nodeIP: String(n.nodeIP), clusterCIDR: '10.244.0.0/16' };
+        expect(syncKubeProxy(n.host.rootNs.netfilter, node, services, endpoints, share).ok).toBe(
+          true,
+        );
+        const m = fresh.cluster.nodes[i]!;
+        expect(syncKubeProxy(m.host.rootNs.netfilter, node, services, endpoints).ok).toBe(true);
+      }
+      expect(save(cluster)).toEqual(save(fresh.cluster));
+      // The second round runs after the endpoints moved: one web pod replaced.
+      const victim = cluster.podList().find((p) => p.name.startsWith('web-'))!;
+      cluster.delete('pod', 'default', victim.name);
+      const v2 = fresh.cluster.podList().find((p) => p.name === victim.name)!;
+      fresh.cluster.delete('pod', 'default', v2.name);
+    }
+    expect(world.unixNow()).toBe(fresh.world.unixNow());
+  });
+
+  it('replays only what iptables-restore would accept, and leaves the rest to it', () => {
+    const world = new World({ seed: 1 });
+    const host = world.addHost({ name: 'h' });
+    const a = host.createNetns('a').netfilter;
+    const b = host.createNetns('b').netfilter;
+    const replay = new RestoreReplay(new RestoreShare(), words);
+    const save = (nf: typeof a) => iptablesSave(nf, { counters: true, unix: 0 });
+    const good = [
+      '*filter',
+      ':INPUT DROP [5:300]',
+      ':KUBE-X - [0:0]',
+      '-A INPUT -j KUBE-X',
+      '-A KUBE-X -p tcp -m tcp --dport 22 -j ACCEPT',
+      'COMMIT',
+      '*nat',
+      ':KUBE-OLD - [0:0]',
+      'COMMIT',
+      '',
+    ].join('\n');
+    expect(replay.replay(a, good, true)).toBe(true);
+    expect(iptablesRestore(b, good, true)).toEqual({ ok: true });
+    expect(save(a)).toBe(save(b));
+    const again =
+      '*nat\n:KUBE-NEW - [0:0]\n-X KUBE-OLD\nCOMMIT\n*filter\n:KUBE-X - [0:0]\nCOMMIT\n';
+    expect(replay.replay(a, again, true)).toBe(true);
+    expect(iptablesRestore(b, again, true)).toEqual({ ok: true });
+    expect(save(a)).toBe(save(b));
+    // Each of these fails or needs more than the plain steps: nothing is touched.
+    for (const text of [
+      '*nat\n-A NOPE -j ACCEPT\nCOMMIT\n',
+      '*nat\n:A - [0:0]\n-A A -j MISSING\nCOMMIT\n',
+      '*nat\n-X NOPE\nCOMMIT\n',
+      '*filter\n-I INPUT -j ACCEPT\nCOMMIT\n',
+      '*filter\n[1:2] -A INPUT -j ACCEPT\nCOMMIT\n',
+      '*filter\n-A INPUT -m statistic --mode nth --every 2 -j ACCEPT\nCOMMIT\n',
+      '*filter\n:A - [0:0]\n',
+    ]) {
+      const before = save(a);
+      expect(replay.replay(a, text, true)).toBe(false);
+      expect(save(a)).toBe(before);
+    }
   });
 });

@@ -32,8 +32,8 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Netfilter, TableName } from '../linux/netfilter';
 import { IptError } from '../shell/tools/iptables/rule';
-import { iptablesRestore, runIptables } from '../shell/tools/iptables/index';
-import { RestoreShare } from '../shell/tools/iptables/restoreShare';
+import { iptablesRestore, runIptables, words } from '../shell/tools/iptables/index';
+import { RestoreReplay, RestoreShare } from '../shell/tools/iptables/restoreShare';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -516,6 +516,7 @@ function ensureRule(nf: Netfilter, table: TableName, chain: string, args: string
 export class KubeProxySyncShare {
   readonly texts = new Map<string, string>();
   readonly restore = new RestoreShare();
+  readonly replay = new RestoreReplay(this.restore, words);
   /** Whether a node's name shows in its rules (only local endpoints of Local policies use it). */
   readonly nodeNameMatters: boolean;
 
@@ -565,6 +566,8 @@ export function syncKubeProxy(
     rules = kubeProxyRules(node, services, endpoints, existing);
     share?.texts.set(k, rules);
   }
+  // The shared steps when they apply; iptables-restore itself otherwise (and for its errors).
+  if (share?.replay.replay(nf, rules, true)) return { ok: true, rules };
   const r = iptablesRestore(nf, rules, true, share?.restore);
   return r.ok ? { ok: true, rules } : { ok: false, error: r.error };
 }

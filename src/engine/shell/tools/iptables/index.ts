@@ -458,7 +458,7 @@ export function iptablesSave(
 }
 
 /** Splits a line of iptables-restore input into words, honouring double quotes. */
-function words(line: string): string[] {
+export function words(line: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
   for (const m of line.matchAll(re))
