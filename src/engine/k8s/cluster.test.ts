@@ -133,6 +133,18 @@ describe('controllers and the kubelet', () => {
     const ex = cp.run('kubectl exec multi-container-pod -c busybox -- curl -s localhost');
     expect(ex.exitCode).toBe(0);
     expect(ex.stdout).toContain('<title>Welcome to nginx!</title>');
+    // On the node: one namespace, three processes (pause, nginx, sleep), pause's first.
+    const mc = cluster.pods.get('default/multi-container-pod')!;
+    const sandbox = mc.sandbox!;
+    const lsns = sh(mc.nodeName).run('lsns -t net').stdout.split('\n');
+    expect(lsns[0]).toBe(
+      '        NS TYPE NPROCS  PID USER     NETNSID NSFS                                                COMMAND',
+    );
+    expect(lsns.find((l) => l.includes(sandbox.netnsName))).toMatch(
+      new RegExp(
+        `^40265\\d{5} net {7}3 +${sandbox.pause.pid} 65535 +\\d+ /run/netns/${sandbox.netnsName} /pause$`,
+      ),
+    );
     const ip = cp.run('kubectl get pod multi-container-pod -o jsonpath={.status.podIP}').stdout;
     expect(cp.run('kubectl exec multi-container-pod -- ip -br -4 addr show eth0')).toMatchObject({
       stdout: expect.stringContaining(`${ip}/24`),

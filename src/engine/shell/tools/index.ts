@@ -8,6 +8,7 @@ import { nslookup } from './dns/nslookup';
 import { docker } from './docker';
 import { kubectl } from './kubectl';
 import { crictl } from './crictl';
+import { lsns } from './lsns';
 import {
   cat,
   grep,
@@ -60,6 +61,7 @@ export const TOOLS: Record<string, Tool> = {
   docker,
   kubectl,
   crictl,
+  lsns,
   cat,
   grep,
   head,
