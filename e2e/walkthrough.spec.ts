@@ -177,3 +177,26 @@ test.describe('NAT', () => {
     await shootBoth(page, '08-nat');
   });
 });
+
+test.describe('Kubernetes', () => {
+  test('the same cross-node ping replays on another pod network', async ({ page }) => {
+    await openApp(page, '#/scenario/k8s-pod-to-pod-cross-node?step=2');
+    await expectStep(page, 2, 2);
+    const dock = page.locator('.dock');
+    const canvas = page.locator('.react-flow');
+    await expect(dock).toContainText('kubectl exec pod-a -- ping -c 2 10.244.2.2');
+    // On the bridge model the nodes route pod traffic straight out of eth0: no tunnel device.
+    await expect(canvas).not.toContainText('flannel.1');
+    const cni = narrative(page).getByRole('combobox', { name: 'Pod network' });
+    await expect(cni).toHaveValue('bridge');
+    await cni.selectOption('flannel');
+    await expect(page.getByText('Replayed on Flannel instead of bridge.')).toBeVisible();
+    await expectStep(page, 2, 2);
+    await expect(cni).toHaveValue('flannel');
+    // The same command ran again, on nodes that now wrap each packet in VXLAN on flannel.1.
+    await expect(dock).toContainText('kubectl exec pod-a -- ping -c 2 10.244.2.2');
+    await expect(canvas).toContainText('flannel.1');
+    await expect(page).toHaveURL(/#z=/);
+    await shootBoth(page, '09-cni-flannel');
+  });
+});

@@ -31,6 +31,14 @@ import { LONG_LINK_CHARS, decodeShare, encodeShare, type SharedCommand } from '.
 
 // ---------------------------------------------------------------- types
 
+export type CniModel = NonNullable<ScenarioData['cluster']>['cni'];
+
+export const CNI_MODELS: readonly { readonly id: CniModel; readonly label: string }[] = [
+  { id: 'bridge', label: 'bridge: flat routes between nodes' },
+  { id: 'flannel', label: 'Flannel: VXLAN overlay' },
+  { id: 'calico', label: 'Calico: /32 pods, IP-in-IP' },
+];
+
 export type ScenarioSource =
   | { readonly kind: 'builtin'; readonly id: string }
   /** Opened from disk (file picker or drag and drop). */
@@ -114,6 +122,12 @@ export interface ScenarioSlice {
   runCommand(host: string, line: string): Promise<CommandOutcome>;
   cancelBusy(): void;
   shareLink(base: string): Promise<{ url: string; warning?: string }>;
+  /**
+   * Reloads a cluster scenario with another CNI model and replays it up to the current step, so
+   * the same flow can be watched on another pod network. The result is a new scenario (carried
+   * in the link), since its paths no longer match what the narrative describes.
+   */
+  replayWithCni(model: CniModel): Promise<void>;
   debugCrash(): void;
 }
 
@@ -876,6 +890,25 @@ export function createAppStore(opts: StoreOptions): AppStore {
       // the learner will be once that work is done, never a half-way state (a Share pressed while
       // a deep link's steps replay used to copy an earlier step).
       shareLink: (base) => enqueue(() => shareLinkFor(get(), base)),
+
+      replayWithCni: async (model) => {
+        const s = get();
+        const doc = s.doc as { cluster?: { cni?: string } } | undefined;
+        if (!doc?.cluster || !s.scenario?.cluster) return;
+        const was = s.scenario.cluster.cni;
+        if (was === model) return;
+        const next = structuredClone(doc) as { cluster: { cni?: string }; title?: string };
+        next.cluster.cni = model;
+        const step = Math.min(currentStepNumber(s), s.stepsDone);
+        await get().openDocument(next, { kind: 'link' }, { step });
+        const label = (m: CniModel) => CNI_MODELS.find((c) => c.id === m)?.label.split(':')[0];
+        if (get().scenario?.cluster?.cni === model)
+          notify(
+            'info',
+            `Replayed on ${label(model)} instead of ${label(was)}.`,
+            `The commands ran again on the new pod network. The text still describes ${label(was)}, so some paths and checks may differ: that difference is the point.`,
+          );
+      },
 
       debugCrash: () => {
         engine.request({ type: 'debugCrash' });

@@ -5,7 +5,7 @@
 import { memo } from 'react';
 import Markdown from 'react-markdown';
 import type { CommandView } from '../../worker/protocol';
-import { currentRun, currentStepNumber } from '../../store/appStore';
+import { CNI_MODELS, type CniModel, currentRun, currentStepNumber } from '../../store/appStore';
 import { useApp, useAppStore } from '../StoreContext';
 
 /** Markdown from scenario files: HTML is skipped, links open in a new tab. */
@@ -86,6 +86,30 @@ function StepDots() {
   );
 }
 
+/** For cluster scenarios: the pod network, switchable to replay the same steps on another. */
+function CniSwitch() {
+  const store = useAppStore();
+  const cni = useApp((s) => s.scenario?.cluster?.cni);
+  const busy = useApp((s) => s.busy !== null);
+  if (!cni) return null;
+  return (
+    <label className="cni-switch">
+      <span>Pod network</span>
+      <select
+        value={cni}
+        disabled={busy}
+        onChange={(e) => void store.getState().replayWithCni(e.target.value as CniModel)}
+      >
+        {CNI_MODELS.map((m) => (
+          <option key={m.id} value={m.id}>
+            {m.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function Narrative({ presenter = false }: { presenter?: boolean }) {
   const store = useAppStore();
   const scenario = useApp((s) => s.scenario);
@@ -115,6 +139,7 @@ export function Narrative({ presenter = false }: { presenter?: boolean }) {
           <header className="scenario-head">
             <p className="eyebrow">{scenario.source.article}</p>
             <h1 className="scenario-title">{scenario.title}</h1>
+            <CniSwitch />
           </header>
         )}
         <div className="step-progress">
