@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { jsonSchema } from '../scenario/load';
 import { ScenarioSession } from '../scenario/run';
 import { SCENARIO_DIR, readScenario, resolveScenario, scenarioFiles } from './files';
+import type { ScenarioData } from '../scenario/schema';
 import { bold, dim, green, printStep, red, stepJson } from './report';
 import { runBench } from './bench';
 import { buildPlan } from '../conformance/plan';
@@ -17,12 +18,14 @@ const HELP = `usage: packet-life <command> [options]
 
 commands:
   validate FILE...            check scenario files (schema and references)
-  run FILE [--step N] [--json] [--capture] [--quiet]
+  run FILE [--step N] [--json] [--capture] [--quiet] [--cni MODEL]
                               run a scenario's steps and check their expectations
+                              (--cni: a cluster scenario on bridge, flannel or calico)
   run --all [--quiet]         run every scenario in scenarios/
-  exec FILE [--after-step N] --on HOST -- CMD...
+  exec FILE [--after-step N] [--cni MODEL] --on HOST -- CMD...
                               run one more command in the world as it stands after step N
-  shell FILE [--after-step N] an interactive prompt on the scenario's world
+  shell FILE [--after-step N] [--cni MODEL]
+                              an interactive prompt on the scenario's world
   list                        the built-in scenarios
   export-sh FILE              a bash script that replays the scenario on a real Linux machine
   conformance [FILE...]       replay scenarios on this machine's kernel and compare (root, Linux)
@@ -58,14 +61,30 @@ function printErrors(file: string, errors: readonly { path: string; message: str
     process.stderr.write(`${file}: ${e.path ? `${e.path}: ` : ''}${e.message}\n`);
 }
 
-function start(file: string): ScenarioSession | undefined {
+const CNI_MODELS = ['bridge', 'flannel', 'calico'] as const;
+
+/** The scenario with its cluster on another CNI model (`--cni`), or why it cannot be. */
+function withCni(s: ScenarioData, cni: string | undefined): ScenarioData | string {
+  if (cni === undefined) return s;
+  if (!(CNI_MODELS as readonly string[]).includes(cni))
+    return `--cni takes ${CNI_MODELS.join(', ')}`;
+  if (!s.cluster) return '--cni needs a scenario with a cluster';
+  return { ...s, cluster: { ...s.cluster, cni: cni as (typeof CNI_MODELS)[number] } };
+}
+
+function start(file: string, cni?: string): ScenarioSession | undefined {
   const path = resolveScenario(file);
   const loaded = readScenario(path);
   if (!loaded.ok) {
     printErrors(file, loaded.errors);
     return undefined;
   }
-  const started = ScenarioSession.start(loaded.scenario);
+  const scenario = withCni(loaded.scenario, cni);
+  if (typeof scenario === 'string') {
+    printErrors(file, [{ path: '', message: scenario }]);
+    return undefined;
+  }
+  const started = ScenarioSession.start(scenario);
   if (!started.ok) {
     printErrors(file, started.errors);
     return undefined;
@@ -94,9 +113,9 @@ function cmdValidate(args: string[]): number {
 
 function runOne(
   file: string,
-  opts: { step?: number; json: boolean; capture: boolean; quiet: boolean },
+  opts: { step?: number; json: boolean; capture: boolean; quiet: boolean; cni?: string },
 ): { ok: boolean; passed: number; failed: number } {
-  const session = start(file);
+  const session = start(file, opts.cni);
   if (!session) return { ok: false, passed: 0, failed: 1 };
   const s = session.scenario;
   const total = s.steps.length;
@@ -133,6 +152,7 @@ function cmdRun(args: string[]): number {
   const quiet = flag(args, '--quiet');
   const all = flag(args, '--all');
   const stepText = option(args, '--step');
+  const cni = option(args, '--cni');
   const step = stepText !== undefined ? Number(stepText) : undefined;
   if (step !== undefined && !Number.isInteger(step)) return fail('--step takes a step number');
   const files = all ? scenarioFiles() : args;
@@ -140,7 +160,7 @@ function cmdRun(args: string[]): number {
   let passed = 0;
   let failed = 0;
   for (const f of files) {
-    const r = runOne(f, { step, json, capture, quiet });
+    const r = runOne(f, { step, json, capture, quiet, cni });
     passed += r.passed;
     failed += r.failed;
   }
@@ -158,10 +178,11 @@ function cmdExec(args: string[]): number {
   const head = args.slice(0, dash);
   const after = option(head, '--after-step');
   const on = option(head, '--on');
+  const cni = option(head, '--cni');
   const file = head[0];
   if (file === undefined || cmd === '')
-    return fail('usage: exec FILE [--after-step N] --on HOST -- CMD...');
-  const session = start(file);
+    return fail('usage: exec FILE [--after-step N] [--cni MODEL] --on HOST -- CMD...');
+  const session = start(file, cni);
   if (!session) return 2;
   if (after !== undefined) {
     const n = Number(after);
@@ -179,9 +200,10 @@ function cmdExec(args: string[]): number {
 
 async function cmdShell(args: string[]): Promise<number> {
   const after = option(args, '--after-step');
+  const cni = option(args, '--cni');
   const file = args[0];
-  if (file === undefined) return fail('usage: shell FILE [--after-step N]');
-  const session = start(file);
+  if (file === undefined) return fail('usage: shell FILE [--after-step N] [--cni MODEL]');
+  const session = start(file, cni);
   if (!session) return 2;
   if (after !== undefined) session.runSteps(Number(after));
   let host = session.defaultHost;
