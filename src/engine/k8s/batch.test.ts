@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { iptablesRestore, iptablesSave, words } from '../shell/tools/iptables/index';
 import { RestoreReplay, RestoreShare } from '../shell/tools/iptables/restoreShare';
+import { ipv4 } from '../net/ipv4';
+import type { Ipv4Packet } from '../net/packet';
 import { World } from '../sim/world';
 import type { Cluster } from './cluster';
 import { KubeProxySyncShare, syncKubeProxy } from './kubeProxy';
@@ -170,13 +172,39 @@ describe('RestoreShare', () => {
     const save = (nf: typeof a) => iptablesSave(nf, { counters: true, unix: 0 });
     expect(save(a)).toBe(save(c));
     expect(save(b)).toBe(save(c));
-    const ra = a.tables.get('nat')!.chains.get('KUBE-SVC-X')!.rules;
-    const rb = b.tables.get('nat')!.chains.get('KUBE-SVC-X')!.rules;
-    ra[0]!.pkts++;
-    expect(rb[0]!.pkts).toBe(0);
-    expect(ra[0]).not.toBe(rb[0]);
+    const rules = (nf: typeof a, chain: string) => nf.tables.get('nat')!.chains.get(chain)!.rules;
+    // One rule object in both namespaces, until a packet counts in one of them.
+    expect(rules(a, 'PREROUTING')[0]).toBe(rules(b, 'PREROUTING')[0]);
     // The nth match keeps a counter: never shared.
-    expect(ra[1]!.matches).not.toBe(rb[1]!.matches);
+    expect(rules(a, 'KUBE-SVC-X')[1]).not.toBe(rules(b, 'KUBE-SVC-X')[1]);
+    const syn: Ipv4Packet = {
+      kind: 'ipv4',
+      src: ipv4('10.244.1.5'),
+      dst: ipv4('10.96.0.10'),
+      ttl: 64,
+      id: 1,
+      tos: 0,
+      df: true,
+      protocol: 6,
+      payload: {
+        kind: 'tcp',
+        sport: 40000,
+        dport: 80,
+        seq: 1,
+        ack: 0,
+        flags: { syn: true },
+        window: 64240,
+        options: [],
+        data: '',
+      },
+    } as Ipv4Packet;
+    expect(a.run('PREROUTING', { id: 1, flowId: 1, ip: syn, mark: 0 }).verdict).toBe('ACCEPT');
+    expect(rules(a, 'PREROUTING')[0]!.pkts).toBe(1);
+    expect(rules(b, 'PREROUTING')[0]!.pkts).toBe(0);
+    expect(rules(a, 'KUBE-SERVICES')[0]!.pkts).toBe(1);
+    expect(rules(b, 'KUBE-SERVICES')[0]!.pkts).toBe(0);
+    expect(save(b)).toBe(save(c));
+    expect(save(a)).toContain('[1:40] -A PREROUTING -j KUBE-SERVICES');
     // A line that fails is reported as without the share.
     const bad = '*nat\n-A NOPE -j ACCEPT\nCOMMIT\n';
     expect(iptablesRestore(a, bad, false, share)).toEqual(iptablesRestore(c, bad, false));

@@ -167,6 +167,20 @@ export interface Rule {
   bytes: number;
 }
 
+/**
+ * Rules that sit in the tables of many namespaces at once (iptables-restore of one text on every
+ * node shares its parsed rules): they never change, and their counters stay zero. The walk gives
+ * a namespace its own copy of such a rule the first time the rule counts a packet there, so
+ * counters remain per namespace.
+ */
+const sharedRules = new WeakSet<Rule>();
+
+/** Marks `r` as shared (see above) and returns it; its counters must be zero. */
+export function shareRule(r: Rule): Rule {
+  sharedRules.add(r);
+  return r;
+}
+
 export interface Chain {
   readonly name: string;
   readonly builtin: boolean;
@@ -649,10 +663,15 @@ export class Netfilter {
         i = back.i;
         continue;
       }
-      const r = chain.rules[i]!;
+      let r = chain.rules[i]!;
       i++;
       evaluated++;
       if (!ruleMatches(r, skb, ctx)) continue;
+      if (sharedRules.has(r)) {
+        // Counted here for the first time: from now on this namespace has a copy of its own.
+        r = { ...r };
+        chain.rules[i - 1] = r;
+      }
       r.pkts++;
       r.bytes += len;
       const t = r.target;

@@ -1,12 +1,13 @@
 /**
  * Parsed `-A` lines shared between iptables-restore runs of the same text in many namespaces
- * (kube-proxy writing one ruleset to every node). Each restore gets its own copy of a rule, with
- * its own counters; what the copies share (addresses, matches, the target) never changes after
- * parsing. Only rules made of stateless matches are shared (not nth, limit or set, which keep
+ * (kube-proxy writing one ruleset to every node). The namespaces' chains hold the same rule
+ * objects, marked with netfilter's shareRule: nothing changes them, and the netfilter walk gives a
+ * namespace its own copy the moment the rule counts a packet there, so counters stay per
+ * namespace. Only rules made of stateless matches are shared (not nth, limit or set, which keep
  * state or look at the namespace): the restore parses the others itself, as it does lines that
  * fail to parse (so their errors read as before).
  *
- * {@link RestoreShare.replay} goes further for the plainest inputs (tables, chain declarations,
+ * {@link RestoreReplay} goes further for the plainest inputs (tables, chain declarations,
  * shared -A lines, -X, COMMIT: what kube-proxy writes): the text is read once into a list of
  * steps, and each namespace replays them with iptables-restore's semantics. Anything else, or
  * any step that would fail in a namespace, is left to iptablesRestore, which then reports it.
@@ -18,6 +19,7 @@ import {
   TABLE_CHAINS,
   type Netfilter,
   type TableName,
+  shareRule,
 } from '../../../linux/netfilter';
 import { IptError, kernelRefuses, parseRule, targetAllowed } from './rule';
 
@@ -62,7 +64,7 @@ export class RestoreShare {
   }
 
   /**
-   * The rule an `-A CHAIN …` line appends (a fresh copy, counters zero) and the chain it names,
+   * The rule an `-A CHAIN …` line appends (shared, counters zero) and the chain it names,
    * or undefined when the restore should read the line itself (any other command, counters,
    * an error to report).
    */
@@ -73,10 +75,10 @@ export class RestoreShare {
   ): { chain: string; jumpTo?: string; rule: Rule } | undefined {
     const p = this.parsedAppend(table, line, words);
     if (!p) return undefined;
-    return { chain: p.chain, jumpTo: p.jumpTo, rule: { ...p.rule, pkts: 0, bytes: 0 } };
+    return { chain: p.chain, jumpTo: p.jumpTo, rule: p.rule };
   }
 
-  /** The shared parse of an `-A` line (never to be put in a table itself: copy its rule). */
+  /** The shared parse of an `-A` line. */
   parsedAppend(
     table: TableName,
     line: string,
@@ -173,7 +175,7 @@ export class RestoreReplay {
           const chain = staged!.get(st.parsed.chain);
           if (!chain) return false;
           if (st.parsed.jumpTo !== undefined) jumps.push(st.parsed.jumpTo);
-          chain.rules.push({ ...st.parsed.rule, pkts: 0, bytes: 0 });
+          chain.rules.push(st.parsed.rule);
           break;
         }
         case 'delete': {
@@ -252,7 +254,7 @@ function parse(table: TableName, w: string[]): Parsed | null {
     const { rule, jumpTo } = parseRule(w.slice(2));
     if (!targetAllowed(table, chain, rule.target) || kernelRefuses(rule)) return null;
     if (!rule.matches.every(shareable)) return null;
-    return { chain, jumpTo, rule };
+    return { chain, jumpTo, rule: shareRule(rule) };
   } catch (e) {
     if (e instanceof IptError) return null;
     throw e;
