@@ -11,7 +11,7 @@ import { type TcpConnection, tcpListen } from '../linux/tcp';
 import { seconds } from '../sim/time';
 import type { Tool, ToolContext } from '../shell/tool';
 import { startNginx } from '../shell/tools/nginx';
-import { formatHead, header, parseRequest } from '../shell/tools/http';
+import { formatHead, header, readRequests } from '../shell/tools/http';
 import { civilFromUnix, httpDate } from '../sim/clock';
 import type { ContainerData } from './objects';
 
@@ -184,41 +184,27 @@ function goLogDate(unix: number): string {
 }
 
 function serveEcho(proc: Process, conn: TcpConnection, body: string) {
-  let buf = '';
-  return {
-    onData: (_c: TcpConnection, data: string) => {
-      buf += data;
-      const req = parseRequest(buf);
-      if (req === undefined) return;
-      if (req === 'bad') {
-        conn.close();
-        return;
-      }
-      buf = '';
-      const close =
-        header(req.headers, 'connection')?.toLowerCase() === 'close' || req.version === 'HTTP/1.0';
-      conn.send(
-        formatHead({
-          version: 'HTTP/1.1',
-          status: 200,
-          reason: 'OK',
-          headers: [
-            ['X-App-Name', 'http-echo'],
-            ['X-App-Version', '1.0.0'],
-            ['Date', httpDate(proc.host.world.unixNow())],
-            ['Content-Length', String(body.length)],
-            ['Content-Type', 'text/plain; charset=utf-8'],
-          ],
-        }) + (req.method === 'HEAD' ? '' : body),
-      );
-      // http-echo's access log (Host header, peer, request, status, size, user agent); the real
-      // one ends with the handling time, which the model does not measure.
-      proc.write(
-        `${goLogDate(proc.host.world.unixNow())} ${header(req.headers, 'host') ?? ''} ${formatIpv4(conn.remoteIp)}:${conn.remotePort} "${req.method} ${req.target} ${req.version}" 200 ${body.length} "${header(req.headers, 'user-agent') ?? ''}"\n`,
-      );
-      if (close) conn.close();
-      else proc.after(seconds(90), 'idle', () => conn.close());
-    },
-    onEof: () => conn.close(),
-  };
+  return readRequests(conn, (req, close) => {
+    conn.send(
+      formatHead({
+        version: 'HTTP/1.1',
+        status: 200,
+        reason: 'OK',
+        headers: [
+          ['X-App-Name', 'http-echo'],
+          ['X-App-Version', '1.0.0'],
+          ['Date', httpDate(proc.host.world.unixNow())],
+          ['Content-Length', String(body.length)],
+          ['Content-Type', 'text/plain; charset=utf-8'],
+        ],
+      }) + (req.method === 'HEAD' ? '' : body),
+    );
+    // http-echo's access log (Host header, peer, request, status, size, user agent); the real
+    // one ends with the handling time, which the model does not measure.
+    proc.write(
+      `${goLogDate(proc.host.world.unixNow())} ${header(req.headers, 'host') ?? ''} ${formatIpv4(conn.remoteIp)}:${conn.remotePort} "${req.method} ${req.target} ${req.version}" 200 ${body.length} "${header(req.headers, 'user-agent') ?? ''}"\n`,
+    );
+    if (close) conn.close();
+    else proc.after(seconds(90), 'idle', () => conn.close());
+  });
 }

@@ -22,7 +22,7 @@ import type { NetNs } from '../linux/netns';
 import { Process } from '../linux/process';
 import { type TcpConnection, tcpConnect, tcpListen } from '../linux/tcp';
 import { httpDate, logDate } from '../sim/clock';
-import { formatHead, header, parseRequest, parseResponseHead } from '../shell/tools/http';
+import { formatHead, header, parseResponseHead, readRequests } from '../shell/tools/http';
 import type { Cluster } from './cluster';
 import type { StartResult } from './images';
 import type { IngressManifest } from './objects';
@@ -123,6 +123,7 @@ function route(c: Cluster, host: string, path: string): Route | undefined {
 }
 
 const NGINX_404 = `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+const NGINX_502 = `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 const NGINX_503 = `<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 
 /** The controller container: nginx listening on 80 in its pod, proxying by the Ingress rules. */
@@ -152,7 +153,6 @@ function serve(
   conn: TcpConnection,
   turn: Map<string, number>,
 ) {
-  let buf = '';
   const reply = (status: number, reason: string, body: string, close: boolean) => {
     conn.send(
       formatHead({
@@ -169,119 +169,92 @@ function serve(
     );
     if (close) conn.close();
   };
-  return {
-    onData: (_c: TcpConnection, data: string) => {
-      buf += data;
-      const req = parseRequest(buf);
-      if (req === undefined) return;
-      if (req === 'bad') {
-        conn.close();
-        return;
-      }
-      buf = '';
-      const started = proc.now;
-      const close =
-        header(req.headers, 'connection')?.toLowerCase() === 'close' || req.version === 'HTTP/1.0';
-      const hostHeader = (header(req.headers, 'host') ?? '').replace(/:\d+$/, '');
-      const path = req.target.split('?')[0]!;
-      const client = formatIpv4(conn.remoteIp);
-      const log = (
-        status: number,
-        bytes: number,
-        upstream: string,
-        name: string,
-        upstreamStatus: string,
-      ) => {
-        const secs = ((proc.now - started) / 1e9).toFixed(3);
-        proc.write(
-          `${client} - - [${logDate(proc.host.world.unixNow()).replace(' ', ':')} +0000] "${req.method} ${req.target} ${req.version}" ${status} ${bytes} "-" "${header(req.headers, 'user-agent') ?? '-'}" ${requestLength(req)} ${secs} [${name}] [] ${upstream} ${upstream === '-' ? '-' : bytes} ${upstream === '-' ? '-' : secs} ${upstreamStatus} ${proc.host.world.rng.hex(16)}\n`,
-        );
-      };
-      const r = route(c, hostHeader, path);
-      if (!r) {
-        reply(404, 'Not Found', NGINX_404, close);
-        log(404, NGINX_404.length, '-', 'upstream-default-backend', '-');
-        return;
-      }
-      const svc = c.services.get(`${r.ingress.namespace}/${r.service}`);
-      const slice = c.endpointSlices.get(`${r.ingress.namespace}/${r.service}`);
-      const pi = svc?.ports.findIndex((p) => p.port === r.port || p.name === r.port) ?? -1;
-      const eps = (slice?.endpoints ?? []).filter((e) => e.ready);
-      const upstreamName = `${r.ingress.namespace}-${r.service}-${r.port}`;
-      if (!svc || pi < 0 || eps.length === 0) {
-        reply(503, 'Service Temporarily Unavailable', NGINX_503, close);
-        log(503, NGINX_503.length, '-', upstreamName, '-');
-        return;
-      }
-      const i = turn.get(upstreamName) ?? 0;
-      turn.set(upstreamName, i + 1);
-      const ep = eps[i % eps.length]!;
-      const port = slice!.ports[pi]?.port ?? 0;
-      const upstream = `${formatIpv4(ep.ip)}:${port}`;
-      let got = '';
-      const relay = () => {
-        const head = parseResponseHead(got);
-        if (!head || head === 'bad') return false;
-        const length = Number(header(head.head.headers, 'content-length') ?? 'NaN');
-        const body = got.slice(head.bodyStart);
-        if (Number.isFinite(length) && body.length < length) return false;
-        const headers = head.head.headers.filter(([k]) => k.toLowerCase() !== 'connection');
-        headers.push(['Connection', close ? 'close' : 'keep-alive']);
-        conn.send(formatHead({ ...head.head, headers }) + body);
-        log(head.head.status, body.length, upstream, upstreamName, String(head.head.status));
-        if (close) conn.close();
-        return true;
-      };
-      let done = false;
-      const up = tcpConnect(ns, ep.ip as Ipv4, port, {
-        onConnected: (u) =>
-          u.send(
-            `${req.method} ${req.target} HTTP/1.1\r\nHost: ${header(req.headers, 'host') ?? ''}\r\nX-Request-ID: ${proc.host.world.rng.hex(16)}\r\nX-Real-IP: ${client}\r\nX-Forwarded-For: ${client}\r\nX-Forwarded-Host: ${hostHeader}\r\nX-Forwarded-Port: 80\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Scheme: http\r\nX-Scheme: http\r\nUser-Agent: ${header(req.headers, 'user-agent') ?? ''}\r\nAccept: ${header(req.headers, 'accept') ?? '*/*'}\r\nConnection: close\r\n\r\n`,
-          ),
-        onData: (_u, d) => {
-          got += d;
-          if (!done && relay()) done = true;
-        },
-        onEof: (u) => {
+  return readRequests(conn, (req, close) => {
+    const started = proc.now;
+    const hostHeader = (header(req.headers, 'host') ?? '').replace(/:\d+$/, '');
+    const path = req.target.split('?')[0]!;
+    const client = formatIpv4(conn.remoteIp);
+    const log = (
+      status: number,
+      bytes: number,
+      upstream: string,
+      name: string,
+      upstreamStatus: string,
+    ) => {
+      const secs = ((proc.now - started) / 1e9).toFixed(3);
+      proc.write(
+        `${client} - - [${logDate(proc.host.world.unixNow()).replace(' ', ':')} +0000] "${req.method} ${req.target} ${req.version}" ${status} ${bytes} "-" "${header(req.headers, 'user-agent') ?? '-'}" ${requestLength(req)} ${secs} [${name}] [] ${upstream} ${upstream === '-' ? '-' : bytes} ${upstream === '-' ? '-' : secs} ${upstreamStatus} ${proc.host.world.rng.hex(16)}\n`,
+      );
+    };
+    const r = route(c, hostHeader, path);
+    if (!r) {
+      reply(404, 'Not Found', NGINX_404, close);
+      log(404, NGINX_404.length, '-', 'upstream-default-backend', '-');
+      return;
+    }
+    const svc = c.services.get(`${r.ingress.namespace}/${r.service}`);
+    const slice = c.endpointSlices.get(`${r.ingress.namespace}/${r.service}`);
+    const pi = svc?.ports.findIndex((p) => p.port === r.port || p.name === r.port) ?? -1;
+    const eps = (slice?.endpoints ?? []).filter((e) => e.ready);
+    const upstreamName = `${r.ingress.namespace}-${r.service}-${r.port}`;
+    if (!svc || pi < 0 || eps.length === 0) {
+      reply(503, 'Service Temporarily Unavailable', NGINX_503, close);
+      log(503, NGINX_503.length, '-', upstreamName, '-');
+      return;
+    }
+    const i = turn.get(upstreamName) ?? 0;
+    turn.set(upstreamName, i + 1);
+    const ep = eps[i % eps.length]!;
+    const port = slice!.ports[pi]?.port ?? 0;
+    const upstream = `${formatIpv4(ep.ip)}:${port}`;
+    const badGateway = () => {
+      reply(502, 'Bad Gateway', NGINX_502, close);
+      log(502, 0, upstream, upstreamName, '502');
+    };
+    let got = '';
+    const relay = () => {
+      const head = parseResponseHead(got);
+      if (!head || head === 'bad') return false;
+      const length = Number(header(head.head.headers, 'content-length') ?? 'NaN');
+      const body = got.slice(head.bodyStart);
+      if (Number.isFinite(length) && body.length < length) return false;
+      const headers = head.head.headers.filter(([k]) => k.toLowerCase() !== 'connection');
+      headers.push(['Connection', close ? 'close' : 'keep-alive']);
+      conn.send(formatHead({ ...head.head, headers }) + body);
+      log(head.head.status, body.length, upstream, upstreamName, String(head.head.status));
+      if (close) conn.close();
+      return true;
+    };
+    let done = false;
+    const up = tcpConnect(ns, ep.ip as Ipv4, port, {
+      onConnected: (u) =>
+        u.send(
+          `${req.method} ${req.target} HTTP/1.1\r\nHost: ${header(req.headers, 'host') ?? ''}\r\nX-Request-ID: ${proc.host.world.rng.hex(16)}\r\nX-Real-IP: ${client}\r\nX-Forwarded-For: ${client}\r\nX-Forwarded-Host: ${hostHeader}\r\nX-Forwarded-Port: 80\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Scheme: http\r\nX-Scheme: http\r\nUser-Agent: ${header(req.headers, 'user-agent') ?? ''}\r\nAccept: ${header(req.headers, 'accept') ?? '*/*'}\r\nConnection: close\r\n\r\n`,
+        ),
+      onData: (_u, d) => {
+        got += d;
+        if (!done && relay()) done = true;
+      },
+      onEof: (u) => {
+        if (!done) {
+          done = relay();
           if (!done) {
-            done = relay();
-            if (!done) {
-              reply(
-                502,
-                'Bad Gateway',
-                NGINX_503.replace(/503 Service Temporarily Unavailable/g, '502 Bad Gateway'),
-                close,
-              );
-              log(502, 0, upstream, upstreamName, '502');
-              done = true;
-            }
+            badGateway();
+            done = true;
           }
-          u.close();
-        },
-        onError: () => {
-          if (done) return;
-          done = true;
-          reply(
-            502,
-            'Bad Gateway',
-            NGINX_503.replace(/503 Service Temporarily Unavailable/g, '502 Bad Gateway'),
-            close,
-          );
-          log(502, 0, upstream, upstreamName, '502');
-        },
-      });
-      if (typeof up === 'string') {
-        reply(
-          502,
-          'Bad Gateway',
-          NGINX_503.replace(/503 Service Temporarily Unavailable/g, '502 Bad Gateway'),
-          close,
-        );
-        log(502, 0, upstream, upstreamName, '502');
-      }
-    },
-    onEof: () => conn.close(),
-  };
+        }
+        u.close();
+      },
+      onError: () => {
+        if (done) return;
+        done = true;
+        badGateway();
+      },
+    });
+    if (typeof up === 'string') {
+      badGateway();
+    }
+  });
 }
 
 function requestLength(req: {

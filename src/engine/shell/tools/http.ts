@@ -1,4 +1,5 @@
 /** HTTP/1.x message helpers shared by curl and the emulated servers. */
+import type { TcpConnection } from '../../linux/tcp';
 
 export interface HttpRequest {
   readonly method: string;
@@ -55,4 +56,32 @@ export function header(headers: readonly [string, string][], name: string): stri
 
 export function formatHead(h: HttpResponseHead): string {
   return `${h.version} ${h.status} ${h.reason}\r\n${h.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+}
+
+/**
+ * A server's read loop: gathers bytes into requests and hands each over with whether the client
+ * wants the connection closed after it (Connection: close, or HTTP/1.0). A malformed request
+ * closes the connection; so does the peer's FIN.
+ */
+export function readRequests(
+  conn: TcpConnection,
+  onRequest: (req: HttpRequest, close: boolean) => void,
+): { onData(c: TcpConnection, data: string): void; onEof(): void } {
+  let buf = '';
+  return {
+    onData: (_c, data) => {
+      buf += data;
+      const req = parseRequest(buf);
+      if (req === undefined) return;
+      if (req === 'bad') {
+        conn.close();
+        return;
+      }
+      buf = '';
+      const close =
+        header(req.headers, 'connection')?.toLowerCase() === 'close' || req.version === 'HTTP/1.0';
+      onRequest(req, close);
+    },
+    onEof: () => conn.close(),
+  };
 }
