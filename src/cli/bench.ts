@@ -133,10 +133,10 @@ function runScaleBench(maxServices: number): void {
     { services: 100, nodes: 10 },
     { services: 1000, nodes: 100 },
   ].filter((s) => s.services <= maxServices);
-  const reps = 7;
+  const reps = 11;
   process.stdout.write(
     `\nengine at scale (testbed: ClusterIP Services × 3-replica Deployments, nodes scaled with Services; targets at 1,000: build < 2 s, trace ≤ 10 ms)\n` +
-      `memory: ${gc ? 'heap used after a forced GC, before and after building' : 'process.memoryUsage().heapUsed delta without GC (no --expose-gc)'}; trace: median of ${reps} \`kubectl exec client -- curl -s http://<ClusterIP>/\`\n`,
+      `memory: ${gc ? 'heap used after a forced GC, before and after building' : 'process.memoryUsage().heapUsed delta without GC (no --expose-gc)'}; trace: median of ${reps} \`kubectl exec client -- curl -s http://<ClusterIP>/\` (a run that meets a young-generation GC takes longer: see min..max)\n`,
   );
   // Warm the JIT on a small cluster so the first row does not pay for compilation.
   testbed({ nodes: 1, objects: scaleObjects(3, nodeName(0)) });
