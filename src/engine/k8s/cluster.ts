@@ -522,9 +522,11 @@ export class Cluster {
         );
     }
     clusterIP ??= this.allocateClusterIP();
+    // Node ports in use, gathered only for a Service that needs one.
     const used = new Set<number>();
-    for (const s of this.services.values())
-      if (s !== old) for (const p of s.ports) if (p.nodePort !== undefined) used.add(p.nodePort);
+    if (type !== 'ClusterIP')
+      for (const s of this.services.values())
+        if (s !== old) for (const p of s.ports) if (p.nodePort !== undefined) used.add(p.nodePort);
     const ports: ServiceObject['ports'] = [];
     for (const [i, p] of spec.ports.entries()) {
       if (spec.ports.length > 1 && !p.name)
@@ -582,10 +584,13 @@ export class Cluster {
     const c = this.config.serviceCIDR;
     const size = 2 ** (32 - c.len);
     const band = Math.min(Math.max(16, Math.floor(size / 16)), 256);
-    const used = new Set([...this.services.values()].map((s) => s.clusterIP));
+    const taken = (a: string) => {
+      for (const s of this.services.values()) if (s.clusterIP === a) return true;
+      return false;
+    };
     for (;;) {
       const a = formatIpv4(ipv4Add(c.addr, this.world.rng.int(band, size - 2)));
-      if (!used.has(a)) return a;
+      if (!taken(a)) return a;
     }
   }
 
@@ -684,7 +689,8 @@ export class Cluster {
       this.reconcileEndpointSlices(this.batching > 0);
       if (this.batching === 0) this.syncProxies();
       for (const e of syncNetworkPolicies(this)) this.errors.push(e);
-      announceLoadBalancers(this);
+      // Announcements follow the EndpointSlices, which a batch fills in at its end.
+      if (this.batching === 0) announceLoadBalancers(this);
     } finally {
       this.converging = false;
     }

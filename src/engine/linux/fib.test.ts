@@ -4,6 +4,8 @@ import { type Ipv4, ipv4, networkOf } from '../net/ipv4';
 import { World } from '../sim/world';
 import { Fib, RT_TABLE_MAIN, type Route, SCOPE, formatRoute } from './fib';
 import { addrAdd, linkAddDummy, linkSetUp, routeAdd } from './rtnl';
+import { ROUTE_ROWS_MISSES_SHOWN } from './route';
+import { lab } from '../testing/lab';
 
 function route(dst: number, len: number, metric: number, dev: Route['dev']): Route {
   return {
@@ -83,5 +85,32 @@ describe('Fib.lookup', () => {
     // Taking the device down flushes every route through it, the static default too.
     linkSetUp(d0, false);
     expect(ns.fib.lookup(ipv4('8.8.8.8'))).toBeUndefined();
+  });
+});
+
+describe('the route decision in the trace', () => {
+  it('lists every matching route and the first misses of a large table, counting the rest', () => {
+    const l = lab();
+    const routes = Array.from({ length: 40 }, (_, i) => `ip route add 10.9.${i}.0/24 dev lo`);
+    l.setup([
+      'ip link add d0 type dummy',
+      'ip addr add 192.168.5.1/24 dev d0',
+      'ip link set d0 up',
+      ...routes,
+    ]);
+    const r = l.run('ping -c 1 -W 1 10.9.39.7');
+    const decision = l.world.trace
+      .since(r.traceFrom)
+      .map((e) => e.decision)
+      .find((d) => d?.kind === 'route');
+    expect(decision?.kind).toBe('route');
+    if (decision?.kind !== 'route') return;
+    // 41 routes in main (ours and d0's subnet); one matches, 40 do not.
+    expect(decision.rows.filter((x) => x.matches).map((x) => x.text)).toEqual([
+      '10.9.39.0/24 dev lo scope link',
+    ]);
+    expect(decision.rows.filter((x) => !x.matches)).toHaveLength(ROUTE_ROWS_MISSES_SHOWN);
+    expect(decision.omitted).toBe(40 - ROUTE_ROWS_MISSES_SHOWN);
+    expect(decision.rows[decision.chosen!]!.masked).toBe('10.9.39.7 & 255.255.255.0 = 10.9.39.0');
   });
 });

@@ -66,6 +66,9 @@ export function inetSelectAddr(
   return undefined;
 }
 
+/** Routes that do not match that a decision lists before it only counts the rest. */
+export const ROUTE_ROWS_MISSES_SHOWN = 16;
+
 /** Builds the trace's view of a lookup: the main table with the mask arithmetic per row. */
 export function routeDecision(
   ns: NetNs,
@@ -83,10 +86,20 @@ export function routeDecision(
     rows.push({ text: formatRoute(hit.route, { withTable: true }), masked, matches });
     chosen = 0;
   }
+  // A node with a route per pod or per other node has hundreds: the trace keeps every route
+  // that matches, and the first few that do not, counting the rest.
+  let shownMisses = 0;
+  let omitted = 0;
   for (const r of ns.fib.sorted(tableId)) {
-    const { masked, matches } = maskArithmetic(r, dst);
-    if (hit && r === hit.route) chosen = rows.length;
-    rows.push({ text: formatRoute(r), masked, matches });
+    const matches = networkOf(dst, r.dst.len) === networkOf(r.dst.addr, r.dst.len);
+    const isHit = hit !== undefined && r === hit.route;
+    if (!matches && !isHit && shownMisses >= ROUTE_ROWS_MISSES_SHOWN) {
+      omitted++;
+      continue;
+    }
+    if (!matches) shownMisses++;
+    if (isHit) chosen = rows.length;
+    rows.push({ text: formatRoute(r), masked: maskArithmetic(r, dst).masked, matches });
   }
   return {
     kind: 'route',
@@ -95,6 +108,7 @@ export function routeDecision(
     rows,
     chosen,
     result,
+    ...(omitted ? { omitted } : {}),
   };
 }
 

@@ -74,6 +74,8 @@ export interface RouteDecision {
   readonly chosen?: number;
   /** What the lookup concluded: "local", "via 10.0.0.1 dev eth0", "unreachable", … */
   readonly result: string;
+  /** Routes of the table that do not match and are not listed in `rows` (large tables). */
+  readonly omitted?: number;
 }
 
 export interface NeighDecision {

@@ -40,6 +40,11 @@ function RouteView({ d }: { d: Extract<Decision, { kind: 'route' }> }) {
               ))}
             </tbody>
           </table>
+          {d.omitted !== undefined && (
+            <p className="muted">
+              {d.omitted} more {d.omitted === 1 ? 'route does' : 'routes do'} not match.
+            </p>
+          )}
         </div>
       )}
       <p className="decision-result">
