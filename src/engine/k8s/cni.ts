@@ -12,7 +12,6 @@ import { TOOLS } from '../shell/tools';
 import { runTool } from './images';
 import type { Host } from '../linux/host';
 import type { NetNs } from '../linux/netns';
-import { Shell } from '../shell/session';
 import { CNI_BINARIES, binaryContent } from '../shell/tools/cni/plugins';
 import type { Mac } from '../net/mac';
 
@@ -207,11 +206,10 @@ export function setupNodeNetwork(c: CniCluster, node: CniNode): string[] {
           : `ip route add ${formatCidr(o.podCIDR)} via ${formatIpv4(o.nodeIP)} dev ${node.dev} proto bird`,
       );
   }
-  const sh = new Shell(host.world, host);
   const failed: string[] = [];
   for (const l of lines) {
-    const r = sh.run(l);
-    if (r.exitCode !== 0) failed.push(`${l}: ${r.stderr.trim()}`);
+    const e = runNow(host, host.rootNs, l);
+    if (e) failed.push(e);
   }
   return failed;
 }
@@ -264,15 +262,23 @@ export function caliName(podKey: string): string {
 }
 
 /** Runs one command of the plugin's to completion (ip and sysctl finish at once). */
+/**
+ * Runs one of the agent's or plugin's commands to completion, as a process of its own (ip,
+ * iptables, sysctl, modprobe and bridge finish at once); words split on spaces, "…" quoted.
+ * Returns the command and its error when it failed.
+ */
 function runNow(host: Host, ns: NetNs, line: string): string | undefined {
-  const argv = line.split(' ');
+  const argv = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
   const proc = new Process(host, ns, argv, new Map(), '/');
   let err = '';
   proc.sink = (ch) => {
     if (ch.stream === 'stderr') err += ch.text;
   };
   runTool(proc, argv, (n) => TOOLS[n]);
-  if (proc.running) proc.exit(0);
+  if (proc.running) {
+    proc.exit(1);
+    return `${line}: did not finish at once`;
+  }
   return proc.exitCode === 0 ? undefined : `${line}: ${err.trim()}`;
 }
 
