@@ -33,10 +33,14 @@ import { LONG_LINK_CHARS, decodeShare, encodeShare, type SharedCommand } from '.
 
 export type CniModel = NonNullable<ScenarioData['cluster']>['cni'];
 
-export const CNI_MODELS: readonly { readonly id: CniModel; readonly label: string }[] = [
-  { id: 'bridge', label: 'bridge: flat routes between nodes' },
-  { id: 'flannel', label: 'Flannel: VXLAN overlay' },
-  { id: 'calico', label: 'Calico: /32 pods, IP-in-IP' },
+export const CNI_MODELS: readonly {
+  readonly id: CniModel;
+  readonly name: string;
+  readonly label: string;
+}[] = [
+  { id: 'bridge', name: 'bridge', label: 'bridge · flat routes' },
+  { id: 'flannel', name: 'Flannel', label: 'Flannel · VXLAN' },
+  { id: 'calico', name: 'Calico', label: 'Calico · IP-in-IP' },
 ];
 
 export type ScenarioSource =
@@ -901,7 +905,7 @@ export function createAppStore(opts: StoreOptions): AppStore {
         next.cluster.cni = model;
         const step = Math.min(currentStepNumber(s), s.stepsDone);
         await get().openDocument(next, { kind: 'link' }, { step });
-        const label = (m: CniModel) => CNI_MODELS.find((c) => c.id === m)?.label.split(':')[0];
+        const label = (m: CniModel) => CNI_MODELS.find((c) => c.id === m)?.name;
         if (get().scenario?.cluster?.cni === model)
           notify(
             'info',
