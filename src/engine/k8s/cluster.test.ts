@@ -247,6 +247,26 @@ describe('kubectl', () => {
     );
   });
 
+  it('answers for what it does not model, and off the cluster has no server', () => {
+    const { sh } = bed();
+    const cp = sh();
+    expect(cp.run('kubectl version').stdout).toBe(
+      'Client Version: v1.30.0\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\nServer Version: v1.30.0\n',
+    );
+    expect(cp.run('kubectl gte pods')).toMatchObject({
+      exitCode: 1,
+      stderr:
+        'error: unknown command "gte" for "kubectl"\n\nDid you mean this?\n\tget\n\nRun \'kubectl --help\' for usage.\n',
+    });
+    expect(cp.run('kubectl frob').stderr).toBe(
+      'error: unknown command "frob" for "kubectl"\nRun \'kubectl --help\' for usage.\n',
+    );
+    expect(cp.run('kubectl describe pod client')).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringContaining('packet-life does not model "kubectl describe"'),
+    });
+  });
+
   it('prints services and nodes as kubectl does', () => {
     const { sh } = bed();
     const cp = sh();

@@ -18,6 +18,7 @@ import {
   deploymentRow,
   endpointsRow,
   humanAge,
+  KUBE_VERSION,
   nodeJson,
   nodeRow,
   podJson,
@@ -30,6 +31,105 @@ import {
   table,
 } from './print';
 import { TOOLS } from '../index';
+
+/** kubectl's help, cut to the commands this model has (their descriptions are kubectl's own). */
+const KUBECTL_HELP = `kubectl controls the Kubernetes cluster manager.
+
+ Find more information at: https://kubernetes.io/docs/reference/kubectl/
+
+Basic Commands (Beginner):
+  create          Create a resource from a file or from stdin
+
+Basic Commands (Intermediate):
+  get             Display one or many resources
+  delete          Delete resources by file names, stdin, resources and names, or by resources and label selector
+
+Deploy Commands:
+  scale           Set a new size for a deployment, replica set, or replication controller
+
+Troubleshooting and Debugging Commands:
+  logs            Print the logs for a container in a pod
+  exec            Execute a command in a container
+
+Advanced Commands:
+  apply           Apply a configuration to a resource by file name or stdin
+
+Other Commands:
+  version         Print the client and server version information
+
+Usage:
+  kubectl [flags] [options]
+
+(packet-life models the commands above; kubectl's other commands say they are not modelled.)
+`;
+
+/** Off the cluster's nodes there is no kubeconfig, so kubectl tries its default server. */
+const NO_SERVER =
+  'The connection to the server localhost:8080 was refused - did you specify the right host or port?\n';
+
+const COMMANDS = ['get', 'apply', 'create', 'delete', 'scale', 'logs', 'exec', 'version'];
+
+/** Levenshtein distance, for cobra's "Did you mean this?" (suggested within 2 edits or by prefix). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(
+        d[i - 1]![j]! + 1,
+        d[i]![j - 1]! + 1,
+        d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+  return d[a.length]![b.length]!;
+}
+
+/** Real kubectl commands the model does not have: they say so instead of pretending. */
+const UNMODELLED = [
+  'describe',
+  'edit',
+  'patch',
+  'label',
+  'annotate',
+  'rollout',
+  'top',
+  'cp',
+  'attach',
+  'run',
+  'expose',
+  'autoscale',
+  'cluster-info',
+  'config',
+  'api-resources',
+  'api-versions',
+  'explain',
+  'debug',
+  'wait',
+  'proxy',
+  'port-forward',
+  'auth',
+  'certificate',
+  'drain',
+  'cordon',
+  'uncordon',
+  'taint',
+  'set',
+  'replace',
+  'diff',
+  'kustomize',
+  'plugin',
+  'events',
+  'completion',
+  'alpha',
+];
+
+function unknownCommand(sub: string): string {
+  if (UNMODELLED.includes(sub))
+    return `error: packet-life does not model "kubectl ${sub}"; it has ${COMMANDS.join(', ')}\n`;
+  const near = COMMANDS.filter(
+    (c) => distance(sub.toLowerCase(), c) <= 2 || c.startsWith(sub.toLowerCase()),
+  );
+  return `error: unknown command "${sub}" for "kubectl"${near.length ? `\n\nDid you mean this?\n${near.map((c) => `\t${c}\n`).join('')}` : ''}\nRun 'kubectl --help' for usage.\n`;
+}
 
 class KubectlExit extends Error {
   constructor(
@@ -775,23 +875,22 @@ export const kubectl: Tool = (ctx) => {
   try {
     const [sub, ...args] = ctx.argv.slice(1);
     if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-      proc.write(
-        'kubectl controls the Kubernetes cluster manager.\n\nBasic Commands: get, apply, delete, scale, exec\n\nUsage:\n  kubectl [flags] [options]\n',
-      );
+      proc.write(KUBECTL_HELP);
       proc.exit(0);
       return;
     }
-    if (sub === 'version' && args.includes('--client')) {
+    if (sub === 'version') {
       proc.write(
-        `Client Version: ${'v1.30.0'}\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\n`,
+        `Client Version: ${KUBE_VERSION}\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\n`,
       );
+      if (!args.includes('--client')) {
+        if (!c || !node) die(NO_SERVER);
+        proc.write(`Server Version: ${KUBE_VERSION}\n`);
+      }
       proc.exit(0);
       return;
     }
-    if (!c || !node)
-      die(
-        'The connection to the server localhost:8080 was refused - did you specify the right host or port?\n',
-      );
+    if (!c || !node) die(NO_SERVER);
     const f = parseFlags(args);
     switch (sub) {
       case 'get':
@@ -816,9 +915,7 @@ export const kubectl: Tool = (ctx) => {
         exec(c!, ctx, f);
         return;
       default:
-        die(
-          `error: unknown command "${sub}" for "kubectl"\n\nDid you mean this?\n\tget\n\nRun 'kubectl --help' for usage.\n`,
-        );
+        die(unknownCommand(sub));
     }
     proc.exit(0);
   } catch (e) {
