@@ -42,71 +42,56 @@ export interface CniCluster {
 const CNI_BIN = '/opt/cni/bin';
 const CNI_CONF_DIR = '/etc/cni/net.d';
 
+/** A config file as the node holds it: indented JSON and a final newline. */
+const confFile = (file: string, conf: object) => ({
+  file,
+  text: `${JSON.stringify(conf, null, 2)}\n`,
+});
+
 /** The network config the runtime passes on stdin, as the node's /etc/cni/net.d file holds it. */
 export function cniConfig(c: CniCluster, node: CniNode): { file: string; text: string } {
   if (c.model === 'calico') {
     // The calico plugin with host-local IPAM over the node's pod CIDR (`usePodCidr`); the
-    // plugin's own network setup is in calicoAdd below.
-    return {
-      file: '10-calico.conflist',
-      text: `${JSON.stringify(
-        {
-          cniVersion: '0.2.0',
-          name: 'k8s-pod-network',
-          type: 'calico',
-          mtu: c.calicoEncapsulation === 'None' ? 1500 : 1480,
-          ipam: { type: 'host-local', subnet: formatCidr(node.podCIDR) },
-        },
-        null,
-        2,
-      )}\n`,
-    };
+    // plugin's own network setup is in calicoInvoke below.
+    return confFile('10-calico.conflist', {
+      cniVersion: '0.2.0',
+      name: 'k8s-pod-network',
+      type: 'calico',
+      mtu: c.calicoEncapsulation === 'None' ? 1500 : 1480,
+      ipam: { type: 'host-local', subnet: formatCidr(node.podCIDR) },
+    });
   }
   if (c.model === 'flannel') {
     // What the flannel plugin delegates to bridge (flannel's default delegate), with the node's
     // lease from /run/flannel/subnet.env and FLANNEL_MTU 1450.
-    return {
-      file: '10-flannel.conflist',
-      text: `${JSON.stringify(
-        {
-          cniVersion: '0.2.0',
-          name: 'cbr0',
-          type: 'bridge',
-          bridge: 'cni0',
-          mtu: 1450,
-          hairpinMode: true,
-          ipMasq: false,
-          isGateway: true,
-          isDefaultGateway: true,
-          ipam: {
-            type: 'host-local',
-            subnet: formatCidr(node.podCIDR),
-            routes: [{ dst: formatCidr(c.clusterCIDR) }],
-          },
-        },
-        null,
-        2,
-      )}\n`,
-    };
-  }
-  return {
-    file: '10-bridge.conf',
-    text: `${JSON.stringify(
-      {
-        cniVersion: '0.2.0',
-        name: 'bridge',
-        type: 'bridge',
-        bridge: 'cni0',
-        isGateway: true,
-        isDefaultGateway: true,
-        hairpinMode: true,
-        ipMasq: false,
-        ipam: { type: 'host-local', subnet: formatCidr(node.podCIDR) },
+    return confFile('10-flannel.conflist', {
+      cniVersion: '0.2.0',
+      name: 'cbr0',
+      type: 'bridge',
+      bridge: 'cni0',
+      mtu: 1450,
+      hairpinMode: true,
+      ipMasq: false,
+      isGateway: true,
+      isDefaultGateway: true,
+      ipam: {
+        type: 'host-local',
+        subnet: formatCidr(node.podCIDR),
+        routes: [{ dst: formatCidr(c.clusterCIDR) }],
       },
-      null,
-      2,
-    )}\n`,
-  };
+    });
+  }
+  return confFile('10-bridge.conf', {
+    cniVersion: '0.2.0',
+    name: 'bridge',
+    type: 'bridge',
+    bridge: 'cni0',
+    isGateway: true,
+    isDefaultGateway: true,
+    hairpinMode: true,
+    ipMasq: false,
+    ipam: { type: 'host-local', subnet: formatCidr(node.podCIDR) },
+  });
 }
 
 /** The first address of a node's pod CIDR: the bridge's (bridge) or flannel.1's (flannel). */
