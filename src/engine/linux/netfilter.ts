@@ -181,6 +181,19 @@ export function shareRule(r: Rule): Rule {
   return r;
 }
 
+/**
+ * User chains that sit in the tables of many namespaces at once: iptables-restore of one text on
+ * every node declares each chain with the same rules, so the namespaces hold one object. Nothing
+ * changes such a chain in place: {@link NfTable.own} gives the namespace a copy first.
+ */
+const sharedChains = new WeakSet<Chain>();
+
+/** Marks `c` as shared (see above) and returns it: a user chain of shared rules only. */
+export function shareChain(c: Chain): Chain {
+  sharedChains.add(c);
+  return c;
+}
+
 export interface Chain {
   readonly name: string;
   readonly builtin: boolean;
@@ -207,6 +220,18 @@ export class NfTable {
         pkts: 0,
         bytes: 0,
       });
+  }
+
+  /**
+   * The chain `name`, to be changed: a chain shared with other namespaces is first replaced here
+   * by a copy of this table's own (same place in the table, same rules).
+   */
+  own(name: string): Chain | undefined {
+    const c = this.chains.get(name);
+    if (!c || !sharedChains.has(c)) return c;
+    const mine = { ...c, rules: [...c.rules] };
+    this.chains.set(name, mine);
+    return mine;
   }
 
   /** How many rules jump or go to `chain` (the "references" in `iptables -L`). */
@@ -670,6 +695,8 @@ export class Netfilter {
       if (sharedRules.has(r)) {
         // Counted here for the first time: from now on this namespace has a copy of its own.
         r = { ...r };
+        // A chain shared with other namespaces becomes this one's own before it changes.
+        if (sharedChains.has(chain)) chain = table.own(chain.name)!;
         chain.rules[i - 1] = r;
       }
       r.pkts++;

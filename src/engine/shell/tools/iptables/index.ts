@@ -220,7 +220,9 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
     case 'R':
     case 'C':
     case 'D': {
-      const chain = chainOf(table, cmd.chain);
+      // A check only reads; every other command here changes the chain (its own copy, if shared).
+      const found = chainOf(table, cmd.chain);
+      const chain = cmd.op === 'C' ? found : table.own(cmd.chain)!;
       if (cmd.op === 'D' && cmd.num !== undefined && cmd.ruleArgs.length === 0) {
         if (cmd.num < 1 || cmd.num > chain.rules.length)
           throw new IptError(1, 'iptables: Index of deletion too big.\n');
@@ -295,12 +297,17 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
     }
     case 'F':
       for (const c of cmd.chain !== undefined ? [chainOf(table, cmd.chain)] : table.chains.values())
-        c.rules = [];
+        table.own(c.name)!.rules = [];
       return '';
     case 'Z':
       for (const c of cmd.chain !== undefined
         ? [chainOf(table, cmd.chain)]
         : table.chains.values()) {
+        if (c.pkts === 0 && c.bytes === 0 && c.rules.every((r) => r.pkts === 0 && r.bytes === 0)) {
+          // Nothing to zero (a shared chain stays shared); a built-in chain still starts counting.
+          if (c.builtin) c.counted = true;
+          continue;
+        }
         c.pkts = 0;
         c.bytes = 0;
         if (c.builtin) c.counted = true;
@@ -325,10 +332,13 @@ export function runIptables(nf: Netfilter, argv: readonly string[]): string {
         throw new IptError(1, `${IPT_PREFIX}Cannot rename built-in chain \`${c.name}'\n`);
       if (table.chains.has(cmd.to)) throw new IptError(1, 'iptables: File exists.\n');
       table.chains.delete(c.name);
-      const renamed = { ...c, name: cmd.to };
+      // A new chain object of its own (the old one may be shared with other namespaces).
+      const renamed = { ...c, name: cmd.to, rules: [...c.rules] };
       table.chains.set(cmd.to, renamed);
       for (const ch of table.chains.values()) {
-        ch.rules = ch.rules.map((r) =>
+        if (!ch.rules.some((r) => r.target?.kind === 'jump' && r.target.chain === c.name)) continue;
+        const mine = table.own(ch.name)!;
+        mine.rules = mine.rules.map((r) =>
           r.target?.kind === 'jump' && r.target.chain === c.name
             ? { ...r, target: { ...r.target, chain: cmd.to } }
             : r,

@@ -8,9 +8,10 @@
  * fail to parse (so their errors read as before).
  *
  * {@link RestoreReplay} goes further for the plainest inputs (tables, chain declarations,
- * shared -A lines, -X, COMMIT: what kube-proxy writes): the text is read once into a list of
- * steps, and each namespace replays them with iptables-restore's semantics. Anything else, or
- * any step that would fail in a namespace, is left to iptablesRestore, which then reports it.
+ * shared -A lines, -X, COMMIT: what kube-proxy writes): the text is read once, the user chains
+ * it declares are built once and shared whole, and each namespace replays the rest with
+ * iptables-restore's semantics. Anything else, or any step that would fail in a namespace, is
+ * left to iptablesRestore, which then reports it.
  */
 import {
   type Chain,
@@ -19,6 +20,7 @@ import {
   TABLE_CHAINS,
   type Netfilter,
   type TableName,
+  shareChain,
   shareRule,
 } from '../../../linux/netfilter';
 import { IptError, kernelRefuses, parseRule, targetAllowed } from './rule';
@@ -95,22 +97,40 @@ export class RestoreShare {
   }
 }
 
-type Step =
-  | { readonly op: 'table'; readonly name: TableName }
+/** One table's part of a compiled restore: what each namespace does with it, in order. */
+interface Section {
+  readonly table: TableName;
+  readonly ops: readonly Op[];
+  /** Jump targets the section's rules name that it does not itself leave declared. */
+  readonly needs: readonly string[];
+}
+
+type Op =
+  /** A built-in chain's declaration: its policy (and counters) on the namespace's own copy. */
   | {
-      readonly op: 'chain';
+      readonly op: 'policy';
       readonly name: string;
       readonly policy: 'ACCEPT' | 'DROP';
       readonly counters?: readonly [number, number];
     }
-  | { readonly op: 'append'; readonly parsed: Parsed }
-  | { readonly op: 'delete'; readonly name: string }
-  | { readonly op: 'commit' };
+  /** A user chain the section declares, holding the rules it ends the section with (shared). */
+  | { readonly op: 'install'; readonly chain: Chain }
+  /** A rule for a chain the section did not declare (built-in, or already in the namespace). */
+  | { readonly op: 'append'; readonly chain: string; readonly rule: Rule }
+  | { readonly op: 'delete'; readonly name: string };
 
 const TABLES: readonly string[] = ['raw', 'mangle', 'nat', 'filter'];
 
+/**
+ * iptables-restore of one text into many namespaces (kube-proxy's sync on every node), read
+ * once. A user chain the text declares ends up with the same rules in every namespace, so the
+ * namespaces share that chain object (netfilter's shareChain: whoever changes it first gets a
+ * copy of its own); a namespace does per-table work only for what depends on what it had
+ * before: built-in chains, chains the text appends to without declaring, deletions and the
+ * jump targets checked at COMMIT.
+ */
 export class RestoreReplay {
-  private readonly programs = new Map<string, readonly Step[] | null>();
+  private readonly programs = new Map<string, readonly Section[] | null>();
 
   constructor(
     private readonly share: RestoreShare,
@@ -122,76 +142,62 @@ export class RestoreReplay {
    * succeeds; false (with `nf` untouched) otherwise, for the caller to run iptablesRestore.
    */
   replay(nf: Netfilter, input: string, noflush: boolean): boolean {
-    let steps = this.programs.get(input);
-    if (steps === undefined) {
-      steps = this.compile(input);
-      this.programs.set(input, steps);
+    let sections = this.programs.get(input);
+    if (sections === undefined) {
+      sections = this.compile(input);
+      this.programs.set(input, sections);
     }
-    if (steps === null) return false;
+    if (sections === null) return false;
     const commits: { name: TableName; chains: Map<string, Chain> }[] = [];
-    let table: TableName | undefined;
-    let staged: Map<string, Chain> | undefined;
-    let jumps: string[] = [];
-    for (const st of steps) {
-      switch (st.op) {
-        case 'table': {
-          table = st.name;
-          const base = noflush ? nf.tables.get(st.name) : undefined;
-          staged = new Map();
-          for (const c of TABLE_CHAINS[st.name])
-            staged.set(c, {
-              name: c,
-              builtin: true,
-              policy: 'ACCEPT',
-              rules: [],
-              pkts: 0,
-              bytes: 0,
-            });
-          if (base) for (const [k, c] of base.chains) staged.set(k, { ...c, rules: [...c.rules] });
-          break;
-        }
-        case 'chain': {
-          const existing = staged!.get(st.name);
-          if (existing?.builtin) {
-            existing.policy = st.policy;
-            existing.counted = true;
-            if (st.counters) {
-              existing.pkts = st.counters[0];
-              existing.bytes = st.counters[1];
-            }
-          } else if (existing) existing.rules = [];
-          else
-            staged!.set(st.name, {
-              name: st.name,
-              builtin: false,
-              policy: 'ACCEPT',
-              rules: [],
-              pkts: 0,
-              bytes: 0,
-            });
-          break;
-        }
-        case 'append': {
-          const chain = staged!.get(st.parsed.chain);
-          if (!chain) return false;
-          if (st.parsed.jumpTo !== undefined) jumps.push(st.parsed.jumpTo);
-          chain.rules.push(st.parsed.rule);
-          break;
-        }
-        case 'delete': {
-          const c = staged!.get(st.name);
-          if (!c || c.builtin) return false;
-          staged!.delete(st.name);
-          break;
-        }
-        case 'commit':
-          for (const j of jumps) if (!staged!.has(j)) return false;
-          jumps = [];
-          commits.push({ name: table!, chains: staged! });
-          table = undefined;
-          staged = undefined;
-          break;
+    for (const s of sections) {
+      const staged = new Map<string, Chain>();
+      // Chains this replay made or copied: the ones it may change in place.
+      const mine = new Set<Chain>();
+      const base = noflush ? nf.tables.get(s.table) : undefined;
+      for (const name of TABLE_CHAINS[s.table]) {
+        const c = base?.chains.get(name) ?? emptyBuiltin(name);
+        if (!base) mine.add(c);
+        staged.set(name, c);
       }
+      if (base) for (const [k, c] of base.chains) staged.set(k, c);
+      const own = (c: Chain): Chain => {
+        if (mine.has(c)) return c;
+        const copy = { ...c, rules: [...c.rules] };
+        staged.set(c.name, copy);
+        mine.add(copy);
+        return copy;
+      };
+      for (const op of s.ops) {
+        switch (op.op) {
+          case 'policy': {
+            const c = own(staged.get(op.name)!);
+            c.policy = op.policy;
+            c.counted = true;
+            if (op.counters) {
+              c.pkts = op.counters[0];
+              c.bytes = op.counters[1];
+            }
+            break;
+          }
+          case 'install':
+            staged.set(op.chain.name, op.chain);
+            break;
+          case 'append': {
+            const c = staged.get(op.chain);
+            if (!c) return false;
+            own(c).rules.push(op.rule);
+            break;
+          }
+          case 'delete': {
+            const c = staged.get(op.name);
+            if (!c || c.builtin) return false;
+            staged.delete(op.name);
+            break;
+          }
+        }
+      }
+      for (const j of s.needs) if (!staged.has(j)) return false;
+      commits.push({ name: s.table, chains: staged });
     }
     for (const c of commits) {
       const t = nf.table(c.name);
@@ -201,10 +207,14 @@ export class RestoreReplay {
     return true;
   }
 
-  /** The steps, or null when some line needs iptablesRestore itself. */
-  private compile(input: string): readonly Step[] | null {
-    const steps: Step[] = [];
+  /** The sections, or null when some line needs iptablesRestore itself. */
+  private compile(input: string): readonly Section[] | null {
+    const sections: Section[] = [];
     let table: TableName | undefined;
+    let ops: Op[] = [];
+    // The user chains declared so far in this section and not deleted since, by name.
+    const declared = new Map<string, Chain>();
+    const jumps = new Set<string>();
     for (const raw of input.split('\n')) {
       const line = raw.trim();
       if (!line || line.startsWith('#')) continue;
@@ -212,39 +222,66 @@ export class RestoreReplay {
         const name = line.slice(1);
         if (!TABLES.includes(name) || table) return null;
         table = name as TableName;
-        steps.push({ op: 'table', name: table });
         continue;
       }
       if (!table) return null;
       if (line === 'COMMIT') {
-        steps.push({ op: 'commit' });
+        sections.push({ table, ops, needs: [...jumps].filter((j) => !declared.has(j)) });
         table = undefined;
+        ops = [];
+        declared.clear();
+        jumps.clear();
         continue;
       }
       if (line.startsWith(':')) {
         const [name, policy, counters] = line.slice(1).split(/\s+/);
         if (!name) return null;
-        const m = /^\[(\d+):(\d+)\]$/.exec(counters ?? '');
-        steps.push({
-          op: 'chain',
-          name,
-          policy: policy === 'DROP' ? 'DROP' : 'ACCEPT',
-          counters: m ? [Number(m[1]), Number(m[2])] : undefined,
-        });
+        if (isBuiltin(table, name)) {
+          const m = /^\[(\d+):(\d+)\]$/.exec(counters ?? '');
+          ops.push({
+            op: 'policy',
+            name,
+            policy: policy === 'DROP' ? 'DROP' : 'ACCEPT',
+            counters: m ? [Number(m[1]), Number(m[2])] : undefined,
+          });
+        } else {
+          // Declared, the chain is flushed (or made): from here on its rules are the text's.
+          const chain = shareChain({
+            name,
+            builtin: false,
+            policy: 'ACCEPT',
+            rules: [],
+            pkts: 0,
+            bytes: 0,
+          });
+          declared.set(name, chain);
+          ops.push({ op: 'install', chain });
+        }
         continue;
       }
       if (line.startsWith('-X ')) {
         const w = this.words(line);
-        if (w.length !== 2) return null;
-        steps.push({ op: 'delete', name: w[1]! });
+        if (w.length !== 2 || isBuiltin(table, w[1]!)) return null;
+        declared.delete(w[1]!);
+        ops.push({ op: 'delete', name: w[1]! });
         continue;
       }
       const parsed = this.share.parsedAppend(table, line, this.words);
       if (!parsed) return null;
-      steps.push({ op: 'append', parsed });
+      if (parsed.jumpTo !== undefined) jumps.add(parsed.jumpTo);
+      const into = declared.get(parsed.chain);
+      if (into) into.rules.push(parsed.rule);
+      else ops.push({ op: 'append', chain: parsed.chain, rule: parsed.rule });
     }
-    return table ? null : steps;
+    return table ? null : sections;
   }
+}
+
+const isBuiltin = (table: TableName, name: string) =>
+  (TABLE_CHAINS[table] as readonly string[]).includes(name);
+
+function emptyBuiltin(name: string): Chain {
+  return { name, builtin: true, policy: 'ACCEPT', rules: [], pkts: 0, bytes: 0 };
 }
 
 function parse(table: TableName, w: string[]): Parsed | null {
