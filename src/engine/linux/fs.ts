@@ -14,8 +14,13 @@ type Node =
   | { kind: 'file'; data: string; mtime: number }
   | { kind: 'symlink'; target: string; mtime: number };
 
+/** A part of a path that normalising changes: "//", "/./", "/../", or one of them at the end. */
+const NOT_NORMAL = /\/\.{0,2}(?:\/|$)/;
+
 /** Normalises an absolute path: collapses //, resolves . and .. */
 export function normalizePath(path: string, cwd = '/'): string {
+  // Most paths arrive normalised already: absolute, no empty, "." or ".." part, no final "/".
+  if (path.length > 1 && path.charCodeAt(0) === 47 && !NOT_NORMAL.test(path)) return path;
   const abs = path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`;
   const out: string[] = [];
   for (const part of abs.split('/')) {

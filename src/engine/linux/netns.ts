@@ -231,7 +231,9 @@ export class NetNs {
     const localKey = { table: RT_TABLE_LOCAL, dst: { addr: addr.local, len: 32 }, metric: 0 };
     if (!fib.findSameKey(localKey)) {
       fib.insert({
-        ...localKey,
+        table: RT_TABLE_LOCAL,
+        dst: localKey.dst,
+        metric: 0,
         type: 'local',
         proto: 'kernel',
         scope: SCOPE.host,
@@ -248,7 +250,9 @@ export class NetNs {
       const bkey = { table: RT_TABLE_LOCAL, dst: { addr: b, len: 32 }, metric: 0 };
       if (!fib.findSameKey(bkey)) {
         fib.insert({
-          ...bkey,
+          table: RT_TABLE_LOCAL,
+          dst: bkey.dst,
+          metric: 0,
           type: 'broadcast',
           proto: 'kernel',
           scope: SCOPE.link,

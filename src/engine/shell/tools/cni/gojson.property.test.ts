@@ -1,0 +1,64 @@
+/**
+ * parseGoJson reads what JSON.stringify writes into the same value (strings with escapes,
+ * numbers as their text), the same text parsed again gives the same answer (the recent-parse
+ * memo included), and a text cut short fails with Go's message every time it is read.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { GoError, type JsonValue, parseGoJson } from './gojson';
+
+/** The plain value a JsonValue stands for (numbers through their text). */
+function plain(v: JsonValue): unknown {
+  switch (v.t) {
+    case 'null':
+      return null;
+    case 'bool':
+    case 'string':
+      return v.v;
+    case 'number':
+      return Number(v.text);
+    case 'array':
+      return v.items.map(plain);
+    case 'object':
+      return Object.fromEntries(v.entries.map(([k, x]) => [k, plain(x)]));
+  }
+}
+
+describe('parseGoJson', () => {
+  it('reads JSON.stringify output back, the same each time', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.boolean(), (value, indent) => {
+        const text = JSON.stringify(value, null, indent ? 2 : undefined);
+        const once = parseGoJson(text);
+        expect(plain(once)).toEqual(JSON.parse(text));
+        expect(parseGoJson(text)).toEqual(once);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fails on a cut text with the same Go error each time', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue().filter((v) => typeof v === 'object' && v !== null),
+        fc.nat(),
+        (value, at) => {
+          const text = JSON.stringify(value);
+          const cut = text.slice(0, at % text.length);
+          const messages = [0, 1].map(() => {
+            try {
+              parseGoJson(cut);
+              return 'parsed';
+            } catch (e) {
+              expect(e).toBeInstanceOf(GoError);
+              return (e as GoError).message;
+            }
+          });
+          expect(messages[0]).not.toBe('parsed');
+          expect(messages[1]).toBe(messages[0]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
