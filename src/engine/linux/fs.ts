@@ -51,20 +51,25 @@ export class Vfs {
 
   private lookup(path: string, followLast = true, depth = 0): Node | undefined {
     if (depth > 8) return undefined;
-    const parts = normalizePath(path).split('/').filter(Boolean);
+    const norm = normalizePath(path);
     let node: Node = this.root;
-    for (let i = 0; i < parts.length; i++) {
+    // Each name of the path in turn: norm.slice(at, end), the parent directory norm.slice(0, at - 1).
+    for (let at = 1; at < norm.length;) {
+      let end = norm.indexOf('/', at);
+      if (end < 0) end = norm.length;
       if (node.kind !== 'dir') return undefined;
-      const next = node.entries.get(parts[i]!);
+      const next = node.entries.get(norm.slice(at, end));
       if (!next) return undefined;
-      if (next.kind === 'symlink' && (followLast || i < parts.length - 1)) {
-        const rest = parts.slice(i + 1).join('/');
+      const last = end === norm.length;
+      if (next.kind === 'symlink' && (followLast || !last)) {
+        const rest = last ? '' : norm.slice(end + 1);
         const base = next.target.startsWith('/')
           ? next.target
-          : `/${parts.slice(0, i).join('/')}/${next.target}`;
+          : `${norm.slice(0, at - 1)}/${next.target}`;
         return this.lookup(rest ? `${base}/${rest}` : base, followLast, depth + 1);
       }
       node = next;
+      at = end + 1;
     }
     return node;
   }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GoError, type JsonValue, parseGoJson } from './gojson';
+import { GoError, type GoType, type JsonValue, goUnmarshal, parseGoJson } from './gojson';
 
 /** The plain value a JsonValue stands for (numbers through their text). */
 function plain(v: JsonValue): unknown {
@@ -60,5 +60,45 @@ describe('parseGoJson', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('goUnmarshal', () => {
+  it('matches keys as encoding/json does: the exact field first, then the first that folds', () => {
+    const t: GoType = {
+      k: 'struct',
+      name: 'conf',
+      fields: { ipMasq: { k: 'bool' }, IPMasq: { k: 'bool' }, bridge: { k: 'string' } },
+    };
+    const dec = (text: string) => goUnmarshal<Record<string, unknown>>(parseGoJson(text), t);
+    expect(dec('{"IPMasq": true}')).toEqual({ IPMasq: true });
+    expect(dec('{"ipmasq": true}')).toEqual({ ipMasq: true });
+    expect(dec('{"BRIDGE": "cni0", "other": 1}')).toEqual({ bridge: 'cni0' });
+    // A later key for the same field wins; null leaves what was there.
+    expect(dec('{"bridge": "a", "Bridge": "b", "ipMasq": null}')).toEqual({ bridge: 'b' });
+  });
+
+  it('hands out one frozen answer per value, type and starting value, and keeps errors', () => {
+    const t: GoType = {
+      k: 'struct',
+      name: 'conf',
+      fields: {
+        name: { k: 'string' },
+        mtu: { k: 'int' },
+        routes: { k: 'slice', name: '[]string', elem: { k: 'string' } },
+      },
+    };
+    const into = Object.freeze({ name: 'default' });
+    const v = parseGoJson('{"mtu": 1450, "routes": ["a"]}');
+    const first = goUnmarshal<Record<string, unknown>>(v, t, into);
+    expect(first).toEqual({ name: 'default', mtu: 1450, routes: ['a'] });
+    expect(goUnmarshal(v, t, into)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.routes)).toBe(true);
+    expect(goUnmarshal(v, t)).toEqual({ mtu: 1450, routes: ['a'] });
+    const bad = parseGoJson('{"mtu": "x"}');
+    for (let i = 0; i < 2; i++)
+      expect(() => goUnmarshal(bad, t)).toThrow(
+        new GoError('json: cannot unmarshal string into Go value of type int'),
+      );
   });
 });

@@ -263,11 +263,70 @@ function goName(t: GoType): string {
 }
 
 /**
+ * A struct's fields by name, and by lower-cased name (the first field in order for each): the
+ * exact key wins, then a case-insensitive match, as encoding/json matches keys.
+ */
+const structFields = new WeakMap<
+  GoType,
+  { exact: Map<string, string>; folded: Map<string, string> }
+>();
+
+function fieldNames(t: GoType & { k: 'struct' }) {
+  let f = structFields.get(t);
+  if (!f) {
+    f = { exact: new Map(), folded: new Map() };
+    for (const name of Object.keys(t.fields)) {
+      f.exact.set(name, name);
+      const low = name.toLowerCase();
+      if (!f.folded.has(low)) f.folded.set(low, name);
+    }
+    structFields.set(t, f);
+  }
+  return f;
+}
+
+/**
  * json.Unmarshal of an already syntax-checked value into `t`, starting from `into` (fields a
- * null or a missing key leaves alone). Returns the value; throws the first type error after the
- * whole value was decoded, or a custom unmarshaller's error at once.
+ * null or a missing key leaves alone; `into` itself is not changed). Returns the value, frozen,
+ * as it is shared with later calls for the same value, type and `into`; throws the first type
+ * error after the whole value was decoded, or a custom unmarshaller's error at once.
  */
 export function goUnmarshal<T>(v: JsonValue, t: GoType, into?: T): T {
+  // The same parsed value (parseGoJson hands out recent ones again) decoded into the same type
+  // from the same starting value: the frozen answer of last time.
+  let byType = decoded.get(v);
+  if (!byType) decoded.set(v, (byType = new Map()));
+  let byInto = byType.get(t);
+  if (!byInto) byType.set(t, (byInto = new Map()));
+  let r = byInto.get(into);
+  if (!r) {
+    try {
+      r = { value: deepFreeze(decode(v, t, into)) };
+    } catch (e) {
+      if (!(e instanceof GoError)) throw e;
+      r = { error: e };
+    }
+    byInto.set(into, r);
+  }
+  if ('error' in r) throw new GoError(r.error.message);
+  return r.value as T;
+}
+
+/** Decoded values by parsed value, type and starting value (compared by identity). */
+const decoded = new WeakMap<
+  JsonValue,
+  Map<GoType, Map<unknown, { value: unknown } | { error: GoError }>>
+>();
+
+function deepFreeze<V>(v: V): V {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+function decode(v: JsonValue, t: GoType, into: unknown): unknown {
   let saved: GoError | undefined;
   const typeErr = (val: JsonValue, tt: GoType) => {
     const what = val.t === 'number' ? `number ${val.text}` : kindWord(val);
@@ -300,15 +359,13 @@ export function goUnmarshal<T>(v: JsonValue, t: GoType, into?: T): T {
       case 'struct': {
         if (val.t !== 'object') return (typeErr(val, tt), cur);
         const out: Decoded = { ...((cur as Decoded | undefined) ?? {}) };
-        const names = Object.keys(tt.fields);
+        const names = fieldNames(tt);
         for (const [key, fv] of val.entries) {
-          const field =
-            names.find((f) => f === key) ??
-            names.find((f) => f.toLowerCase() === key.toLowerCase());
+          const field = names.exact.get(key) ?? names.folded.get(key.toLowerCase());
           if (field === undefined) continue;
           const r = dec(fv, tt.fields[field]!, out[field]);
-          if (r === undefined) delete out[field];
-          else out[field] = r;
+          if (r !== undefined) out[field] = r;
+          else if (field in out) delete out[field];
         }
         return out;
       }
@@ -316,7 +373,7 @@ export function goUnmarshal<T>(v: JsonValue, t: GoType, into?: T): T {
   };
   const r = dec(v, t, into ?? (t.k === 'struct' ? {} : undefined));
   if (saved) throw saved;
-  return r as T;
+  return r;
 }
 
 /** json.Unmarshal: the syntax check, then decoding. */

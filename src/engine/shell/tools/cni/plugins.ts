@@ -138,6 +138,13 @@ const SUPPORTED = ['0.1.0', '0.2.0'];
  * skel.PluginMain: reads the CNI_* variables, checks the config's version, dispatches, and on a
  * failure prints the error object and exits 1.
  */
+/** What the plugins decode the network config into first, to check its version. */
+const VERSION_CONF: GoType = {
+  k: 'struct',
+  name: 'struct { CNIVersion string "json:\\"cniVersion\\"" }',
+  fields: { cniVersion: { k: 'string' } },
+};
+
 function pluginMain(io: PluginIo, add: (a: CmdArgs) => void, del: (a: CmdArgs) => void): number {
   try {
     const get = (k: string) => io.env.get(k) ?? '';
@@ -169,11 +176,7 @@ function pluginMain(io: PluginIo, add: (a: CmdArgs) => void, del: (a: CmdArgs) =
     const checkVersion = () => {
       let v: string;
       try {
-        const conf = goUnmarshal<{ cniVersion?: string }>(parseGoJson(a.stdin), {
-          k: 'struct',
-          name: 'struct { CNIVersion string "json:\\"cniVersion\\"" }',
-          fields: { cniVersion: { k: 'string' } },
-        });
+        const conf = goUnmarshal<{ cniVersion?: string }>(parseGoJson(a.stdin), VERSION_CONF);
         v = conf.cniVersion || '0.1.0';
       } catch (e) {
         if (!(e instanceof GoError)) throw e;
@@ -365,10 +368,13 @@ const IPAM_NET: GoType = {
   },
 };
 
+/** What bridge's loadNetConf decodes into: the default bridge name. */
+const BRIDGE_DEFAULTS: BridgeConf = Object.freeze({ bridge: 'cni0' });
+
 /** bridge's loadNetConf; throws a CniError as the plugin reports it. */
 export function loadBridgeConf(stdin: string): BridgeConf {
   try {
-    return goUnmarshal<BridgeConf>(parseGoJson(stdin), BRIDGE_CONF, { bridge: 'cni0' });
+    return goUnmarshal<BridgeConf>(parseGoJson(stdin), BRIDGE_CONF, BRIDGE_DEFAULTS);
   } catch (e) {
     if (e instanceof GoError) return fail(`failed to load netconf: ${e.message}`);
     throw e;
@@ -814,8 +820,9 @@ function ipnetValue(c: Cidr): string {
 
 function cmdAdd(io: PluginIo, a: CmdArgs): void {
   const host = io.host;
-  const n = loadBridgeConf(a.stdin);
-  if (n.isDefaultGateway) n.isGateway = true;
+  const conf = loadBridgeConf(a.stdin);
+  // isDefaultGateway implies isGateway (on this call's copy: loaded configs are shared).
+  const n = conf.isDefaultGateway ? { ...conf, isGateway: true } : conf;
   const br = ensureBridge(io.ns, n);
   const cns = openNetnsPath(host, a.netns);
   if (typeof cns === 'string') return fail(`failed to open netns ${goQuote(a.netns)}: ${cns}`);
