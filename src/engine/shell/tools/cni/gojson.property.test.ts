@@ -63,6 +63,34 @@ describe('parseGoJson', () => {
   });
 });
 
+describe("parseGoJson's errors", () => {
+  it("are encoding/json's scanner messages", () => {
+    const cases: [string, string][] = [
+      ['{"a":}', "invalid character '}' looking for beginning of value"],
+      ['[1,]', "invalid character ']' looking for beginning of value"],
+      ['{"a" 1}', "invalid character '1' after object key"],
+      ['{"a":1 "b"}', "invalid character '\"' after object key:value pair"],
+      ['{1:2}', "invalid character '1' looking for beginning of object key string"],
+      ['[1 2]', "invalid character '2' after array element"],
+      ['tru', 'unexpected end of JSON input'],
+      ['trux', "invalid character 'x' in literal true (expecting 'e')"],
+      ['nul', 'unexpected end of JSON input'],
+      ['"\\x"', "invalid character 'x' in string escape code"],
+      ['"\\u12g4"', "invalid character 'g' in \\u hexadecimal character escape"],
+      ['"a\nb"', "invalid character '\\n' in string literal"],
+      ['-x', "invalid character 'x' in numeric literal"],
+      ['1.x', "invalid character 'x' after decimal point in numeric literal"],
+      ['1ex', "invalid character 'x' in exponent of numeric literal"],
+      ['1 2', "invalid character '2' after top-level value"],
+      ['', 'unexpected end of JSON input'],
+      ['"abc', 'unexpected end of JSON input'],
+    ];
+    for (const [text, message] of cases)
+      expect(() => parseGoJson(text), text).toThrow(new GoError(message));
+    expect(parseGoJson('"a\\u00e9\\n\\"b"')).toEqual({ t: 'string', v: 'a\u00e9\n"b' });
+  });
+});
+
 describe('goUnmarshal', () => {
   it('matches keys as encoding/json does: the exact field first, then the first that folds', () => {
     const t: GoType = {

@@ -51,179 +51,207 @@ export function parseGoJson(text: string): JsonValue {
 }
 
 function parseText(text: string): JsonValue {
-  let i = 0;
-  const n = text.length;
-  const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
-  const skip = () => {
-    while (i < n && isSpace(text[i]!)) i++;
-  };
-  const eof = (): never => {
+  const r = new JsonReader(text);
+  const v = r.value();
+  r.skip();
+  if (r.i < r.n) r.bad('after top-level value');
+  return v;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
+
+const LITERALS = [
+  ['true', { t: 'bool', v: true }],
+  ['false', { t: 'bool', v: false }],
+  ['null', { t: 'null' }],
+] as const;
+
+/** The scanner over one text: `i` is where it stands. */
+class JsonReader {
+  i = 0;
+  readonly n: number;
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+  }
+
+  skip(): void {
+    const { text, n } = this;
+    while (this.i < n) {
+      const c = text[this.i];
+      if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') return;
+      this.i++;
+    }
+  }
+
+  eof(): never {
     throw new GoError('unexpected end of JSON input');
-  };
-  const bad = (ctx: string): never => {
-    throw new GoError(`invalid character ${quoteChar(text[i]!)} ${ctx}`);
-  };
-  const value = (): JsonValue => {
-    skip();
-    if (i >= n) return eof();
-    const c = text[i]!;
-    if (c === '{') return object();
-    if (c === '[') return array();
-    if (c === '"') return { t: 'string', v: string() };
-    if (c === '-' || (c >= '0' && c <= '9')) return number();
-    for (const [word, v] of [
-      ['true', { t: 'bool', v: true }],
-      ['false', { t: 'bool', v: false }],
-      ['null', { t: 'null' }],
-    ] as const) {
+  }
+
+  bad(ctx: string): never {
+    throw new GoError(`invalid character ${quoteChar(this.text[this.i]!)} ${ctx}`);
+  }
+
+  value(): JsonValue {
+    this.skip();
+    if (this.i >= this.n) return this.eof();
+    const c = this.text[this.i]!;
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return { t: 'string', v: this.string() };
+    if (c === '-' || (c >= '0' && c <= '9')) return this.number();
+    for (const [word, v] of LITERALS) {
       if (c !== word[0]) continue;
-      i++;
-      for (let k = 1; k < word.length; k++, i++) {
-        if (i >= n) return eof();
-        if (text[i] !== word[k]) bad(`in literal ${word} (expecting ${quoteChar(word[k]!)})`);
+      this.i++;
+      for (let k = 1; k < word.length; k++, this.i++) {
+        if (this.i >= this.n) return this.eof();
+        if (this.text[this.i] !== word[k])
+          this.bad(`in literal ${word} (expecting ${quoteChar(word[k]!)})`);
       }
       return v;
     }
-    return bad('looking for beginning of value');
-  };
-  const object = (): JsonValue => {
-    i++;
+    return this.bad('looking for beginning of value');
+  }
+
+  object(): JsonValue {
+    this.i++;
     const entries: [string, JsonValue][] = [];
-    skip();
-    if (i >= n) return eof();
-    if (text[i] === '}') {
-      i++;
+    this.skip();
+    if (this.i >= this.n) return this.eof();
+    if (this.text[this.i] === '}') {
+      this.i++;
       return { t: 'object', entries };
     }
     for (;;) {
-      skip();
-      if (i >= n) return eof();
-      if (text[i] !== '"') bad('looking for beginning of object key string');
-      const key = string();
-      skip();
-      if (i >= n) return eof();
-      if (text[i] !== ':') bad('after object key');
-      i++;
-      entries.push([key, value()]);
-      skip();
-      if (i >= n) return eof();
-      if (text[i] === ',') {
-        i++;
+      this.skip();
+      if (this.i >= this.n) return this.eof();
+      if (this.text[this.i] !== '"') this.bad('looking for beginning of object key string');
+      const key = this.string();
+      this.skip();
+      if (this.i >= this.n) return this.eof();
+      if (this.text[this.i] !== ':') this.bad('after object key');
+      this.i++;
+      entries.push([key, this.value()]);
+      this.skip();
+      if (this.i >= this.n) return this.eof();
+      if (this.text[this.i] === ',') {
+        this.i++;
         continue;
       }
-      if (text[i] === '}') {
-        i++;
+      if (this.text[this.i] === '}') {
+        this.i++;
         return { t: 'object', entries };
       }
-      bad('after object key:value pair');
+      this.bad('after object key:value pair');
     }
-  };
-  const array = (): JsonValue => {
-    i++;
+  }
+
+  array(): JsonValue {
+    this.i++;
     const items: JsonValue[] = [];
-    skip();
-    if (i >= n) return eof();
-    if (text[i] === ']') {
-      i++;
+    this.skip();
+    if (this.i >= this.n) return this.eof();
+    if (this.text[this.i] === ']') {
+      this.i++;
       return { t: 'array', items };
     }
     for (;;) {
-      items.push(value());
-      skip();
-      if (i >= n) return eof();
-      if (text[i] === ',') {
-        i++;
+      items.push(this.value());
+      this.skip();
+      if (this.i >= this.n) return this.eof();
+      if (this.text[this.i] === ',') {
+        this.i++;
         continue;
       }
-      if (text[i] === ']') {
-        i++;
+      if (this.text[this.i] === ']') {
+        this.i++;
         return { t: 'array', items };
       }
-      bad('after array element');
+      this.bad('after array element');
     }
-  };
-  const string = (): string => {
-    i++;
+  }
+
+  string(): string {
+    const { text, n } = this;
+    this.i++;
     let out = '';
     for (;;) {
       // A run of plain characters at once.
-      const from = i;
-      while (i < n) {
-        const k = text.charCodeAt(i);
+      const from = this.i;
+      while (this.i < n) {
+        const k = text.charCodeAt(this.i);
         if (k === 34 || k === 92 || k < 32) break;
-        i++;
+        this.i++;
       }
-      if (i > from) out += text.slice(from, i);
-      if (i >= n) return eof();
-      const c = text[i]!;
+      if (this.i > from) out += text.slice(from, this.i);
+      if (this.i >= n) return this.eof();
+      const c = text[this.i]!;
       if (c === '"') {
-        i++;
+        this.i++;
         return out;
       }
-      if (c < ' ') bad('in string literal');
-      if (c === '\\') {
-        i++;
-        if (i >= n) return eof();
-        const e = text[i]!;
-        const simple: Record<string, string> = {
-          '"': '"',
-          '\\': '\\',
-          '/': '/',
-          b: '\b',
-          f: '\f',
-          n: '\n',
-          r: '\r',
-          t: '\t',
-        };
-        if (simple[e] !== undefined) {
-          out += simple[e];
-          i++;
-          continue;
-        }
-        if (e !== 'u') bad('in string escape code');
-        i++;
-        let hex = '';
-        for (let k = 0; k < 4; k++, i++) {
-          if (i >= n) return eof();
-          if (!/[0-9a-fA-F]/.test(text[i]!)) bad('in \\u hexadecimal character escape');
-          hex += text[i];
-        }
-        out += String.fromCharCode(parseInt(hex, 16));
+      if (c < ' ') this.bad('in string literal');
+      // A backslash.
+      this.i++;
+      if (this.i >= n) return this.eof();
+      const e = text[this.i]!;
+      const simple = Object.hasOwn(SIMPLE_ESCAPES, e) ? SIMPLE_ESCAPES[e] : undefined;
+      if (simple !== undefined) {
+        out += simple;
+        this.i++;
         continue;
       }
-      out += c;
-      i++;
+      if (e !== 'u') this.bad('in string escape code');
+      this.i++;
+      let hex = '';
+      for (let k = 0; k < 4; k++, this.i++) {
+        if (this.i >= n) return this.eof();
+        if (!/[0-9a-fA-F]/.test(text[this.i]!)) this.bad('in \\u hexadecimal character escape');
+        hex += text[this.i];
+      }
+      out += String.fromCharCode(parseInt(hex, 16));
     }
-  };
-  const number = (): JsonValue => {
-    const start = i;
-    const digit = () => i < n && text[i]! >= '0' && text[i]! <= '9';
-    if (text[i] === '-') {
-      i++;
-      if (i >= n) return eof();
-      if (!digit()) bad('in numeric literal');
+  }
+
+  private digit(): boolean {
+    const c = this.text[this.i];
+    return this.i < this.n && c! >= '0' && c! <= '9';
+  }
+
+  number(): JsonValue {
+    const { text, n } = this;
+    const start = this.i;
+    if (text[this.i] === '-') {
+      this.i++;
+      if (this.i >= n) return this.eof();
+      if (!this.digit()) this.bad('in numeric literal');
     }
-    if (text[i] === '0') i++;
-    else while (digit()) i++;
-    if (i < n && text[i] === '.') {
-      i++;
-      if (i >= n) return eof();
-      if (!digit()) bad('after decimal point in numeric literal');
-      while (digit()) i++;
+    if (text[this.i] === '0') this.i++;
+    else while (this.digit()) this.i++;
+    if (this.i < n && text[this.i] === '.') {
+      this.i++;
+      if (this.i >= n) return this.eof();
+      if (!this.digit()) this.bad('after decimal point in numeric literal');
+      while (this.digit()) this.i++;
     }
-    if (i < n && (text[i] === 'e' || text[i] === 'E')) {
-      i++;
-      if (i < n && (text[i] === '+' || text[i] === '-')) i++;
-      if (i >= n) return eof();
-      if (!digit()) bad('in exponent of numeric literal');
-      while (digit()) i++;
+    if (this.i < n && (text[this.i] === 'e' || text[this.i] === 'E')) {
+      this.i++;
+      if (this.i < n && (text[this.i] === '+' || text[this.i] === '-')) this.i++;
+      if (this.i >= n) return this.eof();
+      if (!this.digit()) this.bad('in exponent of numeric literal');
+      while (this.digit()) this.i++;
     }
-    return { t: 'number', text: text.slice(start, i) };
-  };
-  const v = value();
-  skip();
-  if (i < n) bad('after top-level value');
-  return v;
+    return { t: 'number', text: text.slice(start, this.i) };
+  }
 }
 
 // --- decoding into Go types
@@ -327,53 +355,60 @@ function deepFreeze<V>(v: V): V {
 }
 
 function decode(v: JsonValue, t: GoType, into: unknown): unknown {
-  let saved: GoError | undefined;
-  const typeErr = (val: JsonValue, tt: GoType) => {
+  const d = new Decoder();
+  const r = d.dec(v, t, into ?? (t.k === 'struct' ? {} : undefined));
+  if (d.saved) throw d.saved;
+  return r;
+}
+
+/** One decode: the first type error, kept until the whole value is decoded. */
+class Decoder {
+  saved?: GoError;
+
+  typeErr(val: JsonValue, tt: GoType): void {
     const what = val.t === 'number' ? `number ${val.text}` : kindWord(val);
-    saved ??= new GoError(
+    this.saved ??= new GoError(
       `json: cannot unmarshal ${tt.k === 'int' || tt.k === 'custom' ? what : kindWord(val)} into Go value of type ${goName(tt)}`,
     );
-  };
-  const dec = (val: JsonValue, tt: GoType, cur: unknown): unknown => {
+  }
+
+  dec(val: JsonValue, tt: GoType, cur: unknown): unknown {
     if (tt.k === 'custom') return val.t === 'null' && cur !== undefined ? cur : tt.decode(val);
     if (val.t === 'null') return tt.k === 'slice' || tt.k === 'ptr' ? undefined : cur;
     switch (tt.k) {
       case 'string':
-        if (val.t !== 'string') return (typeErr(val, tt), cur);
+        if (val.t !== 'string') return (this.typeErr(val, tt), cur);
         return val.v;
       case 'bool':
-        if (val.t !== 'bool') return (typeErr(val, tt), cur);
+        if (val.t !== 'bool') return (this.typeErr(val, tt), cur);
         return val.v;
       case 'int': {
-        if (val.t !== 'number') return (typeErr(val, tt), cur);
+        if (val.t !== 'number') return (this.typeErr(val, tt), cur);
         if (!/^-?[0-9]+$/.test(val.text) || Math.abs(Number(val.text)) > 2 ** 63)
-          return (typeErr(val, tt), cur);
+          return (this.typeErr(val, tt), cur);
         return Number(val.text);
       }
       case 'ptr':
-        return dec(val, tt.elem, cur);
+        return this.dec(val, tt.elem, cur);
       case 'slice': {
-        if (val.t !== 'array') return (typeErr(val, tt), cur);
-        return val.items.map((x) => dec(x, tt.elem, undefined));
+        if (val.t !== 'array') return (this.typeErr(val, tt), cur);
+        return val.items.map((x) => this.dec(x, tt.elem, undefined));
       }
       case 'struct': {
-        if (val.t !== 'object') return (typeErr(val, tt), cur);
+        if (val.t !== 'object') return (this.typeErr(val, tt), cur);
         const out: Decoded = { ...((cur as Decoded | undefined) ?? {}) };
         const names = fieldNames(tt);
         for (const [key, fv] of val.entries) {
           const field = names.exact.get(key) ?? names.folded.get(key.toLowerCase());
           if (field === undefined) continue;
-          const r = dec(fv, tt.fields[field]!, out[field]);
+          const r = this.dec(fv, tt.fields[field]!, out[field]);
           if (r !== undefined) out[field] = r;
           else if (field in out) delete out[field];
         }
         return out;
       }
     }
-  };
-  const r = dec(v, t, into ?? (t.k === 'struct' ? {} : undefined));
-  if (saved) throw saved;
-  return r;
+  }
 }
 
 /** json.Unmarshal: the syntax check, then decoding. */

@@ -169,6 +169,63 @@ export interface ParsedRule {
   jumpTo?: string;
 }
 
+/** The match a module option belongs to (the modules that may take it). */
+const MODULE_OF_OPTION: Readonly<Record<string, readonly string[]>> = {
+  '--sport': ['tcp', 'udp'],
+  '--source-port': ['tcp', 'udp'],
+  '--dport': ['tcp', 'udp'],
+  '--destination-port': ['tcp', 'udp'],
+  '--icmp-type': ['icmp'],
+  '--dports': ['multiport'],
+  '--sports': ['multiport'],
+  '--ports': ['multiport'],
+  '--ctstate': ['conntrack'],
+  '--state': ['state'],
+  '--mark': ['mark'],
+  '--src-type': ['addrtype'],
+  '--dst-type': ['addrtype'],
+  '--limit-iface-in': ['addrtype'],
+  '--limit-iface-out': ['addrtype'],
+  '--comment': ['comment'],
+  '--mode': ['statistic'],
+  '--probability': ['statistic'],
+  '--every': ['statistic'],
+  '--packet': ['statistic'],
+  '--name': ['recent'],
+  '--set': ['recent'],
+  '--rcheck': ['recent'],
+  '--update': ['recent'],
+  '--remove': ['recent'],
+  '--seconds': ['recent'],
+  '--hitcount': ['recent'],
+  '--reap': ['recent'],
+  '--rsource': ['recent'],
+  '--rdest': ['recent'],
+  '--mask': ['recent'],
+  '--match-set': ['set'],
+  '--limit': ['limit'],
+  '--limit-burst': ['limit'],
+  '--physdev-is-bridged': ['physdev'],
+};
+
+/** The match modules modelled (`-m NAME`). */
+const MATCH_MODULES: ReadonlySet<string> = new Set([
+  'tcp',
+  'udp',
+  'icmp',
+  'multiport',
+  'conntrack',
+  'state',
+  'mark',
+  'addrtype',
+  'comment',
+  'statistic',
+  'recent',
+  'set',
+  'limit',
+  'physdev',
+]);
+
 /**
  * Parses the rule part of an iptables command line (everything but the command and chain).
  * Options are consumed from `args`; unknown ones fail like iptables does.
@@ -197,44 +254,7 @@ export function parseRule(args: readonly string[], env: RuleEnv = {}): ParsedRul
   };
   /** The match a module option belongs to; implicit protocol matches are created on first use. */
   const moduleFor = (opt: string): string | undefined => {
-    const byOpt: Record<string, string[]> = {
-      '--sport': ['tcp', 'udp'],
-      '--source-port': ['tcp', 'udp'],
-      '--dport': ['tcp', 'udp'],
-      '--destination-port': ['tcp', 'udp'],
-      '--icmp-type': ['icmp'],
-      '--dports': ['multiport'],
-      '--sports': ['multiport'],
-      '--ports': ['multiport'],
-      '--ctstate': ['conntrack'],
-      '--state': ['state'],
-      '--mark': ['mark'],
-      '--src-type': ['addrtype'],
-      '--dst-type': ['addrtype'],
-      '--limit-iface-in': ['addrtype'],
-      '--limit-iface-out': ['addrtype'],
-      '--comment': ['comment'],
-      '--mode': ['statistic'],
-      '--probability': ['statistic'],
-      '--every': ['statistic'],
-      '--packet': ['statistic'],
-      '--name': ['recent'],
-      '--set': ['recent'],
-      '--rcheck': ['recent'],
-      '--update': ['recent'],
-      '--remove': ['recent'],
-      '--seconds': ['recent'],
-      '--hitcount': ['recent'],
-      '--reap': ['recent'],
-      '--rsource': ['recent'],
-      '--rdest': ['recent'],
-      '--mask': ['recent'],
-      '--match-set': ['set'],
-      '--limit': ['limit'],
-      '--limit-burst': ['limit'],
-      '--physdev-is-bridged': ['physdev'],
-    };
-    const candidates = byOpt[opt];
+    const candidates = MODULE_OF_OPTION[opt];
     if (!candidates) return undefined;
     for (let k = matches.length - 1; k >= 0; k--)
       if (candidates.includes(matches[k]!.kind)) return matches[k]!.kind;
@@ -290,24 +310,7 @@ export function parseRule(args: readonly string[], env: RuleEnv = {}): ParsedRul
       case '-m':
       case '--match': {
         const mod = next(a);
-        if (
-          ![
-            'tcp',
-            'udp',
-            'icmp',
-            'multiport',
-            'conntrack',
-            'state',
-            'mark',
-            'addrtype',
-            'comment',
-            'statistic',
-            'recent',
-            'set',
-            'limit',
-            'physdev',
-          ].includes(mod)
-        ) {
+        if (!MATCH_MODULES.has(mod)) {
           throw new IptError(
             2,
             `${IPT_PREFIX}Couldn't load match \`${mod}':No such file or directory\n\n${TRY_HELP}`,
