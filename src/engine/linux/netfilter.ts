@@ -209,10 +209,20 @@ export interface Chain {
 }
 
 export class NfTable {
-  readonly chains = new Map<string, Chain>();
+  private chainMap = new Map<string, Chain>();
+
+  /** The chains by name, built-in ones first (in the kernel's hook order), as listed. */
+  get chains(): Map<string, Chain> {
+    return this.chainMap;
+  }
+
+  /** Commits a restore: `chains` (built-in ones first) becomes the table's whole content. */
+  replaceChains(chains: Map<string, Chain>): void {
+    this.chainMap = chains;
+  }
   constructor(readonly name: TableName) {
     for (const c of TABLE_CHAINS[name])
-      this.chains.set(c, {
+      this.chainMap.set(c, {
         name: c,
         builtin: true,
         policy: 'ACCEPT',

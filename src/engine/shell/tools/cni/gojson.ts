@@ -36,7 +36,11 @@ const RECENT_PARSES = 16;
 /** json.Unmarshal's syntax pass; returns the value or throws GoError with Go's message. */
 export function parseGoJson(text: string): JsonValue {
   let r = recentParses.get(text);
-  if (r === undefined) {
+  if (r !== undefined) {
+    // The most recently used last: a node's config stays while results come and go.
+    recentParses.delete(text);
+    recentParses.set(text, r);
+  } else {
     try {
       r = parseText(text);
     } catch (e) {

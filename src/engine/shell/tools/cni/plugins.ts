@@ -264,15 +264,12 @@ const IP: GoType = {
   },
 };
 
+const ROUTE_FIELDS: GoType = { k: 'struct', name: 'types.route', fields: { dst: IPNET, gw: IP } };
+
 const ROUTE: GoType = {
   k: 'custom',
   name: 'types.Route',
-  decode: (v) =>
-    goUnmarshal<Partial<Route>>(v, {
-      k: 'struct',
-      name: 'types.route',
-      fields: { dst: IPNET, gw: IP },
-    }),
+  decode: (v) => goUnmarshal<Partial<Route>>(v, ROUTE_FIELDS),
 };
 
 const DNS: GoType = {
@@ -421,26 +418,28 @@ function resultJson(ip4: IpResult, dns: DnsConf): GoOut {
   };
 }
 
-/** Parses a 0.2.0 result the way invoke does (types.Result). */
-function parseResult(text: string): IpResult | undefined {
-  const r = goUnmarshal<{ ip4?: Partial<IpResult> }>(parseGoJson(text), {
-    k: 'struct',
-    name: 'types.Result',
-    fields: {
-      ip4: {
-        k: 'ptr',
-        elem: {
-          k: 'struct',
-          name: 'types.IPConfig',
-          fields: {
-            ip: IPNET,
-            gateway: IP,
-            routes: { k: 'slice', elem: ROUTE, name: '[]types.Route' },
-          },
+const RESULT: GoType = {
+  k: 'struct',
+  name: 'types.Result',
+  fields: {
+    ip4: {
+      k: 'ptr',
+      elem: {
+        k: 'struct',
+        name: 'types.IPConfig',
+        fields: {
+          ip: IPNET,
+          gateway: IP,
+          routes: { k: 'slice', elem: ROUTE, name: '[]types.Route' },
         },
       },
     },
-  });
+  },
+};
+
+/** Parses a 0.2.0 result the way invoke does (types.Result). */
+function parseResult(text: string): IpResult | undefined {
+  const r = goUnmarshal<{ ip4?: Partial<IpResult> }>(parseGoJson(text), RESULT);
   if (!r.ip4) return undefined;
   return { ip: r.ip4.ip ?? { addr: 0 as Ipv4, len: 0, ip: 0 as Ipv4 }, ...r.ip4 } as IpResult;
 }
@@ -517,11 +516,7 @@ function delegate(io: PluginIo, a: CmdArgs, plugin: string, command: 'ADD' | 'DE
   if (code !== 0) {
     let e: { msg?: string; details?: string };
     try {
-      e = goUnmarshal(parseGoJson(out), {
-        k: 'struct',
-        name: 'types.Error',
-        fields: { code: { k: 'int' }, msg: { k: 'string' }, details: { k: 'string' } },
-      });
+      e = goUnmarshal(parseGoJson(out), ERROR_RESULT);
     } catch (err) {
       if (!(err instanceof GoError)) throw err;
       return fail(
@@ -532,6 +527,12 @@ function delegate(io: PluginIo, a: CmdArgs, plugin: string, command: 'ADD' | 'DE
   }
   return out;
 }
+
+const ERROR_RESULT: GoType = {
+  k: 'struct',
+  name: 'types.Error',
+  fields: { code: { k: 'int' }, msg: { k: 'string' }, details: { k: 'string' } },
+};
 
 // --- host-local
 

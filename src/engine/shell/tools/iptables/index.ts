@@ -469,11 +469,67 @@ export function iptablesSave(
 
 /** Splits a line of iptables-restore input into words, honouring double quotes. */
 export function words(line: string): string[] {
+  // What /"((?:[^"\\]|\\.)*)"|(\S+)/g finds, unescaping quoted words, read by hand: a
+  // restore of thousands of rules splits every line.
   const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (const m of line.matchAll(re))
-    out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    if (isRegExpSpace(line.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    if (line.charCodeAt(i) === 34) {
+      // A quoted word: up to the next unescaped quote, where a backslash takes any character
+      // but a line terminator. Without its closing quote it is a plain word.
+      let j = i + 1;
+      let escaped = false;
+      for (; j < n; j++) {
+        const c = line.charCodeAt(j);
+        if (c === 34) break;
+        if (c === 92) {
+          if (j + 1 >= n || isLineTerminator(line.charCodeAt(j + 1))) {
+            j = n;
+            break;
+          }
+          escaped = true;
+          j++;
+        }
+      }
+      if (j < n) {
+        const inner = line.slice(i + 1, j);
+        out.push(escaped ? inner.replace(/\\(.)/g, '$1') : inner);
+        i = j + 1;
+        continue;
+      }
+    }
+    const start = i;
+    while (i < n && !isRegExpSpace(line.charCodeAt(i))) i++;
+    out.push(line.slice(start, i));
+  }
   return out;
+}
+
+/** A line terminator, which a regular expression's "." does not match. */
+function isLineTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/** What a regular expression's \s matches. */
+function isRegExpSpace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /**
@@ -648,11 +704,7 @@ export function iptablesRestore(
       code: 1,
       error: `iptables-restore: COMMIT expected at line ${lines.length}\n`,
     };
-  for (const c of commits) {
-    const t = nf.table(c.name);
-    t.chains.clear();
-    for (const [k, v] of c.chains) t.chains.set(k, v);
-  }
+  for (const c of commits) nf.table(c.name).replaceChains(c.chains);
   return { ok: true };
 }
 

@@ -150,16 +150,17 @@ export class RestoreReplay {
     if (sections === null) return false;
     const commits: { name: TableName; chains: Map<string, Chain> }[] = [];
     for (const s of sections) {
-      const staged = new Map<string, Chain>();
+      // The table's chains (built-in ones first, as a table always holds them), or fresh ones.
+      const base = noflush ? nf.tables.get(s.table) : undefined;
+      const staged = new Map<string, Chain>(base?.chains);
       // Chains this replay made or copied: the ones it may change in place.
       const mine = new Set<Chain>();
-      const base = noflush ? nf.tables.get(s.table) : undefined;
-      for (const name of TABLE_CHAINS[s.table]) {
-        const c = base?.chains.get(name) ?? emptyBuiltin(name);
-        if (!base) mine.add(c);
-        staged.set(name, c);
-      }
-      if (base) for (const [k, c] of base.chains) staged.set(k, c);
+      if (!base)
+        for (const name of TABLE_CHAINS[s.table]) {
+          const c = emptyBuiltin(name);
+          mine.add(c);
+          staged.set(name, c);
+        }
       const own = (c: Chain): Chain => {
         if (mine.has(c)) return c;
         const copy = { ...c, rules: [...c.rules] };
@@ -199,11 +200,7 @@ export class RestoreReplay {
       for (const j of s.needs) if (!staged.has(j)) return false;
       commits.push({ name: s.table, chains: staged });
     }
-    for (const c of commits) {
-      const t = nf.table(c.name);
-      t.chains.clear();
-      for (const [k, v] of c.chains) t.chains.set(k, v);
-    }
+    for (const c of commits) nf.table(c.name).replaceChains(c.chains);
     return true;
   }
 
