@@ -246,14 +246,13 @@ export function caliName(podKey: string): string {
   return `cali${h.slice(0, 11)}`;
 }
 
-/** Runs one command of the plugin's to completion (ip and sysctl finish at once). */
 /**
  * Runs one of the agent's or plugin's commands to completion, as a process of its own (ip,
  * iptables, sysctl, modprobe and bridge finish at once); words split on spaces, "…" quoted.
  * Returns the command and its error when it failed.
  */
 function runNow(host: Host, ns: NetNs, line: string): string | undefined {
-  const argv = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  const argv = splitQuoted(line);
   const proc = new Process(host, ns, argv, new Map(), '/');
   let err = '';
   proc.sink = (ch) => {
@@ -265,6 +264,35 @@ function runNow(host: Host, ns: NetNs, line: string): string | undefined {
     return `${line}: did not finish at once`;
   }
   return proc.exitCode === 0 ? undefined : `${line}: ${err.trim()}`;
+}
+
+/**
+ * A command line's words (the agents separate them with spaces and tabs only): runs of
+ * non-spaces, or "…" whole, without its quotes.
+ */
+export function splitQuoted(line: string): string[] {
+  const out: string[] = [];
+  const n = line.length;
+  for (let i = 0; i < n;) {
+    const c = line[i]!;
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      const close = line.indexOf('"', i + 1);
+      if (close >= 0) {
+        out.push(line.slice(i + 1, close));
+        i = close + 1;
+        continue;
+      }
+    }
+    let j = i + 1;
+    while (j < n && line[j] !== ' ' && line[j] !== '\t') j++;
+    out.push(line.slice(i, j));
+    i = j;
+  }
+  return out;
 }
 
 /**

@@ -77,13 +77,14 @@ function parseSpec(c: IpCtx, args: string[], forShow: boolean): Parsed {
   const spec: Partial<RouteSpec> = {};
   let table: number | 'all' | undefined;
   let typeGiven = false;
-  for (let i = 0; i < args.length; i++) {
+  let i = 0;
+  const next = () => {
+    const v = args[++i];
+    if (v === undefined) throw new IpExit(1, 'Command line is not complete. Try option "help"\n');
+    return v;
+  };
+  for (; i < args.length; i++) {
     const a = args[i]!;
-    const next = () => {
-      const v = args[++i];
-      if (v === undefined) throw new IpExit(1, 'Command line is not complete. Try option "help"\n');
-      return v;
-    };
     if (a === 'via') spec.gateway = parseAddr(next());
     else if (a === 'dev' || a === 'oif') spec.dev = c.dev(next());
     else if (a === 'table') table = parseTable(next());
