@@ -44,8 +44,6 @@ export interface DeviceStats {
 /** How the device's MAC was assigned (dev->addr_assign_type). */
 export type MacAssign = 'random' | 'set' | 'stolen';
 
-let nextDeviceUid = 1;
-
 export abstract class Device {
   /** Stable identity in the world: survives moves between namespaces and renames. */
   readonly uid: number;
@@ -95,7 +93,7 @@ export abstract class Device {
   dadDoneAt = 0;
 
   constructor(ns: NetNs, name: string, mac: Mac, macAssign: MacAssign, mtu: number) {
-    this.uid = nextDeviceUid++;
+    this.uid = ns.world.allocDeviceUid();
     this.ns = ns;
     this.name = name;
     this.mac = mac;

@@ -25,8 +25,6 @@ import {
 import { Netfilter } from './netfilter';
 import { ipipInitNet } from './ipip';
 
-let nextNsId = 1;
-
 export class NetNs {
   /** Unique id of the namespace in the world (its inode, in spirit). */
   readonly id: number;
@@ -74,7 +72,7 @@ export class NetNs {
   readonly lo: Loopback;
 
   constructor(host: Host, label: string, isInit: boolean, inheritFrom?: NetNs) {
-    this.id = nextNsId++;
+    this.id = host.world.allocNsId();
     this.host = host;
     this.world = host.world;
     this.isInit = isInit;

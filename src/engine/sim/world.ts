@@ -42,6 +42,8 @@ export class World {
   private nextSkbId = 1;
   private nextFlowId = 1;
   private nextPid = 1000;
+  private nextNsId = 1;
+  private nextDeviceUid = 1;
 
   readonly epoch: number;
   readonly faults: EngineFaults;
@@ -99,6 +101,16 @@ export class World {
   /** A clone of `skb` (bridge flooding, loopback copies) with its own id. */
   cloneSkb(skb: Skb): Skb {
     return { ...skb, id: this.nextSkbId++, parentId: skb.id };
+  }
+
+  /** A network namespace's id, unique in this world (its inode, in spirit). */
+  allocNsId(): number {
+    return this.nextNsId++;
+  }
+
+  /** A device's id, unique in this world across namespaces (what the trace names it by). */
+  allocDeviceUid(): number {
+    return this.nextDeviceUid++;
   }
 
   allocPid(): number {
