@@ -124,13 +124,13 @@ describe('controllers and the kubelet', () => {
       spec: {
         containers: [
           { name: 'nginx', image: 'nginx' },
-          { name: 'busybox', image: 'busybox', command: ['sleep', '3600'] },
+          { name: 'sidecar', image: 'nicolaka/netshoot', command: ['sleep', '3600'] },
         ],
       },
     });
     expect(r.ok).toBe(true);
     const cp = sh();
-    const ex = cp.run('kubectl exec multi-container-pod -c busybox -- curl -s localhost');
+    const ex = cp.run('kubectl exec multi-container-pod -c sidecar -- curl -s localhost');
     expect(ex.exitCode).toBe(0);
     expect(ex.stdout).toContain('<title>Welcome to nginx!</title>');
     // On the node: one namespace, three processes (pause, nginx, sleep), pause's first.
@@ -146,10 +146,71 @@ describe('controllers and the kubelet', () => {
       ),
     );
     const ip = cp.run('kubectl get pod multi-container-pod -o jsonpath={.status.podIP}').stdout;
+    expect(
+      cp.run('kubectl exec multi-container-pod -c sidecar -- ip -br -4 addr show eth0'),
+    ).toMatchObject({ stdout: expect.stringContaining(`${ip}/24`), exitCode: 0 });
+    // The nginx image (Debian slim) has curl but no iproute2.
     expect(cp.run('kubectl exec multi-container-pod -- ip -br -4 addr show eth0')).toMatchObject({
-      stdout: expect.stringContaining(`${ip}/24`),
-      stderr: 'Defaulted container "nginx" out of: nginx, busybox\n',
+      exitCode: 1,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^Defaulted container "nginx" out of: nginx, sidecar\nerror: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "ip": executable file not found in \$PATH: unknown\n$/,
+      ),
     });
+    expect(cp.run('kubectl exec multi-container-pod -- curl -s localhost').stdout).toContain(
+      '<title>Welcome to nginx!</title>',
+    );
+  });
+
+  it('finds only what each image holds: BusyBox has no curl, http-echo nothing but itself', () => {
+    const { cluster, sh } = bed();
+    for (const [name, image] of [
+      ['bb', 'busybox'],
+      ['echo', 'hashicorp/http-echo'],
+    ] as const)
+      expect(
+        cluster.apply({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: {
+            containers: [
+              image === 'busybox'
+                ? { name, image, command: ['sleep', '3600'] }
+                : { name, image, args: ['-text=hi'] },
+            ],
+          },
+        }).ok,
+      ).toBe(true);
+    const cp = sh();
+    const notFound = (cmd: string) =>
+      expect.stringMatching(
+        new RegExp(`exec: "${cmd}": executable file not found in \\$PATH: unknown\n$`),
+      );
+    expect(cp.run('kubectl exec bb -- curl -s http://10.96.0.1/')).toMatchObject({
+      exitCode: 1,
+      stderr: notFound('curl'),
+    });
+    // The pod's UTS namespace names it after the pod; ip netns exec on the node keeps the node's.
+    expect(cp.run('kubectl exec bb -- hostname')).toMatchObject({ exitCode: 0, stdout: 'bb\n' });
+    const bb = cluster.pods.get('default/bb')!;
+    expect(sh(bb.nodeName).run(`ip netns exec ${bb.sandbox!.netnsName} hostname`).stdout).toBe(
+      `${bb.nodeName}\n`,
+    );
+    expect(cp.run('kubectl exec echo -- cat /etc/hostname')).toMatchObject({
+      exitCode: 1,
+      stderr: notFound('cat'),
+    });
+    // A container whose command the image lacks does not start.
+    expect(
+      cluster.apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'bb-curl' },
+        spec: { containers: [{ name: 'c', image: 'busybox', command: ['curl', 'http://web/'] }] },
+      }).ok,
+    ).toBe(true);
+    expect(cp.run('kubectl get pod bb-curl').stdout).toMatch(/bb-curl +0\/1 +RunContainerError/);
   });
 });
 

@@ -30,19 +30,79 @@ export function imageRepo(ref: string): string {
   return r.replace(/^library\//, '');
 }
 
-/** Images the model can run, with the entrypoint each has when the pod gives no command. */
-const IMAGES: Record<string, { entrypoint?: readonly string[] }> = {
-  nginx: {},
-  'hashicorp/http-echo': {},
-  pause: {},
-  busybox: { entrypoint: ['sh'] },
-  alpine: { entrypoint: ['sh'] },
-  'curlimages/curl': { entrypoint: ['curl'] },
+/**
+ * The emulated commands BusyBox 1.36 has applets for (its ip, ping, nc and nslookup print as the
+ * emulated iproute2, iputils, netcat and bind tools do, not as BusyBox's own).
+ */
+const BUSYBOX: readonly string[] = [
+  'cat',
+  'grep',
+  'head',
+  'hostname',
+  'ip',
+  'ln',
+  'ls',
+  'mkdir',
+  'modprobe',
+  'nc',
+  'nohup',
+  'nslookup',
+  'ping',
+  'rm',
+  'sleep',
+  'sysctl',
+  'tail',
+  'touch',
+  'wc',
+];
+
+/**
+ * The emulated commands a Debian bookworm-slim image has (coreutils, grep, hostname, libc-bin's
+ * getent, util-linux's lsns): no iproute2, iputils, procps or kmod.
+ */
+const DEBIAN_SLIM: readonly string[] = [
+  'cat',
+  'getent',
+  'grep',
+  'head',
+  'hostname',
+  'ln',
+  'ls',
+  'lsns',
+  'mkdir',
+  'nohup',
+  'rm',
+  'sleep',
+  'tail',
+  'touch',
+  'wc',
+];
+
+/**
+ * Images the model can run: the entrypoint each has when the pod gives no command, and which of
+ * the emulated commands its filesystem holds (all of them when not listed). http-echo is built
+ * FROM scratch and CoreDNS on distroless: nothing but their own binary. nginx is Debian slim with
+ * nginx and curl. Alpine adds musl's getent to BusyBox; curlimages/curl is Alpine with curl.
+ */
+const IMAGES: Record<string, { entrypoint?: readonly string[]; commands?: readonly string[] }> = {
+  nginx: { commands: [...DEBIAN_SLIM, 'curl', 'nginx'] },
+  'hashicorp/http-echo': { commands: [] },
+  pause: { commands: [] },
+  busybox: { entrypoint: ['sh'], commands: BUSYBOX },
+  alpine: { entrypoint: ['sh'], commands: [...BUSYBOX, 'getent'] },
+  'curlimages/curl': { entrypoint: ['curl'], commands: [...BUSYBOX, 'getent', 'curl'] },
   'nicolaka/netshoot': { entrypoint: ['zsh'] },
   python: { entrypoint: ['python3'] },
-  'coredns/coredns': {},
+  'coredns/coredns': { commands: [] },
   'ingress-nginx/controller': {},
 };
+
+/** The emulated commands found in an image's $PATH: `tools`, less what the image lacks. */
+export function imageTools(ref: string, tools: ToolLookup): ToolLookup {
+  const commands = IMAGES[imageRepo(ref)]?.commands;
+  if (!commands) return tools;
+  return (name) => (commands.includes(name) ? tools(name) : undefined);
+}
 
 export function knownImage(ref: string): boolean {
   return imageRepo(ref) in IMAGES;
@@ -62,6 +122,21 @@ export function startContainer(
   c: ContainerData,
   tools: ToolLookup,
   clusterImage?: ClusterImage,
+  /** The pod's hostname (its UTS namespace), undefined on the host network. */
+  hostname?: string,
+): StartResult {
+  const r = startImage(host, ns, c, tools, clusterImage, hostname);
+  if (r.ok && hostname !== undefined) r.proc.hostname = hostname;
+  return r;
+}
+
+function startImage(
+  host: Host,
+  ns: NetNs,
+  c: ContainerData,
+  tools: ToolLookup,
+  clusterImage: ClusterImage | undefined,
+  hostname: string | undefined,
 ): StartResult {
   const repo = imageRepo(c.image);
   const special = clusterImage?.(repo, host, ns);
@@ -87,7 +162,8 @@ export function startContainer(
   if (!c.command && repo === 'pause')
     return { ok: true, proc: new Process(host, ns, ['/pause'], new Map(), '/') };
   const argv = [...(c.command ?? image.entrypoint ?? []), ...(c.args ?? [])];
-  const tool = argv[0] !== undefined ? tools(argv[0]) : undefined;
+  const inImage = imageTools(c.image, tools);
+  const tool = argv[0] !== undefined ? inImage(argv[0]) : undefined;
   if (!tool)
     return {
       ok: false,
@@ -101,7 +177,8 @@ export function startContainer(
     new Map([['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']]),
     '/',
   );
-  runTool(proc, argv, tools);
+  proc.hostname = hostname;
+  runTool(proc, argv, inImage);
   return { ok: true, proc };
 }
 

@@ -122,7 +122,14 @@ export class Kubelet {
       restarts,
       logs: [],
     };
-    const r = startContainer(this.host, ns, spec, this.tools, this.opts.clusterImage);
+    const r = startContainer(
+      this.host,
+      ns,
+      spec,
+      this.tools,
+      this.opts.clusterImage,
+      pod.spec.hostNetwork ? undefined : pod.name,
+    );
     if (!r.ok) {
       status.reason = r.reason;
       status.message = r.message;

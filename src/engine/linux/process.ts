@@ -39,6 +39,11 @@ export class Process {
   interactiveTimeout?: SimDuration;
   /** The command name as `ps` and `lsns` show it. */
   readonly comm: string;
+  /**
+   * The nodename of the process's UTS namespace when it is not its host's: a pod's containers
+   * share one named after the pod. (`ip netns exec` switches the network namespace only.)
+   */
+  hostname?: string;
 
   constructor(
     readonly host: Host,

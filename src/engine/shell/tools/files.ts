@@ -332,7 +332,7 @@ export const touch: Tool = (ctx) => {
 };
 
 export const hostname: Tool = (ctx) => {
-  ctx.proc.write(`${ctx.proc.host.name}\n`);
+  ctx.proc.write(`${ctx.proc.hostname ?? ctx.proc.host.name}\n`);
   ctx.proc.exit(0);
 };
 

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { normalizePath } from '../../../linux/fs';
 import { Process } from '../../../linux/process';
 import { type Cluster, clusterOf } from '../../../k8s/cluster';
-import { runTool } from '../../../k8s/images';
+import { imageTools, runTool } from '../../../k8s/images';
 import { ingressesOf } from '../../../k8s/ingress';
 import { KINDS, Manifest } from '../../../k8s/objects';
 import type { Tool, ToolContext } from '../../tool';
@@ -837,7 +837,9 @@ function exec(c: Cluster, ctx: ToolContext, f: Flags): void {
   if (!node || !podNs || status?.state !== 'running')
     die(`error: unable to upgrade connection: container not found ("${cname}")\n`);
   const argv = f.afterDash;
-  const tool = TOOLS[argv[0]!];
+  const image = pod.spec.containers.find((x) => x.name === cname)!.image;
+  const inImage = imageTools(image, (n) => TOOLS[n]);
+  const tool = inImage(argv[0]!);
   if (!tool)
     die(
       `error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${ctx.proc.host.world.rng.hex(32)}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH: unknown\n`,
@@ -848,10 +850,11 @@ function exec(c: Cluster, ctx: ToolContext, f: Flags): void {
     argv,
     new Map([
       ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-      ['HOSTNAME', podName!],
+      ['HOSTNAME', pod.spec.hostNetwork ? node!.name : podName!],
     ]),
     '/',
   );
+  if (!pod.spec.hostNetwork) child.hostname = podName;
   child.sink = (chunk) =>
     chunk.stream === 'stdout' ? ctx.proc.write(chunk.text) : ctx.proc.writeErr(chunk.text);
   ctx.proc.onSignal = (sig) => {
@@ -863,7 +866,7 @@ function exec(c: Cluster, ctx: ToolContext, f: Flags): void {
     if (code !== 0) ctx.proc.writeErr(`command terminated with exit code ${code}\n`);
     ctx.proc.exit(code);
   });
-  runTool(child, argv, (n) => TOOLS[n], ctx.stdin);
+  runTool(child, argv, inImage, ctx.stdin);
   if (child.running && child.interactiveTimeout !== undefined)
     ctx.proc.interactiveTimeout = child.interactiveTimeout;
 }
