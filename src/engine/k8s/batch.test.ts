@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { iptablesRestore, iptablesSave, words } from '../shell/tools/iptables/index';
 import { RestoreReplay, RestoreShare } from '../shell/tools/iptables/restoreShare';
-import { ipv4 } from '../net/ipv4';
-import type { Ipv4Packet } from '../net/packet';
 import { World } from '../sim/world';
+import { tcpSyn } from '../testing/packets';
 import type { Cluster } from './cluster';
 import { KubeProxySyncShare, syncKubeProxy } from './kubeProxy';
 import type { ManifestData } from './objects';
@@ -177,27 +176,7 @@ describe('RestoreShare', () => {
     expect(rules(a, 'PREROUTING')[0]).toBe(rules(b, 'PREROUTING')[0]);
     // The nth match keeps a counter: never shared.
     expect(rules(a, 'KUBE-SVC-X')[1]).not.toBe(rules(b, 'KUBE-SVC-X')[1]);
-    const syn: Ipv4Packet = {
-      kind: 'ipv4',
-      src: ipv4('10.244.1.5'),
-      dst: ipv4('10.96.0.10'),
-      ttl: 64,
-      id: 1,
-      tos: 0,
-      df: true,
-      protocol: 6,
-      payload: {
-        kind: 'tcp',
-        sport: 40000,
-        dport: 80,
-        seq: 1,
-        ack: 0,
-        flags: { syn: true },
-        window: 64240,
-        options: [],
-        data: '',
-      },
-    } as Ipv4Packet;
+    const syn = tcpSyn('10.244.1.5', '10.96.0.10', 80);
     expect(a.run('PREROUTING', { id: 1, flowId: 1, ip: syn, mark: 0 }).verdict).toBe('ACCEPT');
     expect(rules(a, 'PREROUTING')[0]!.pkts).toBe(1);
     expect(rules(b, 'PREROUTING')[0]!.pkts).toBe(0);

@@ -10,6 +10,7 @@ import type { Ipv4Packet } from '../net/packet';
 import { VETH_PAIR, lab } from '../testing/lab';
 import { tupleOf } from './conntrack';
 import type { Skb } from './skb';
+import { tcpSyn } from '../testing/packets';
 
 // --- the model iptables is checked against
 
@@ -138,21 +139,7 @@ function ipPacket(p: PacketModel): Ipv4Packet {
       protocol: 17,
       payload: { kind: 'udp', sport: 40000, dport: p.dport, payload: { kind: 'data', data: 'x' } },
     } as Ipv4Packet;
-  return {
-    ...base,
-    protocol: 6,
-    payload: {
-      kind: 'tcp',
-      sport: 40000,
-      dport: p.dport,
-      seq: 1,
-      ack: 0,
-      flags: { syn: true },
-      window: 64240,
-      options: [],
-      data: '',
-    },
-  } as Ipv4Packet;
+  return tcpSyn(p.src, DST, p.dport);
 }
 
 let skbIds = 1;

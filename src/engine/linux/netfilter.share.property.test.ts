@@ -6,11 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipv4 } from '../net/ipv4';
-import type { Ipv4Packet } from '../net/packet';
-import { iptablesRestore, iptablesSave } from '../shell/tools/iptables/index';
+import { iptablesRestore } from '../shell/tools/iptables/index';
 import { RestoreShare } from '../shell/tools/iptables/restoreShare';
-import { World } from '../sim/world';
+import { freshNetfilters, inputVerdicts, savedWithCounters } from '../testing/netfilter';
 import type { Netfilter } from './netfilter';
 
 const SOURCES = ['10.0.0.1', '10.0.0.2', '10.244.1.7'];
@@ -35,30 +33,6 @@ const packet = fc.record({
   dport: fc.constantFrom(80, 443, 8080),
 });
 
-function syn(src: string, dport: number): Ipv4Packet {
-  return {
-    kind: 'ipv4',
-    src: ipv4(src),
-    dst: ipv4('10.0.0.12'),
-    ttl: 64,
-    id: 1,
-    tos: 0,
-    df: true,
-    protocol: 6,
-    payload: {
-      kind: 'tcp',
-      sport: 40000,
-      dport,
-      seq: 1,
-      ack: 0,
-      flags: { syn: true },
-      window: 64240,
-      options: [],
-      data: '',
-    },
-  } as Ipv4Packet;
-}
-
 describe('shared rules', () => {
   it('count like a namespace’s own rules, and only in the namespace the packet crossed', () => {
     fc.assert(
@@ -80,25 +54,14 @@ describe('shared rules', () => {
             'COMMIT',
             '',
           ].join('\n');
-          const world = new World({ seed: 3 });
-          const host = world.addHost({ name: 'h' });
-          const [a, b, c] = ['a', 'b', 'c'].map((n) => host.createNetns(n).netfilter) as [
-            Netfilter,
-            Netfilter,
-            Netfilter,
-          ];
+          const [a, b, c] = freshNetfilters(3) as [Netfilter, Netfilter, Netfilter];
           const share = new RestoreShare();
           expect(iptablesRestore(a, text, false, share)).toEqual({ ok: true });
           expect(iptablesRestore(b, text, false, share)).toEqual({ ok: true });
           expect(iptablesRestore(c, text, false)).toEqual({ ok: true });
-          const save = (nf: Netfilter) => iptablesSave(nf, { counters: true, unix: 0 });
+          const save = savedWithCounters;
           const untouched = save(b);
-          let id = 1;
-          for (const p of packets) {
-            const va = a.run('INPUT', { id: id++, flowId: 1, ip: syn(p.src, p.dport), mark: 0 });
-            const vc = c.run('INPUT', { id: id++, flowId: 1, ip: syn(p.src, p.dport), mark: 0 });
-            expect(va.verdict).toBe(vc.verdict);
-          }
+          expect(inputVerdicts(a, packets)).toEqual(inputVerdicts(c, packets));
           expect(save(a)).toBe(save(c));
           expect(save(b)).toBe(untouched);
         },

@@ -7,11 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipv4 } from '../../../net/ipv4';
-import type { Ipv4Packet } from '../../../net/packet';
 import type { Netfilter } from '../../../linux/netfilter';
-import { World } from '../../../sim/world';
-import { iptablesRestore, iptablesSave, runIptables, words } from './index';
+import { freshNetfilters, inputVerdicts, savedWithCounters } from '../../../testing/netfilter';
+import { iptablesRestore, runIptables, words } from './index';
 import { RestoreReplay, RestoreShare } from './restoreShare';
 
 const USER = ['U1', 'U2', 'U3'];
@@ -46,31 +44,7 @@ const line = fc.oneof(
 
 const text = (lines: readonly string[]) => ['*filter', ...lines, 'COMMIT', ''].join('\n');
 
-function syn(src: string, dport: number): Ipv4Packet {
-  return {
-    kind: 'ipv4',
-    src: ipv4(src),
-    dst: ipv4('10.0.0.12'),
-    ttl: 64,
-    id: 1,
-    tos: 0,
-    df: true,
-    protocol: 6,
-    payload: {
-      kind: 'tcp',
-      sport: 40000,
-      dport,
-      seq: 1,
-      ack: 0,
-      flags: { syn: true },
-      window: 64240,
-      options: [],
-      data: '',
-    },
-  } as Ipv4Packet;
-}
-
-const save = (nf: Netfilter) => iptablesSave(nf, { counters: true, unix: 0 });
+const save = savedWithCounters;
 const order = (nf: Netfilter) => [...(nf.tables.get('filter')?.chains.keys() ?? [])];
 
 describe('RestoreReplay', () => {
@@ -88,13 +62,7 @@ describe('RestoreReplay', () => {
           { maxLength: 6 },
         ),
         (before, lines, noflush, packets) => {
-          const world = new World({ seed: 5 });
-          const host = world.addHost({ name: 'h' });
-          const [a, b, c] = ['a', 'b', 'c'].map((n) => host.createNetns(n).netfilter) as [
-            Netfilter,
-            Netfilter,
-            Netfilter,
-          ];
+          const [a, b, c] = freshNetfilters(3, 5) as [Netfilter, Netfilter, Netfilter];
           // What the namespaces held before, the same in all three.
           const first = text([...USER.map((u) => `:${u} - [0:0]`), ...before]);
           for (const nf of [a, b, c])
@@ -117,12 +85,7 @@ describe('RestoreReplay', () => {
 
           // Packets through a and c count alike; b, which shares a's chains, sees none of it.
           const untouched = save(b);
-          let id = 1;
-          for (const p of packets) {
-            const va = a.run('INPUT', { id: id++, flowId: 1, ip: syn(p.src, p.dport), mark: 0 });
-            const vc = c.run('INPUT', { id: id++, flowId: 1, ip: syn(p.src, p.dport), mark: 0 });
-            expect(va.verdict).toBe(vc.verdict);
-          }
+          expect(inputVerdicts(a, packets)).toEqual(inputVerdicts(c, packets));
           expect(save(a)).toBe(save(c));
           expect(save(b)).toBe(untouched);
 
