@@ -26,7 +26,6 @@ import {
   ipv4Length,
 } from '../net/packet';
 import { us } from '../sim/time';
-import { Device } from './device';
 import { icmpSend } from './icmp';
 import { ipLocalOut } from './ip';
 import type { Host } from './host';
@@ -35,6 +34,8 @@ import type { RtnlResult } from './rtnl';
 import { ipRouteOutput, isOutputError } from './route';
 import type { Skb } from './skb';
 import { drop, emit } from './tracing';
+import { TunnelDevice } from './tunnel';
+import type { Device } from './device';
 
 /** The parameters of one tunnel (struct ip_tunnel_parm as ipip uses it). */
 export interface IpipParms {
@@ -59,7 +60,7 @@ export const IPIP_HLEN = 20;
 /** IP_MAX_MTU less the outer header: ip_tunnel_change_mtu's ceiling. */
 const IPIP_MAX_MTU = 0xffff - IPIP_HLEN;
 
-export class IpipDevice extends Device {
+export class IpipDevice extends TunnelDevice {
   readonly kind = 'ipip' as const;
   parms: IpipParms;
   /** The per-namespace fallback device (tunl0): matches any sender, cannot move or go away. */
@@ -77,25 +78,6 @@ export class IpipDevice extends Device {
   /** IFF_POINTOPOINT: set by ip_tunnel_bind_dev when the tunnel has a remote. */
   get pointopoint(): boolean {
     return this.parms.remote !== IPV4_ANY;
-  }
-
-  hasCarrier(): boolean {
-    return true;
-  }
-
-  override operState(): 'UP' | 'DOWN' | 'UNKNOWN' | 'LOWERLAYERDOWN' {
-    return this.adminUp ? 'UNKNOWN' : 'DOWN';
-  }
-
-  /** iptunnel_xmit_stats and ip_tunnel_rcv count the inner packet (84 bytes for a ping). */
-  override countTx(frame: EthernetFrame): void {
-    this.stats.txPackets++;
-    this.stats.txBytes += frameLength(frame) - ETH_HEADER_LEN;
-  }
-
-  override countRx(frame: EthernetFrame): void {
-    this.stats.rxPackets++;
-    this.stats.rxBytes += frameLength(frame) - ETH_HEADER_LEN;
   }
 
   /** ip_tunnel_xmit's tx_error: not sent after all, counted in tx_errors (and maybe a cause). */

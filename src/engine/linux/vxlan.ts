@@ -22,12 +22,13 @@ import {
   frameLength,
 } from '../net/packet';
 import { us } from '../sim/time';
-import { Device } from './device';
 import { ipLocalOut } from './ip';
 import type { NetNs } from './netns';
 import { ipRouteOutput, isOutputError } from './route';
 import type { Skb } from './skb';
 import { drop, emit } from './tracing';
+import { TunnelDevice } from './tunnel';
+import type { Device } from './device';
 
 /** One `bridge fdb` entry of a VXLAN device (struct vxlan_fdb with its one remote). */
 export interface VxlanFdbEntry {
@@ -48,7 +49,7 @@ export interface VxlanConfig {
   readonly ageing: number;
 }
 
-export class VxlanDevice extends Device {
+export class VxlanDevice extends TunnelDevice {
   readonly kind = 'vxlan' as const;
   readonly cfg: VxlanConfig;
   /** The FDB, in the order entries were added (the kernel walks its hash table). */
@@ -58,29 +59,6 @@ export class VxlanDevice extends Device {
     // vxlan_config_apply: the lower device's MTU less the 50 bytes of outer headers, else 1500.
     super(ns, name, mac, macAssign, cfg.lower ? cfg.lower.mtu - 50 : 1500);
     this.cfg = cfg;
-  }
-
-  /** A VXLAN device has no carrier of its own: it is always "on", so `ip link` says UNKNOWN. */
-  hasCarrier(): boolean {
-    return true;
-  }
-
-  override operState(): 'UP' | 'DOWN' | 'UNKNOWN' | 'LOWERLAYERDOWN' {
-    return this.adminUp ? 'UNKNOWN' : 'DOWN';
-  }
-
-  /**
-   * iptunnel_xmit_stats and the receive path count from the inner network header: a 98-byte
-   * echo frame counts 84 bytes on flannel.1 (kernel 6.18: 3 pings, "252 3" both ways).
-   */
-  override countTx(frame: EthernetFrame): void {
-    this.stats.txPackets++;
-    this.stats.txBytes += frameLength(frame) - ETH_HEADER_LEN;
-  }
-
-  override countRx(frame: EthernetFrame): void {
-    this.stats.rxPackets++;
-    this.stats.rxBytes += frameLength(frame) - ETH_HEADER_LEN;
   }
 
   fdbFind(mac: Mac): VxlanFdbEntry | undefined {
