@@ -140,6 +140,8 @@ describe('controllers and the kubelet', () => {
     expect(lsns[0]).toBe(
       '        NS TYPE NPROCS  PID USER     NETNSID NSFS                                                COMMAND',
     );
+    // The initial namespace has the number kernel 6.18 fixes for init_net.
+    expect(lsns[1]).toMatch(/^4026531833 net +\d+ +1 root +unassigned +\/sbin\/init$/);
     expect(lsns.find((l) => l.includes(sandbox.netnsName))).toMatch(
       new RegExp(
         `^40265\\d{5} net {7}3 +${sandbox.pause.pid} 65535 +\\d+ /run/netns/${sandbox.netnsName} /pause$`,

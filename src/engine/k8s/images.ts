@@ -211,6 +211,7 @@ export function runTool(
         proc.exit(255);
         return;
       }
+      proc.execve(next);
       t(ctx(next));
     },
   });

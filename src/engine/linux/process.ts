@@ -38,7 +38,7 @@ export class Process {
    */
   interactiveTimeout?: SimDuration;
   /** The command name as `ps` and `lsns` show it. */
-  readonly comm: string;
+  comm: string;
   /**
    * The nodename of the process's UTS namespace when it is not its host's: a pod's containers
    * share one named after the pod. (`ip netns exec` switches the network namespace only.)
@@ -48,13 +48,19 @@ export class Process {
   constructor(
     readonly host: Host,
     public ns: NetNs,
-    readonly argv: readonly string[],
+    public argv: readonly string[],
     readonly env: ReadonlyMap<string, string>,
     readonly cwd: string,
   ) {
     this.pid = host.world.allocPid();
     this.comm = argv[0] ?? '';
     host.processes.set(this.pid, this);
+  }
+
+  /** execve: the process runs another program, its command line now that program's. */
+  execve(argv: readonly string[]): void {
+    this.argv = argv;
+    this.comm = argv[0] ?? '';
   }
 
   get running(): boolean {

@@ -440,6 +440,7 @@ export class Shell implements JobControl {
           proc.exit(255);
           return;
         }
+        proc.execve(next);
         tool(this.makeContext(proc, next, stdin, env, opts?.stdoutIsTty ?? tty, outFile));
       },
     };
