@@ -49,6 +49,7 @@ const BUSYBOX: readonly string[] = [
   'nslookup',
   'ping',
   'rm',
+  'sh',
   'sleep',
   'sysctl',
   'tail',
@@ -61,6 +62,7 @@ const BUSYBOX: readonly string[] = [
  * getent, util-linux's lsns): no iproute2, iputils, procps or kmod.
  */
 const DEBIAN_SLIM: readonly string[] = [
+  'bash',
   'cat',
   'getent',
   'grep',
@@ -72,6 +74,7 @@ const DEBIAN_SLIM: readonly string[] = [
   'mkdir',
   'nohup',
   'rm',
+  'sh',
   'sleep',
   'tail',
   'touch',
@@ -182,19 +185,20 @@ function startImage(
   return { ok: true, proc };
 }
 
-/** Runs an emulated program in an existing process: argv, no terminal, no stdin. */
+/** Runs an emulated program in an existing process: argv, stdin, and a terminal or not. */
 export function runTool(
   proc: Process,
   argv: readonly string[],
   tools: ToolLookup,
   stdin = '',
+  tty = false,
 ): void {
   const ctx = (args: readonly string[]): ToolContext => ({
     argv: args,
     proc,
     stdin,
     env: proc.env,
-    stdoutIsTty: false,
+    stdoutIsTty: tty,
     jobs: {
       signalPid: (pid, sig) => {
         const p = proc.host.processes.get(pid);

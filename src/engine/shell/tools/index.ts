@@ -36,6 +36,7 @@ import { ping } from './ping';
 import { python3 } from './python3';
 import { sysctl } from './sysctl';
 import { tcpdump } from './tcpdump';
+import { bash, sh, zsh } from './shells';
 
 export const TOOLS: Record<string, Tool> = {
   ip,
@@ -75,6 +76,9 @@ export const TOOLS: Record<string, Tool> = {
   hostname,
   sleep,
   nohup,
+  bash,
+  sh,
+  zsh,
 };
 
 /** Emulated binaries run by path, keyed by the id their file names (see shell/exec.ts). */

@@ -221,6 +221,8 @@ interface Flags {
   replicas?: number;
   tail?: number;
   showLabels: boolean;
+  /** -t / --tty: the command gets a terminal. */
+  tty: boolean;
   rest: string[];
   afterDash: string[];
 }
@@ -230,6 +232,7 @@ function parseFlags(args: readonly string[]): Flags {
     allNamespaces: false,
     filenames: [],
     showLabels: false,
+    tty: false,
     rest: [],
     afterDash: [],
   };
@@ -274,17 +277,8 @@ function parseFlags(args: readonly string[]): Flags {
         );
       f.tail = Number(v);
     } else if (name === '--show-labels') f.showLabels = true;
-    else if (
-      a === '-i' ||
-      a === '-t' ||
-      a === '-it' ||
-      a === '-ti' ||
-      a === '--stdin' ||
-      a === '--tty' ||
-      a === '-q' ||
-      a === '--quiet'
-    )
-      continue;
+    else if (a === '-t' || a === '-it' || a === '-ti' || a === '--tty') f.tty = true;
+    else if (a === '-i' || a === '--stdin' || a === '-q' || a === '--quiet') continue;
     else if (a.startsWith('-') && a !== '-')
       die(`error: unknown flag: ${name}\nSee 'kubectl --help' for usage.\n`);
     else f.rest.push(a);
@@ -810,7 +804,8 @@ function logs(c: Cluster, ctx: ToolContext, f: Flags): string {
   if (f.container === undefined && f.rest[1] === undefined && names.length > 1)
     ctx.proc.writeErr(`Defaulted container "${cname}" out of: ${names.join(', ')}\n`);
   const st = pod.containers.find((x) => x.name === cname);
-  if (!st || (st.state === 'waiting' && st.logs.length === 0))
+  // A container that has run (even silently) has logs to show, crash loop or not.
+  if (!st || (st.state === 'waiting' && st.startedAt === undefined && st.logs.length === 0))
     return die(
       `Error from server (BadRequest): container "${cname}" in pod "${podName}" is waiting to start: ${st?.reason ?? 'ContainerCreating'}\n`,
     );
@@ -866,7 +861,7 @@ function exec(c: Cluster, ctx: ToolContext, f: Flags): void {
     if (code !== 0) ctx.proc.writeErr(`command terminated with exit code ${code}\n`);
     ctx.proc.exit(code);
   });
-  runTool(child, argv, inImage, ctx.stdin);
+  runTool(child, argv, inImage, ctx.stdin, f.tty);
   if (child.running && child.interactiveTimeout !== undefined)
     ctx.proc.interactiveTimeout = child.interactiveTimeout;
 }
