@@ -2,7 +2,8 @@
  * The real lab: hosts as network + mount namespaces held by a sleeping process, networks as
  * bridges in namespaces of their own, commands run through nsenter in a pseudo-terminal, and
  * tcpdump per interface. Only namespaces it created are touched; every wait is bounded; every
- * process it started is stopped by PID (or found by its namespace) at cleanup.
+ * process it started is stopped at cleanup: by PID, by the namespaces it runs in (the hosts'
+ * and those their `ip netns` named), or by the PL_LAB mark in its environment.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
@@ -13,6 +14,7 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +67,12 @@ export class RealLab {
   private readonly hostCwd = new Map<string, string>();
   private readonly children: ChildProcess[] = [];
   private readonly networks: string[] = [];
+  /**
+   * The network namespaces the hosts' own `ip netns` has named ("net:[inode]"), every one seen:
+   * a server a scenario started in one (`ip netns exec NS nohup … &`) is stopped at cleanup even
+   * after the name is gone.
+   */
+  private readonly namedNets = new Set<string>();
   private readonly env: Record<string, string> = {};
 
   constructor() {
@@ -72,11 +80,19 @@ export class RealLab {
     this.work = mkdtempSync(`/var/tmp/${this.prefix}-`);
   }
 
+  /**
+   * What every process the lab starts runs with: PATH, the names commands assigned, and a mark
+   * (PL_LAB=<prefix>) its descendants inherit, by which cleanup finds whatever is left of them.
+   */
+  private childEnv(): Record<string, string | undefined> {
+    return { ...process.env, PATH, ...this.env, PL_LAB: this.prefix };
+  }
+
   private sh(args: string[], timeoutMs = 10_000, input?: string): RunResult {
     const r = spawnSync(args[0]!, args.slice(1), {
       encoding: 'utf8',
       timeout: timeoutMs,
-      env: { ...process.env, PATH, ...this.env },
+      env: this.childEnv(),
       input,
     });
     return {
@@ -133,7 +149,7 @@ export class RealLab {
         script,
         dir,
       ],
-      { stdio: 'ignore', detached: true, env: { ...process.env, PATH } },
+      { stdio: 'ignore', detached: true, env: this.childEnv() },
     );
     this.children.push(child);
     const pidFile = join(dir, 'pid');
@@ -188,10 +204,32 @@ export class RealLab {
 
   /** A command line at the host's prompt, in a terminal (script(1)), with its exit status. */
   on(host: string, line: string, timeoutMs: number): RunResult {
-    return this.sh(
+    const r = this.sh(
       [...this.enter(host), 'script', '-q', '-e', '-c', `${this.cd(host)} && ${line}`, '/dev/null'],
       timeoutMs,
     );
+    this.noteNamedNamespaces();
+    return r;
+  }
+
+  /** Records the inodes of the namespaces named under each host's /run/netns. */
+  private noteNamedNamespaces(): void {
+    for (const pid of this.hostPid.values()) {
+      const dir = `/proc/${pid}/root/run/netns`;
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        try {
+          this.namedNets.add(`net:[${statSync(join(dir, n)).ino}]`);
+        } catch {
+          /* removed meanwhile */
+        }
+      }
+    }
   }
 
   /** A background job in a terminal of its own; returns what it printed in its first 200 ms. */
@@ -200,7 +238,7 @@ export class RealLab {
     const child = spawn(
       'setsid',
       [...this.enter(host), 'script', '-q', '-c', `${this.cd(host)} && ${line}`, log],
-      { stdio: 'ignore', detached: true, env: { ...process.env, PATH, ...this.env } },
+      { stdio: 'ignore', detached: true, env: this.childEnv() },
     );
     this.children.push(child);
     sleep(200);
@@ -235,7 +273,7 @@ export class RealLab {
         [...this.enter(p.host).slice(1), 'bash', '-c', cmd],
         {
           stdio: 'ignore',
-          env: { ...process.env, PATH },
+          env: this.childEnv(),
         },
       );
       this.children.push(child);
@@ -320,7 +358,8 @@ export class RealLab {
 
   /** Stops every process in our namespaces, then removes the namespaces and the work dir. */
   cleanup(): void {
-    const ours = new Set<string>();
+    this.noteNamedNamespaces();
+    const ours = new Set<string>(this.namedNets);
     for (const pid of this.hostPid.values()) {
       try {
         ours.add(readlinkSync(`/proc/${pid}/ns/net`));
@@ -329,13 +368,16 @@ export class RealLab {
         /* gone */
       }
     }
-    // Processes whose namespaces are ours (servers started inside, tcpdumps, jobs).
+    // Processes whose namespaces are ours (servers started inside, tcpdumps, jobs), or that
+    // carry the lab's mark (descendants of its commands wherever they ended up).
+    const mark = `\0PL_LAB=${this.prefix}\0`;
     for (const d of readdirSync('/proc')) {
       if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
       try {
         const net = readlinkSync(`/proc/${d}/ns/net`);
         const mnt = readlinkSync(`/proc/${d}/ns/mnt`);
-        if (ours.has(net) || ours.has(mnt)) process.kill(Number(d), 'SIGKILL');
+        const marked = `\0${readFileSync(`/proc/${d}/environ`, 'latin1')}`.includes(mark);
+        if (ours.has(net) || ours.has(mnt) || marked) process.kill(Number(d), 'SIGKILL');
       } catch {
         /* raced */
       }
