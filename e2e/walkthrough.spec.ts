@@ -187,6 +187,23 @@ test.describe('Kubernetes', () => {
     await expect(dock).toContainText('kubectl exec pod-a -- ping -c 2 10.244.2.2');
     // On the bridge model the nodes route pod traffic straight out of eth0: no tunnel device.
     await expect(canvas).not.toContainText('flannel.1');
+    // A pod's namespace (cni-<uuid>) names itself on one line, clear of its loopback chip.
+    const podNs = canvas.locator('.netns-node.ns-named').first();
+    const title = await podNs.locator('.netns-title').boundingBox();
+    const nsBox = await podNs.boundingBox();
+    const loChips = await canvas
+      .locator('.lo-node')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
+    expect(title!.height).toBeLessThan(20);
+    const chip = loChips.find(
+      (r) =>
+        r.y >= nsBox!.y && r.y <= nsBox!.y + 34 && r.x > nsBox!.x && r.x < nsBox!.x + nsBox!.width,
+    )!;
+    expect(title!.x + title!.width).toBeLessThanOrEqual(chip.x);
+    await expect(podNs.locator('.netns-title')).toHaveAttribute(
+      'title',
+      /^netns cni-[0-9a-f-]{36}$/,
+    );
     const cni = narrative(page).getByRole('combobox', { name: 'Pod network' });
     await expect(cni).toHaveValue('bridge');
     await cni.selectOption('flannel');

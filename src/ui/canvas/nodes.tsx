@@ -6,6 +6,7 @@
 import { BaseEdge, Handle, Position, type EdgeProps, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { fitText, fontOf, textWidth } from './fitText';
+import { SIZES } from './layout';
 import type { DeviceNode, HostNode, LinkEdge, LoopbackNode, NetnsNode, SegmentNode } from './flow';
 
 /**
@@ -71,10 +72,24 @@ function NetnsNodeView({ data }: NodeProps<NetnsNode>) {
       : ns.kind === 'named'
         ? `netns ${ns.label}`
         : `namespace ${ns.label}`;
+  // One line however long the name (a pod's cni-<uuid>): cut to what the box leaves beside the
+  // forwarding mark and the loopback chip at its right edge, whole on hover.
+  const markW = ns.ipForward ? (ns.kind === 'root' ? 92 : 20) : 0;
+  const loChipW =
+    ns.kind !== 'root' && ns.devices.some((d) => d.kind === 'loopback')
+      ? SIZES.loW + SIZES.nsPad
+      : 0;
+  const shown = fitText(
+    title,
+    data.w - 2 * SIZES.nsPad - markW - loChipW,
+    fontOf(650, 13, ns.kind === 'root' ? 'sans' : 'mono'),
+  );
   return (
     <div className={`netns-node ns-${ns.kind}`} style={{ width: data.w, height: data.h }}>
       <div className="netns-head">
-        <span className="netns-title">{title}</span>
+        <span className="netns-title" title={shown === title ? undefined : title}>
+          {shown}
+        </span>
         {ns.ipForward &&
           (ns.kind === 'root' ? (
             <span
