@@ -293,6 +293,27 @@ export function ipRouteOutput(
   dst: Ipv4,
   opts: { src?: Ipv4; oif?: Device } = {},
 ): OutputRoute | OutputError {
+  const r = outputRoute(ns, dst, opts);
+  // __mkroute_output: a 127/8 source may leave by a loopback device only (checked: a raw ping
+  // bound to 127.0.0.1 towards a veth neighbour gets EINVAL from sendto, curl from connect).
+  if (!isOutputError(r) && r.dev.kind !== 'loopback' && isLoopbackAddr(r.src))
+    return {
+      errno: 'EINVAL',
+      decision: routeDecision(
+        ns,
+        dst,
+        undefined,
+        `source ${formatIpv4(r.src)} cannot leave by ${r.dev.name}, which is not a loopback device`,
+      ),
+    };
+  return r;
+}
+
+function outputRoute(
+  ns: NetNs,
+  dst: Ipv4,
+  opts: { src?: Ipv4; oif?: Device },
+): OutputRoute | OutputError {
   if (opts.src !== undefined && opts.src !== IPV4_ANY && !ns.isLocalAddr(opts.src)) {
     return {
       errno: 'EINVAL',

@@ -208,27 +208,39 @@ export const ping: Tool = (ctx) => {
         }
       }
     }
-    // iputils connect()s a UDP probe socket first to learn the source address.
-    const probe = ipRouteOutput(ns, dst, { src, oif });
-    if (isOutputError(probe)) {
-      proc.writeErr(
-        `ping: connect: ${STRERROR[probe.errno === 'EACCES' ? 'EACCES' : probe.errno === 'EINVAL' ? 'EINVAL' : probe.errno]}\n`,
-      );
-      proc.exit(2);
-      return;
-    }
-    if (probe.kind === 'broadcast' && !opts.broadcast) {
-      proc.writeErr(
-        `ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n`,
-      );
-      proc.exit(2);
-      return;
+    // Without an -I address, iputils connect()s a UDP probe socket (bound to the -I device, if
+    // any) to learn the source address; with one, it binds to that address and probes nothing.
+    let source = src;
+    if (source === undefined) {
+      const probe = ipRouteOutput(ns, dst, { oif });
+      if (isOutputError(probe)) {
+        proc.writeErr(`ping: connect: ${STRERROR[probe.errno]}\n`);
+        proc.exit(2);
+        return;
+      }
+      if (probe.kind === 'broadcast' && !opts.broadcast) {
+        proc.writeErr(
+          `ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n`,
+        );
+        proc.exit(2);
+        return;
+      }
+      source = probe.src;
+      // The source the route picked lives on another device than the one -I named.
+      if (oif && !oif.addrs.some((a) => a.local === probe.src))
+        proc.writeErr(
+          `ping: Warning: source address might be selected on device other than: ${oif.name}\n`,
+        );
     }
     const world = ns.world;
     const flowId = world.newFlowId();
     const id = world.rng.int(1, 0xffff);
     const dstText = formatIpv4(dst);
-    proc.write(`PING ${canonical} (${dstText}) ${opts.size}(${opts.size + 28}) bytes of data.\n`);
+    const from =
+      opts.iface !== undefined ? `from ${formatIpv4(source)} ${oif ? oif.name : ''}: ` : '';
+    proc.write(
+      `PING ${canonical} (${dstText}) ${from}${opts.size}(${opts.size + 28}) bytes of data.\n`,
+    );
     // pr_addr: with a destination given by name (and no -n) every reply line shows getnameinfo's
     // name for its source as "NAME (a.b.c.d)", or "a.b.c.d (a.b.c.d)" when the reverse lookup
     // finds nothing; iputils 20221126 looks it up again for each reply (checked: one PTR query
@@ -257,6 +269,10 @@ export const ping: Tool = (ctx) => {
     let received = 0;
     let errors = 0;
     let pipe = 0;
+    // acknowledge(): a reply or an error for `seq` means this many echoes were out at once.
+    const acknowledge = (seq: number) => {
+      pipe = Math.max(pipe, transmitted - seq + 1);
+    };
     const rtts: number[] = [];
     let lastSend = start;
     let lingerTimer: ReturnType<typeof proc.after> | undefined;
@@ -309,6 +325,7 @@ export const ping: Tool = (ctx) => {
         const rtt = (proc.now - t0) / 1e6;
         const dup = answered.has(echo.seq);
         answered.add(echo.seq);
+        acknowledge(echo.seq);
         if (!dup) {
           received++;
           rtts.push(rtt);
@@ -331,6 +348,7 @@ export const ping: Tool = (ctx) => {
         const text = icmpErrorLine(err);
         if (err.type !== 5) {
           errors++;
+          acknowledge(inner.seq);
           answered.add(inner.seq);
         }
         if (!opts.quiet)
@@ -342,17 +360,13 @@ export const ping: Tool = (ctx) => {
 
     const sendOne = () => {
       const seq = transmitted + 1;
-      const rt = ipRouteOutput(ns, dst, { src: src ?? probe.src, oif });
+      const rt = ipRouteOutput(ns, dst, { src: source, oif });
       transmitted++;
       sentAt.set(seq, proc.now);
-      pipe = Math.max(pipe, transmitted - received - errors);
-      if (isOutputError(rt)) {
-        // sendmsg fails: iputils reports it and counts an error.
-        errors++;
-        proc.writeErr(
-          `ping: sendmsg: ${STRERROR[rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno]}\n`,
-        );
-      } else {
+      // A failed sendto with no ICMP error queued: iputils reads the error queue, finds it empty
+      // (EAGAIN) and "pretends we sent packet", silently (checked: -I 127.0.0.1 towards a
+      // neighbour, -I 10.0.1.2 with no route).
+      if (!isOutputError(rt)) {
         const echo: IcmpEcho = { kind: 'icmp', type: 8, code: 0, id, seq, dataLen: opts.size };
         const packet: Ipv4Packet = {
           kind: 'ipv4',
