@@ -11,6 +11,7 @@ import { type TcpConnection, tcpListen } from '../linux/tcp';
 import { seconds } from '../sim/time';
 import type { Tool, ToolContext } from '../shell/tool';
 import { startNginx } from '../shell/tools/nginx';
+import { busyboxPing } from '../shell/tools/busybox/ping';
 import { formatHead, header, readRequests } from '../shell/tools/http';
 import { civilFromUnix, httpDate } from '../sim/clock';
 import type { ContainerData } from './objects';
@@ -31,8 +32,8 @@ export function imageRepo(ref: string): string {
 }
 
 /**
- * The emulated commands BusyBox 1.36 has applets for (its ip, ping, nc and nslookup print as the
- * emulated iproute2, iputils, netcat and bind tools do, not as BusyBox's own).
+ * The emulated commands BusyBox 1.36 has applets for. ping is BusyBox's own (BUSYBOX_APPLETS);
+ * its ip, nc and nslookup print as the emulated iproute2, netcat and bind tools do.
  */
 const BUSYBOX: readonly string[] = [
   'cat',
@@ -56,6 +57,9 @@ const BUSYBOX: readonly string[] = [
   'touch',
   'wc',
 ];
+
+/** Applets that behave and print unlike the tools of the same name the model has for hosts. */
+const BUSYBOX_APPLETS: Readonly<Record<string, Tool>> = { ping: busyboxPing };
 
 /**
  * The emulated commands a Debian bookworm-slim image has (coreutils, grep, hostname, libc-bin's
@@ -87,13 +91,25 @@ const DEBIAN_SLIM: readonly string[] = [
  * FROM scratch and CoreDNS on distroless: nothing but their own binary. nginx is Debian slim with
  * nginx and curl. Alpine adds musl's getent to BusyBox; curlimages/curl is Alpine with curl.
  */
-const IMAGES: Record<string, { entrypoint?: readonly string[]; commands?: readonly string[] }> = {
+const IMAGES: Record<
+  string,
+  {
+    entrypoint?: readonly string[];
+    commands?: readonly string[];
+    /** Programs of its own under a name the hosts' tools also use. */
+    own?: Readonly<Record<string, Tool>>;
+  }
+> = {
   nginx: { commands: [...DEBIAN_SLIM, 'curl', 'nginx'] },
   'hashicorp/http-echo': { commands: [] },
   pause: { commands: [] },
-  busybox: { entrypoint: ['sh'], commands: BUSYBOX },
-  alpine: { entrypoint: ['sh'], commands: [...BUSYBOX, 'getent'] },
-  'curlimages/curl': { entrypoint: ['curl'], commands: [...BUSYBOX, 'getent', 'curl'] },
+  busybox: { entrypoint: ['sh'], commands: BUSYBOX, own: BUSYBOX_APPLETS },
+  alpine: { entrypoint: ['sh'], commands: [...BUSYBOX, 'getent'], own: BUSYBOX_APPLETS },
+  'curlimages/curl': {
+    entrypoint: ['curl'],
+    commands: [...BUSYBOX, 'getent', 'curl'],
+    own: BUSYBOX_APPLETS,
+  },
   'nicolaka/netshoot': { entrypoint: ['zsh'] },
   python: { entrypoint: ['python3'] },
   'coredns/coredns': { commands: [] },
@@ -102,9 +118,12 @@ const IMAGES: Record<string, { entrypoint?: readonly string[]; commands?: readon
 
 /** The emulated commands found in an image's $PATH: `tools`, less what the image lacks. */
 export function imageTools(ref: string, tools: ToolLookup): ToolLookup {
-  const commands = IMAGES[imageRepo(ref)]?.commands;
+  const image = IMAGES[imageRepo(ref)];
+  const commands = image?.commands;
+  const own = image?.own ?? {};
   if (!commands) return tools;
-  return (name) => (commands.includes(name) ? tools(name) : undefined);
+  return (name) =>
+    Object.hasOwn(own, name) ? own[name] : commands.includes(name) ? tools(name) : undefined;
 }
 
 export function knownImage(ref: string): boolean {
