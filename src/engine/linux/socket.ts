@@ -25,7 +25,10 @@ export type Errno =
   | 'EINVAL'
   | 'EACCES'
   | 'EPERM'
-  | 'EMSGSIZE';
+  | 'EMSGSIZE'
+  | 'ENOPROTOOPT'
+  | 'EHOSTDOWN'
+  | 'ENONET';
 
 /** strerror() texts, as curl, nc and ping print them. */
 export const STRERROR: Record<Errno, string> = {
@@ -40,6 +43,9 @@ export const STRERROR: Record<Errno, string> = {
   EACCES: 'Permission denied',
   EPERM: 'Operation not permitted',
   EMSGSIZE: 'Message too long',
+  ENOPROTOOPT: 'Protocol not available',
+  EHOSTDOWN: 'Host is down',
+  ENONET: 'Machine is not on the network',
 };
 
 export class SocketTable {

@@ -119,7 +119,36 @@ export function udpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): vo
   sock.handlers.onDatagram({ ip: ip.src, port: u.sport }, u.payload.data, ip);
 }
 
-/** udp_err: an ICMP error about one of our datagrams; only connected sockets hear about it. */
+/**
+ * icmp_err_convert for Destination Unreachable codes 0..15: the errno, or undefined where the
+ * code is not "fatal" (a connected socket without IP_RECVERR is not told of it).
+ */
+const UNREACH_FATAL: readonly (Errno | undefined)[] = [
+  undefined, // net unreachable
+  undefined, // host unreachable
+  'ENOPROTOOPT', // protocol unreachable
+  'ECONNREFUSED', // port unreachable
+  undefined, // fragmentation needed: handled apart
+  undefined, // source route failed
+  'ENETUNREACH', // net unknown
+  'EHOSTDOWN', // host unknown
+  'ENONET', // host isolated
+  'ENETUNREACH', // net administratively prohibited
+  'EHOSTUNREACH', // host administratively prohibited
+  undefined, // net unreachable for TOS
+  undefined, // host unreachable for TOS
+  'EHOSTUNREACH', // communication administratively prohibited
+  'EHOSTUNREACH', // precedence violation
+  'EHOSTUNREACH', // precedence cutoff
+];
+
+/**
+ * __udp4_lib_err: an ICMP error about one of our datagrams. Only a connected socket hears of it,
+ * and (none of the modelled programs sets IP_RECVERR) only of the hard errors: port or protocol
+ * unreachable, the administratively prohibited codes, a needed fragmentation. Checked: a connected UDP socket got ECONNREFUSED at once for port unreachable and
+ * EHOSTUNREACH for icmp-admin-prohibited, but nothing for net or host unreachable (REJECT with
+ * those, a router without a route, a neighbour that never answers ARP): it timed out.
+ */
 export function udpErr(ns: NetNs, skb: Skb, _ip: Ipv4Packet, msg: IcmpError): void {
   const orig = msg.original;
   const u = orig.payload as UdpDatagram;
@@ -127,16 +156,12 @@ export function udpErr(ns: NetNs, skb: Skb, _ip: Ipv4Packet, msg: IcmpError): vo
     (s) => s.port === u.sport && s.peer && s.peer.ip === orig.dst && s.peer.port === u.dport,
   );
   if (!sock) return;
-  emit(ns, 'sock_deliver', skb, 'ICMP error reported to the UDP socket', undefined, {
+  // Time Exceeded is never a hard error; Redirect is not an error at all.
+  const errno: Errno | undefined =
+    msg.type === 3 ? (msg.code === 4 ? 'EMSGSIZE' : UNREACH_FATAL[msg.code]) : undefined;
+  if (errno === undefined) return;
+  emit(ns, 'sock_deliver', skb, `ICMP error reported to the UDP socket (${errno})`, undefined, {
     final: 'delivered',
   });
-  const errno: Errno =
-    msg.type === 3
-      ? msg.code === 3
-        ? 'ECONNREFUSED'
-        : msg.code === 0
-          ? 'ENETUNREACH'
-          : 'EHOSTUNREACH'
-      : 'EHOSTUNREACH';
   sock.handlers.onError?.(errno);
 }
