@@ -12,6 +12,7 @@ import { seconds } from '../sim/time';
 import type { Tool, ToolContext } from '../shell/tool';
 import { startNginx } from '../shell/tools/nginx';
 import { busyboxPing } from '../shell/tools/busybox/ping';
+import { busyboxNslookup } from '../shell/tools/busybox/nslookup';
 import { formatHead, header, readRequests } from '../shell/tools/http';
 import { civilFromUnix, httpDate } from '../sim/clock';
 import type { ContainerData } from './objects';
@@ -32,8 +33,8 @@ export function imageRepo(ref: string): string {
 }
 
 /**
- * The emulated commands BusyBox 1.36 has applets for. ping is BusyBox's own (BUSYBOX_APPLETS);
- * its ip, nc and nslookup print as the emulated iproute2, netcat and bind tools do.
+ * The emulated commands BusyBox 1.36 has applets for. ping and nslookup are BusyBox's own
+ * (BUSYBOX_APPLETS); its ip and nc print as the emulated iproute2 and netcat do.
  */
 const BUSYBOX: readonly string[] = [
   'cat',
@@ -59,7 +60,10 @@ const BUSYBOX: readonly string[] = [
 ];
 
 /** Applets that behave and print unlike the tools of the same name the model has for hosts. */
-const BUSYBOX_APPLETS: Readonly<Record<string, Tool>> = { ping: busyboxPing };
+const BUSYBOX_APPLETS: Readonly<Record<string, Tool>> = {
+  ping: busyboxPing,
+  nslookup: busyboxNslookup,
+};
 
 /**
  * The emulated commands a Debian bookworm-slim image has (coreutils, grep, hostname, libc-bin's

@@ -6,9 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lab, type Lab } from '../../../testing/lab';
-import { Process } from '../../../linux/process';
-import { runTool } from '../../../k8s/images';
-import { after, seconds } from '../../../sim/time';
+import { type ProgramRun, runIn } from '../../../testing/runIn';
 import { TOOLS } from '../index';
 import { busyboxPing } from './ping';
 
@@ -37,38 +35,11 @@ function routed(): Lab {
   return l;
 }
 
-interface Run {
-  stdout: string;
-  stderr: string;
-  code: number | undefined;
-  /** Simulated seconds from start to exit (or to the end of the wait). */
-  took: number;
-}
-
-/** Runs `busybox ping ARGS` in namespace `ns`; `interruptAt` sends ^C that many seconds in. */
-function bbPing(l: Lab, ns: string, args: readonly string[], interruptAt?: number): Run {
-  const host = l.world.host('h')!;
-  const proc = new Process(host, host.named.get(ns)!, ['ping', ...args], new Map(), '/');
-  let stdout = '';
-  let stderr = '';
-  proc.sink = (c) => (c.stream === 'stdout' ? (stdout += c.text) : (stderr += c.text));
-  const sched = l.world.sched;
-  const start = sched.now;
-  runTool(proc, ['ping', ...args], (n) => (n === 'ping' ? busyboxPing : TOOLS[n]));
-  const until = after(start, seconds(interruptAt ?? 60));
-  sched.run(() => !proc.running, { maxEvents: 1_000_000, until });
-  if (proc.running && interruptAt !== undefined) {
-    sched.advanceTo(until);
-    proc.signal('SIGINT');
-  }
-  let end = sched.now;
-  if (proc.running) end = until;
-  return {
-    stdout,
-    stderr,
-    code: proc.running ? undefined : proc.exitCode,
-    took: (end - start) / 1e9,
-  };
+/** Runs BusyBox's `ping ARGS` in namespace `ns`; `interruptAt` sends ^C that many seconds in. */
+function bbPing(l: Lab, ns: string, args: readonly string[], interruptAt?: number): ProgramRun {
+  return runIn(l, ns, ['ping', ...args], (n) => (n === 'ping' ? busyboxPing : TOOLS[n]), {
+    interruptAt,
+  });
 }
 
 const masked = (s: string) =>

@@ -15,9 +15,7 @@ import { type PingSocket, STRERROR } from '../../../linux/socket';
 import { type SimDuration, seconds } from '../../../sim/time';
 import type { Tool } from '../../tool';
 import { getaddrinfo } from '../resolve';
-
-/** The build the model was checked against; its applets print this above their usage. */
-const BUSYBOX_BANNER = 'BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.';
+import { busyboxUsage } from './banner';
 
 const PING_USAGE = `Usage: ping [OPTIONS] HOST
 
@@ -87,7 +85,7 @@ function parseArgs(argv: readonly string[]): Parsed {
   };
   const usage = (err = ''): Parsed => ({
     out: '',
-    err: `${err}${BUSYBOX_BANNER}\n\n${PING_USAGE}`,
+    err: `${err}${busyboxUsage(PING_USAGE)}`,
     code: 1,
   });
   const hosts: string[] = [];
