@@ -457,10 +457,31 @@ export class Cluster {
     );
   }
 
+  /**
+   * The kubelet's getPhase: a container never started is waiting (Pending); one that ran and
+   * ended, or waits to restart after ending, is stopped. All stopped: Running while they will be
+   * restarted (Always, or OnFailure after a failure), else Succeeded or Failed by exit codes.
+   */
   podPhase(p: PodObject): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
     if (!p.nodeName || p.podIP === undefined) return 'Pending';
-    if (p.containers.every((c) => c.state === 'terminated')) return 'Succeeded';
-    return 'Running';
+    let running = 0;
+    let waiting = 0;
+    let stopped = 0;
+    let succeeded = 0;
+    for (const c of p.containers) {
+      if (c.state === 'running') running++;
+      else if (c.state === 'terminated') {
+        stopped++;
+        if (c.exit?.code === 0) succeeded++;
+      } else if (c.last) stopped++;
+      else waiting++;
+    }
+    if (waiting > 0 || p.containers.length === 0) return 'Pending';
+    if (running > 0) return 'Running';
+    const policy = p.spec.restartPolicy ?? 'Always';
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    return policy === 'Never' ? 'Failed' : 'Running';
   }
 
   // --- controllers

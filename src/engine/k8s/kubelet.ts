@@ -24,9 +24,35 @@ export interface ContainerStatus {
   message?: string;
   restarts: number;
   startedAt?: number;
+  /** How the container's process ended (state terminated). */
+  exit?: ContainerExit;
+  /** How the previous instance ended, once the container has been restarted (lastState). */
+  last?: ContainerExit;
   proc?: Process;
   /** What the container wrote to stdout and stderr (`kubectl logs`), across restarts. */
   logs: string[];
+}
+
+export interface ContainerExit {
+  readonly code: number;
+  /** Completed for 0, Error otherwise (as containerd reports it). */
+  readonly reason: 'Completed' | 'Error';
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly id: string;
+}
+
+/** The kubelet's container restart back-off (flowcontrol.Backoff): 10 s, doubling, 5 min at most. */
+const BACKOFF_INITIAL = 10;
+const BACKOFF_MAX = 300;
+/** PLEG relists the runtime's containers every second: how late the kubelet sees an exit. */
+const PLEG_RELIST = 1;
+/** A pod worker whose sync failed (a back-off, say) is retried after 10 s, plus up to 50%. */
+const WORKER_BACKOFF = 10;
+
+/** Go's time.Duration.String for whole seconds: 10s, 1m20s, 5m0s. */
+function goDuration(s: number): string {
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 export interface PodSandbox {
@@ -52,6 +78,9 @@ export interface KubeletPod {
 }
 
 export class Kubelet {
+  /** Per container (pod uid/name): the current back-off and when it was last advanced. */
+  private readonly backoff = new Map<string, { backoff: number; lastUpdate: number }>();
+
   constructor(
     readonly cluster: CniCluster,
     readonly node: CniNode,
@@ -112,7 +141,13 @@ export class Kubelet {
     pod.containers = pod.spec.containers.map((c) => this.start(pod, ns, c.name));
   }
 
-  private start(pod: KubeletPod, ns: NetNs, name: string, restarts = 0): ContainerStatus {
+  private start(
+    pod: KubeletPod,
+    ns: NetNs,
+    name: string,
+    restarts = 0,
+    last?: ContainerExit,
+  ): ContainerStatus {
     const world = this.host.world;
     const spec = pod.spec.containers.find((c) => c.name === name)!;
     const status: ContainerStatus = {
@@ -120,6 +155,7 @@ export class Kubelet {
       id: world.rng.hex(32),
       state: 'waiting',
       restarts,
+      ...(last ? { last } : {}),
       logs: [],
     };
     const r = startContainer(
@@ -150,33 +186,69 @@ export class Kubelet {
   }
 
   /**
-   * A container's process ended: with restartPolicy Always it is restarted after the kubelet's
-   * back-off (10 s, doubling, at most 5 min), and shows CrashLoopBackOff meanwhile.
+   * A container's process ended. It shows as terminated (Completed or Error) until the kubelet
+   * notices at its next PLEG relist; then, unless the restart policy says otherwise, the pod
+   * worker restarts it under the container's back-off.
    */
   private exited(pod: KubeletPod, status: ContainerStatus, ns: NetNs): void {
     if (status.state !== 'running') return;
     if (!pod.spec.hostNetwork && !pod.sandbox?.pause.running) return;
     const code = status.proc?.exitCode ?? 0;
-    status.state = 'waiting';
-    status.reason = code === 0 ? 'Completed' : 'Error';
+    const world = this.host.world;
+    status.state = 'terminated';
+    status.exit = {
+      code,
+      reason: code === 0 ? 'Completed' : 'Error',
+      startedAt: status.startedAt ?? world.unixNow(),
+      finishedAt: world.unixNow(),
+      id: status.id,
+    };
+    status.reason = status.exit.reason;
     status.proc = undefined;
     this.changed();
     const policy = pod.spec.restartPolicy ?? 'Always';
-    if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) {
-      status.state = 'terminated';
+    if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return;
+    this.later(pod, PLEG_RELIST, () => this.syncContainer(pod, status, ns));
+  }
+
+  /**
+   * The pod worker's sync for an exited container (doBackOff): the first exit restarts at once;
+   * after that, while less than the back-off has passed since the last exit the container waits
+   * in CrashLoopBackOff and the worker tries again 10–15 s later; once it has passed, the back-off
+   * doubles (up to 5 min) and the container starts again. A back-off unused for 10 min resets.
+   */
+  private syncContainer(pod: KubeletPod, status: ContainerStatus, ns: NetNs): void {
+    const i = pod.containers.indexOf(status);
+    const exit = status.exit;
+    if (i < 0 || !exit || (!pod.spec.hostNetwork && !pod.sandbox?.pause.running)) return;
+    const world = this.host.world;
+    const now = world.unixNow();
+    const key = `${pod.uid}/${status.name}`;
+    const entry = this.backoff.get(key);
+    const expired = entry !== undefined && exit.finishedAt - entry.lastUpdate > 2 * BACKOFF_MAX;
+    if (entry && !expired && now - exit.finishedAt < entry.backoff) {
+      status.state = 'waiting';
+      status.reason = 'CrashLoopBackOff';
+      status.message = `back-off ${goDuration(entry.backoff)} restarting failed container=${status.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`;
+      status.last = exit;
+      this.changed();
+      const retry = WORKER_BACKOFF * (1 + 0.5 * world.rng.float());
+      this.later(pod, retry, () => this.syncContainer(pod, status, ns));
       return;
     }
-    status.reason = 'CrashLoopBackOff';
-    const delay = Math.min(10 * 2 ** status.restarts, 300);
+    this.backoff.set(key, {
+      backoff: !entry || expired ? BACKOFF_INITIAL : Math.min(entry.backoff * 2, BACKOFF_MAX),
+      lastUpdate: now,
+    });
+    pod.containers[i] = this.start(pod, ns, status.name, status.restarts + 1, exit);
+    this.changed();
+  }
+
+  /** Runs `f` after `delay` seconds, unless the pod's sandbox is gone by then. */
+  private later(pod: KubeletPod, delay: number, f: () => void): void {
     const anchor = pod.sandbox?.pause;
-    const restart = () => {
-      const i = pod.containers.indexOf(status);
-      if (i < 0) return;
-      pod.containers[i] = this.start(pod, ns, status.name, status.restarts + 1);
-      this.changed();
-    };
-    if (anchor) anchor.after(seconds(delay), 'restart container', restart);
-    else this.host.world.sched.schedule(seconds(delay), 'restart container', restart);
+    if (anchor) anchor.after(seconds(delay), 'kubelet pod sync', f);
+    else this.host.world.sched.schedule(seconds(delay), 'kubelet pod sync', f);
   }
 
   /** StopPodSandbox and RemovePodSandbox: containers, CNI DEL, pause, the namespace. */

@@ -64,7 +64,9 @@ describe('bash, sh and zsh', () => {
     // busybox's own command is sh: with no terminal and no input it exits 0 at once (before,
     // without a sh, the container could not start), and the kubelet restarts it with back-off.
     expect(cluster.pods.get('default/idle')!.containers[0]!.reason).not.toBe('RunContainerError');
-    expect(sh.run('kubectl get pod idle').stdout).toMatch(/idle +0\/1 +CrashLoopBackOff /);
+    expect(sh.run('kubectl get pod idle').stdout).toMatch(/idle +0\/1 +Completed +0 /);
+    sh.run('sleep 3');
+    expect(sh.run('kubectl get pod idle').stdout).toMatch(/idle +0\/1 +CrashLoopBackOff +1 /);
     expect(sh.run('kubectl logs idle')).toMatchObject({ exitCode: 0, stdout: '' });
   });
 });

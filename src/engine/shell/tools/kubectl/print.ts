@@ -13,6 +13,7 @@ import type {
   ServiceObject,
 } from '../../../k8s/cluster';
 import { civilFromUnix } from '../../../sim/clock';
+import type { ContainerExit } from '../../../k8s/kubelet';
 
 export const KUBE_VERSION = 'v1.30.0';
 
@@ -44,18 +45,25 @@ export function humanAge(seconds: number): string {
   return `${Math.floor(d / 365)}y`;
 }
 
+/**
+ * kubectl's STATUS: the phase, overridden by the first container that waits or has ended (its
+ * reason); "Completed" beside a container still running reads NotReady (or Running once ready).
+ */
 export function podStatus(c: Cluster, p: PodObject): string {
   if (p.sandboxError) return 'ContainerCreating';
   const waiting = p.containers.find((x) => x.state !== 'running');
-  if (waiting?.reason) return waiting.reason;
-  return c.podPhase(p);
+  const reason = waiting?.reason ?? c.podPhase(p);
+  if (reason === 'Completed' && p.containers.some((x) => x.state === 'running'))
+    return c.podReady(p) ? 'Running' : 'NotReady';
+  return reason;
 }
 
+/** RESTARTS: the sum, and how long ago the latest previous instance ended (lastState). */
 export function podRestarts(p: PodObject, now: number): string {
   const n = p.containers.reduce((a, c) => a + c.restarts, 0);
-  if (n === 0) return '0';
-  const last = Math.max(...p.containers.map((c) => c.startedAt ?? 0));
-  return `${n} (${humanAge(now - last)} ago)`;
+  const ends = p.containers.flatMap((c) => (c.last ? [c.last.finishedAt] : []));
+  if (n === 0 || ends.length === 0) return String(n);
+  return `${n} (${humanAge(now - Math.max(...ends))} ago)`;
 }
 
 export function podRow(c: Cluster, p: PodObject, now: number, wide: boolean): string[] {
@@ -202,12 +210,15 @@ export function podJson(c: Cluster, p: PodObject): Json {
         started: x.state === 'running',
         state: (x.state === 'running'
           ? { running: { startedAt: rfc3339(x.startedAt ?? p.created) } }
-          : {
-              waiting: {
-                reason: x.reason ?? 'ContainerCreating',
-                ...(x.message ? { message: x.message } : {}),
-              },
-            }) as Json,
+          : x.state === 'terminated' && x.exit
+            ? terminatedJson(x.exit)
+            : {
+                waiting: {
+                  reason: x.reason ?? 'ContainerCreating',
+                  ...(x.message ? { message: x.message } : {}),
+                },
+              }) as Json,
+        lastState: (x.last ? terminatedJson(x.last) : {}) as Json,
       })),
       ...(p.hostIP !== undefined ? { hostIP: formatIpv4(p.hostIP) } : {}),
       phase: c.podPhase(p),
@@ -215,6 +226,18 @@ export function podJson(c: Cluster, p: PodObject): Json {
         ? { podIP: formatIpv4(p.podIP), podIPs: [{ ip: formatIpv4(p.podIP) }] }
         : {}),
       startTime: rfc3339(p.created),
+    },
+  };
+}
+
+function terminatedJson(e: ContainerExit): Json {
+  return {
+    terminated: {
+      containerID: `containerd://${e.id}`,
+      exitCode: e.code,
+      finishedAt: rfc3339(e.finishedAt),
+      reason: e.reason,
+      startedAt: rfc3339(e.startedAt),
     },
   };
 }
