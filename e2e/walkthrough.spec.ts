@@ -179,6 +179,20 @@ test.describe('NAT', () => {
 });
 
 test.describe('Kubernetes', () => {
+  test('a step opens on the host where its commands run, when not all fit', async ({ page }) => {
+    // Step 4 runs on kind-worker2 and focuses it with kind-control-plane, which is first on the
+    // canvas: the two do not fit readably on a laptop screen, so the step's own host is shown.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await openApp(page, '#/scenario/k8s-dns-coredns?step=4');
+    await expectStep(page, 4, 4);
+    const canvas = page.locator('.react-flow');
+    const host = (name: string) =>
+      canvas.locator('.host-node').filter({ has: page.locator('.host-name', { hasText: name }) });
+    const worker2 = host('kind-worker2');
+    await expect(worker2).toBeInViewport({ ratio: 0.9 });
+    await expect(host('kind-control-plane')).not.toBeInViewport({ ratio: 0.9 });
+  });
+
   test('the same cross-node ping replays on another pod network', async ({ page }) => {
     await openApp(page, '#/scenario/k8s-pod-to-pod-cross-node?step=2');
     await expectStep(page, 2, 2);

@@ -193,10 +193,16 @@ function CanvasInner() {
   // What a step asks to look at, brought into view with its host around it (context matters more
   // than magnification: a namespace alone, zoomed in, loses where it sits).
   const focus = useMemo((): Rect[] | null => {
-    const f = step > 0 && run?.kind === 'step' ? scenario?.steps[step - 1]?.focus : undefined;
+    const current = step > 0 && run?.kind === 'step' ? scenario?.steps[step - 1] : undefined;
+    const f = current?.focus;
     if (!f || !snapshot || !layout) return null;
     const rects: Rect[] = [];
-    for (const h of snapshot.hosts) {
+    // The step's own host first: when the hosts do not all fit at a readable size, the first is
+    // the one shown, and that should be where the step's commands run and its packets start.
+    const hosts = [...snapshot.hosts].sort(
+      (a, b) => Number(b.name === current?.on) - Number(a.name === current?.on),
+    );
+    for (const h of hosts) {
       const named = f.hosts?.includes(h.name) ?? false;
       const inside = h.namespaces.some(
         (n) => f.netns?.includes(n.label) || n.devices.some((d) => f.devices?.includes(d.name)),
