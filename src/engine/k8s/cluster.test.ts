@@ -342,6 +342,25 @@ describe('kubectl', () => {
     expect(sh('kind-worker').run('kubectl get ns').stdout.split('\n')[0]).toBe(
       'NAME              STATUS   AGE',
     );
+    // --no-headers: the rows alone, their columns only as wide as the rows need.
+    expect(cp.run('kubectl get svc --no-headers').stdout).toMatch(
+      /^kubernetes {3}ClusterIP {3}10\.96\.0\.1 {6}<none> {3}443\/TCP {3}\d+s\nweb {10}ClusterIP {3}10\.96\.100\.10 {3}<none> {3}80\/TCP {4}\d+s\n$/,
+    );
+  });
+
+  it("points a flag error at the subcommand's help, after checking the command exists", () => {
+    const { sh } = bed();
+    const cp = sh();
+    expect(cp.run('kubectl get pods --bogus')).toMatchObject({
+      exitCode: 1,
+      stderr: "error: unknown flag: --bogus\nSee 'kubectl get --help' for usage.\n",
+    });
+    expect(cp.run('kubectl get pods -o').stderr).toBe(
+      "error: flag needs an argument: 'o' in -o\nSee 'kubectl get --help' for usage.\n",
+    );
+    expect(cp.run('kubectl frob --bogus').stderr).toBe(
+      'error: unknown command "frob" for "kubectl"\nRun \'kubectl --help\' for usage.\n',
+    );
   });
 });
 

@@ -221,17 +221,22 @@ interface Flags {
   replicas?: number;
   tail?: number;
   showLabels: boolean;
+  /** --no-headers: table rows only. */
+  noHeaders: boolean;
   /** -t / --tty: the command gets a terminal. */
   tty: boolean;
   rest: string[];
   afterDash: string[];
 }
 
-function parseFlags(args: readonly string[]): Flags {
+/** Flags of `kubectl SUB`; errors point at `kubectl SUB --help`, as cobra's do. */
+function parseFlags(args: readonly string[], sub: string): Flags {
+  const help = `See 'kubectl ${sub} --help' for usage.\n`;
   const f: Flags = {
     allNamespaces: false,
     filenames: [],
     showLabels: false,
+    noHeaders: false,
     tty: false,
     rest: [],
     afterDash: [],
@@ -251,7 +256,7 @@ function parseFlags(args: readonly string[]): Flags {
       const v = args[++i];
       if (v === undefined)
         die(
-          `error: flag needs an argument: ${JSON.stringify(a.replace(/^-+/, '')).replace(/"/g, "'")} in ${a}\nSee 'kubectl --help' for usage.\n`,
+          `error: flag needs an argument: ${JSON.stringify(a.replace(/^-+/, '')).replace(/"/g, "'")} in ${a}\n${help}`,
         );
       return v!;
     };
@@ -266,21 +271,21 @@ function parseFlags(args: readonly string[]): Flags {
       const v = value();
       if (!/^\d+$/.test(v))
         die(
-          `error: invalid argument "${v}" for "--replicas" flag: strconv.ParseInt: parsing "${v}": invalid syntax\nSee 'kubectl scale --help' for usage.\n`,
+          `error: invalid argument "${v}" for "--replicas" flag: strconv.ParseInt: parsing "${v}": invalid syntax\n${help}`,
         );
       f.replicas = Number(v);
     } else if (name === '--tail') {
       const v = value();
       if (!/^-?\d+$/.test(v))
         die(
-          `error: invalid argument "${v}" for "--tail" flag: strconv.ParseInt: parsing "${v}": invalid syntax\nSee 'kubectl logs --help' for usage.\n`,
+          `error: invalid argument "${v}" for "--tail" flag: strconv.ParseInt: parsing "${v}": invalid syntax\n${help}`,
         );
       f.tail = Number(v);
     } else if (name === '--show-labels') f.showLabels = true;
+    else if (name === '--no-headers') f.noHeaders = true;
     else if (a === '-t' || a === '-it' || a === '-ti' || a === '--tty') f.tty = true;
     else if (a === '-i' || a === '--stdin' || a === '-q' || a === '--quiet') continue;
-    else if (a.startsWith('-') && a !== '-')
-      die(`error: unknown flag: ${name}\nSee 'kubectl --help' for usage.\n`);
+    else if (a.startsWith('-') && a !== '-') die(`error: unknown flag: ${name}\n${help}`);
     else f.rest.push(a);
   }
   return f;
@@ -518,7 +523,8 @@ function get(c: Cluster, ctx: ToolContext, f: Flags): string {
           );
         rows.push(all ? [it.namespace, ...r] : r);
       }
-      text = table(rows);
+      // Without headers the columns are as wide as the rows alone need (tabwriter).
+      text = table(f.noHeaders ? rows.slice(1) : rows);
     }
   } else
     die(
@@ -889,7 +895,9 @@ export const kubectl: Tool = (ctx) => {
       return;
     }
     if (!c || !node) die(NO_SERVER);
-    const f = parseFlags(args);
+    // cobra finds the command before it parses the command's flags.
+    if (!COMMANDS.includes(sub)) die(unknownCommand(sub));
+    const f = parseFlags(args, sub);
     switch (sub) {
       case 'get':
         proc.write(get(c!, ctx, f));

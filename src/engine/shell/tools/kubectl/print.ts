@@ -204,6 +204,7 @@ export function podJson(c: Cluster, p: PodObject): Json {
       conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       containerStatuses: p.containers.map((x) => ({
         containerID: `containerd://${x.id}`,
+        lastState: (x.last ? terminatedJson(x.last) : {}) as Json,
         name: x.name,
         ready: x.state === 'running',
         restartCount: x.restarts,
@@ -218,7 +219,6 @@ export function podJson(c: Cluster, p: PodObject): Json {
                   ...(x.message ? { message: x.message } : {}),
                 },
               }) as Json,
-        lastState: (x.last ? terminatedJson(x.last) : {}) as Json,
       })),
       ...(p.hostIP !== undefined ? { hostIP: formatIpv4(p.hostIP) } : {}),
       phase: c.podPhase(p),
