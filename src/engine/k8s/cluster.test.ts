@@ -147,6 +147,37 @@ describe('controllers and the kubelet', () => {
         `^40265\\d{5} net {7}3 +${sandbox.pause.pid} 65535 +\\d+ /run/netns/${sandbox.netnsName} /pause$`,
       ),
     );
+    // The article's lsns -p: nginx is in no network namespace of its own but in the pause's
+    // (with its UTS and IPC ones, containerd's WithPodNamespaces), with mount, PID and (cgroup
+    // v2) cgroup namespaces of its own; time and user are the node's.
+    const nginx = mc.containers.find((c) => c.name === 'nginx')!.proc!;
+    const byPid = sh(mc.nodeName).run(`lsns -p ${nginx.pid}`).stdout.split('\n');
+    expect(byPid[0]).toMatch(/^ {8}NS TYPE +NPROCS +PID USER +COMMAND$/);
+    expect(
+      byPid.slice(1, -1).map((r) => {
+        const m = /^\d+ (\S+) +\d+ +(\d+) (\S+) +(.*)$/.exec(r)!;
+        return `${m[1]} ${m[2] === String(nginx.pid) ? 'nginx' : m[2] === String(sandbox.pause.pid) ? 'pause' : m[2]} ${m[3]} ${m[4]}`;
+      }),
+    ).toEqual([
+      'time 1 root /sbin/init',
+      'user 1 root /sbin/init',
+      'net pause 65535 /pause',
+      'uts pause 65535 /pause',
+      'ipc pause 65535 /pause',
+      `mnt nginx root ${nginx.argv.join(' ')}`,
+      `pid nginx root ${nginx.argv.join(' ')}`,
+      `cgroup nginx root ${nginx.argv.join(' ')}`,
+    ]);
+    // kubectl exec enters the container's namespaces: while it runs, the sidecar's mount
+    // namespace has two processes. Inside, its own PID namespace hides the node's processes.
+    const sidecar = mc.containers.find((c) => c.name === 'sidecar')!.proc!;
+    cp.run('kubectl exec multi-container-pod -c sidecar -- sleep 30 &');
+    expect(sh(mc.nodeName).run('lsns -t mnt -o NS,NPROCS,PID').stdout).toMatch(
+      new RegExp(`\\n40265\\d{5} +2 +${sidecar.pid}\\n`),
+    );
+    expect(cp.run('kubectl exec multi-container-pod -c sidecar -- lsns').stderr).toMatch(
+      /^packet-life: lsns inside a container \(its own PID namespace\) is not modelled/,
+    );
     const ip = cp.run('kubectl get pod multi-container-pod -o jsonpath={.status.podIP}').stdout;
     expect(
       cp.run('kubectl exec multi-container-pod -c sidecar -- ip -br -4 addr show eth0'),

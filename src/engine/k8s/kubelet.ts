@@ -7,6 +7,7 @@
 import type { Ipv4 } from '../net/ipv4';
 import type { NetNs } from '../linux/netns';
 import { Process } from '../linux/process';
+import { unshareNs } from '../linux/namespaces';
 import { linkSetUp, netnsDestroy } from '../linux/rtnl';
 import { seconds } from '../sim/time';
 import { type CniCluster, type CniNode, cniInvoke } from './cni';
@@ -110,6 +111,9 @@ export class Kubelet {
     host.fs.bindNetns(`/var/run/netns/${netnsName}`, ns);
     linkSetUp(ns.lo, true);
     const pause = new Process(host, ns, ['/pause'], new Map(), '/');
+    // runc gives the sandbox its own mount, UTS, IPC and PID namespaces (in the kernel's order of
+    // creation); the network one is the cni- namespace above.
+    pause.spaces = unshareNs(host, host.initSpaces, ['mnt', 'uts', 'ipc', 'pid']);
     const sandbox: PodSandbox = {
       id: world.rng.hex(32),
       netnsName,
@@ -174,6 +178,15 @@ export class Kubelet {
     status.state = 'running';
     status.startedAt = world.unixNow();
     status.proc = r.proc;
+    // containerd's WithPodNamespaces: the sandbox's network, IPC and UTS namespaces; a mount and
+    // a PID namespace of its own, and (cgroup v2, unprivileged) a cgroup namespace. A
+    // hostNetwork pod's sandbox (not modelled as a process) keeps the node's network and UTS.
+    const base = pod.sandbox?.pause.spaces ?? this.host.initSpaces;
+    r.proc.spaces = unshareNs(
+      this.host,
+      base,
+      pod.sandbox ? ['mnt', 'pid', 'cgroup'] : ['mnt', 'ipc', 'pid', 'cgroup'],
+    );
     // The runtime collects the container's output (nginx's image links its logs to stdout).
     for (const c of r.proc.output.splice(0)) status.logs.push(c.text);
     const prev = r.proc.sink;

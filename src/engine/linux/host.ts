@@ -5,6 +5,7 @@
 import type { World } from '../sim/world';
 import { Vfs } from './fs';
 import { NetNs } from './netns';
+import { FIRST_DYNAMIC_INODE, type NsSet, initNsSet } from './namespaces';
 import type { Process } from './process';
 import type { KernelModule } from './sysctl';
 
@@ -29,6 +30,9 @@ export class Host {
   readonly processes = new Map<number, Process>();
   readonly fs: Vfs;
   readonly modules = new Set<KernelModule>();
+  /** The namespaces of every type but net that the host's own processes live in. */
+  readonly initSpaces: NsSet = initNsSet();
+  private nextNsInode = FIRST_DYNAMIC_INODE;
 
   constructor(
     readonly world: World,
@@ -43,6 +47,11 @@ export class Host {
     this.rootNs.lo.adminUp = true;
     this.rootNs.deviceStateChanged(this.rootNs.lo);
     this.fs = new Vfs(this);
+  }
+
+  /** The inode number of a namespace being created, of any type (one counter per kernel). */
+  allocNsInode(): number {
+    return this.nextNsInode++;
   }
 
   /** modprobe: a module's per-namespace state appears in every namespace, existing ones too. */

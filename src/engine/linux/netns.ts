@@ -5,6 +5,7 @@
 import type { Ipv4 } from '../net/ipv4';
 import { broadcastOf, networkOf, IPV4_LOOPBACK } from '../net/ipv4';
 import type { World } from '../sim/world';
+import { INIT_INODES } from './namespaces';
 import type { Device, IfAddr, IfIndex } from './device';
 import { Loopback } from './device';
 import { Fib, RT_TABLE_LOCAL, RT_TABLE_MAIN, SCOPE } from './fib';
@@ -28,6 +29,8 @@ import { ipipInitNet } from './ipip';
 export class NetNs {
   /** Unique id of the namespace in the world (its inode, in spirit). */
   readonly id: number;
+  /** Its nsfs inode number: what lsns and /proc/PID/ns/net show. */
+  readonly inode: number;
   readonly host: Host;
   readonly world: World;
   /** The host's initial namespace. */
@@ -73,6 +76,7 @@ export class NetNs {
 
   constructor(host: Host, label: string, isInit: boolean, inheritFrom?: NetNs) {
     this.id = host.world.allocNsId();
+    this.inode = isInit ? INIT_INODES.net : host.allocNsInode();
     this.host = host;
     this.world = host.world;
     this.isInit = isInit;

@@ -6,6 +6,7 @@ import type { ScheduledEvent } from '../sim/scheduler';
 import type { SimDuration, SimTime } from '../sim/time';
 import type { Host } from './host';
 import type { NetNs } from './netns';
+import type { NsSet } from './namespaces';
 
 export interface OutputChunk {
   readonly time: SimTime;
@@ -44,6 +45,8 @@ export class Process {
    * share one named after the pod. (`ip netns exec` switches the network namespace only.)
    */
   hostname?: string;
+  /** Its mount, UTS, IPC, PID, user, cgroup and time namespaces (the host's, unless unshared). */
+  spaces: NsSet;
 
   constructor(
     readonly host: Host,
@@ -53,6 +56,7 @@ export class Process {
     readonly cwd: string,
   ) {
     this.pid = host.world.allocPid();
+    this.spaces = host.initSpaces;
     this.comm = argv[0] ?? '';
     host.processes.set(this.pid, this);
   }

@@ -7,6 +7,7 @@
  * Everything is built from the kernel model's own primitives (namespaces, veth, bridge, routes,
  * netfilter), so packets to and from containers travel the same paths as any other.
  */
+import { unshareNs } from '../linux/namespaces';
 import { startNginx } from '../shell/tools/nginx';
 import { runIptables } from '../shell/tools/iptables';
 import type { Bridge } from '../linux/bridge';
@@ -479,7 +480,7 @@ export class DockerEngine {
     const host = this.host;
     let init: Process;
     if (c.image === 'nginx') {
-      const err = startNginx(caller, c.ns);
+      const err = startNginx(caller, c.ns, 80, ['nginx', '-g', 'daemon off;']);
       const master = [...host.processes.values()]
         .reverse()
         .find((p) => p.ns === c.ns && p.comm.startsWith('nginx: master'));
@@ -514,6 +515,13 @@ export class DockerEngine {
       }
     }
     c.init = init;
+    // runc gives each container its own mount, UTS, IPC and PID namespaces, and a cgroup one
+    // (Docker's default on cgroup v2); a shared network namespace (--net=container:) is the
+    // only one joined. Every process the image started (nginx's workers too) lives in them.
+    const spaces = unshareNs(host, host.initSpaces, ['mnt', 'uts', 'ipc', 'pid', 'cgroup']);
+    for (const p of host.processes.values())
+      if (p.ns === c.ns && p.spaces === host.initSpaces && p.running) p.spaces = spaces;
+    init.spaces = spaces;
     init.onExit(() => this.exited(c));
     return init;
   }

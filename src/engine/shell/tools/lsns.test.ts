@@ -3,7 +3,9 @@
  * (kernel 6.18) inside a pl- namespace: the initial namespace is 4026531833, -n drops the
  * headings, -o picks columns (case-insensitive; an unknown one is named as given), -r separates
  * columns by one space and escapes spaces as \x20, -J writes libsmartcols JSON with numbers bare,
- * an empty NSFS null and "},{" between objects. What the model cannot list it says so.
+ * an empty NSFS null and "},{" between objects. Without -t, every type: `ip netns exec`'s
+ * command has a mount namespace of its own besides the network one, and `lsns -p` shows the
+ * host's namespaces for the rest (checked the same way). What the model cannot list it says so.
  */
 import { describe, expect, it } from 'vitest';
 import { lab } from '../../testing/lab';
@@ -43,13 +45,52 @@ describe('lsns', () => {
     });
   });
 
+  it('lists every type without -t: the command ip netns exec ran has its own mnt namespace', () => {
+    const l = bed();
+    const out = l.run('lsns').stdout.split('\n');
+    expect(out[0]).toMatch(/^ {8}NS TYPE {3}NPROCS +PID USER COMMAND$/);
+    expect(out.slice(1, 9).map((r) => r.split(/ +/).slice(0, 2).join(' '))).toEqual([
+      '4026531832 mnt',
+      '4026531833 net',
+      '4026531834 time',
+      '4026531835 cgroup',
+      '4026531836 pid',
+      '4026531837 user',
+      '4026531838 uts',
+      '4026531839 ipc',
+    ]);
+    expect(out[9]).toMatch(/^40265\d{5} net +1 +(\d+) root sleep 100$/);
+    expect(out[10]).toMatch(/^40265\d{5} mnt +1 +(\d+) root sleep 100$/);
+    const pid = /(\d+) root sleep/.exec(out[9]!)![1]!;
+    const mine = l.run(`lsns -p ${pid}`).stdout.split('\n');
+    expect(mine.slice(1, -1).map((r) => r.split(/ +/)[1])).toEqual([
+      'time',
+      'cgroup',
+      'pid',
+      'user',
+      'uts',
+      'ipc',
+      'net',
+      'mnt',
+    ]);
+    expect(l.run('lsns -t uts -o NS,TYPE,PATH,UID').stdout).toBe(
+      '        NS TYPE PATH           UID\n4026531838 uts  /proc/1/ns/uts   0\n',
+    );
+  });
+
   it("gives lsns's own errors, and says what the model does not list", () => {
     const l = bed();
     expect(l.run('lsns -x').stderr).toBe(
       "lsns: invalid option -- 'x'\nTry 'lsns --help' for more information.\n",
     );
     expect(l.run('lsns -t foo').stderr).toBe('lsns: unknown namespace type: foo\n');
-    for (const cmd of ['lsns', 'lsns -t mnt', 'lsns -p 1'])
+    expect(l.run('lsns -p abc')).toMatchObject({
+      exitCode: 1,
+      stderr: "lsns: invalid PID argument: 'abc'\n",
+    });
+    // A PID that does not exist: nothing at all, and success.
+    expect(l.run('lsns -p 999999')).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
+    for (const cmd of ['lsns 4026531833', 'lsns -T parent', 'lsns -o NS,PPID'])
       expect(l.run(cmd)).toMatchObject({
         exitCode: 1,
         stdout: '',

@@ -1,4 +1,5 @@
 /** The `ip` command of iproute2 6.1.0: global options and dispatch to the object handlers. */
+import { unshareNs } from '../../../linux/namespaces';
 import type { Tool } from '../../tool';
 import { IpCtx, IpExit, type IpOptions, matches, openNetns } from './common';
 import { ipAddr } from './addr';
@@ -145,6 +146,8 @@ export const ip: Tool = (ctx) => {
         flush(c);
         if (req) {
           proc.ns = req.ns;
+          // netns_switch: unshare(CLONE_NEWNS) to remount /sys and bind /etc/netns/NAME files.
+          proc.spaces = unshareNs(proc.host, proc.spaces, ['mnt']);
           ctx.exec(req.argv);
           return;
         }
