@@ -175,8 +175,10 @@ function startImage(
       message: `failed to pull and unpack image "${c.image}": the packet-life registry has no image ${repo}`,
     };
   if (!c.command && repo === 'nginx') {
-    const anchor = new Process(host, ns, ['nginx'], new Map(), '/');
-    const err = startNginx(anchor, ns, 80);
+    // The image's CMD: nginx -g 'daemon off;'.
+    const cmd = ['nginx', '-g', 'daemon off;'];
+    const anchor = new Process(host, ns, cmd, new Map(), '/');
+    const err = startNginx(anchor, ns, 80, cmd);
     anchor.exit(err ? 1 : 0);
     const master = [...host.processes.values()]
       .reverse()

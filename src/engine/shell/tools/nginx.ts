@@ -45,14 +45,29 @@ const NOT_FOUND = `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>
 
 const ROOT = '/usr/share/nginx/html';
 
-/** Starts an nginx master in `ns` listening on port 80; returns an error text on failure. */
-export function startNginx(proc: Process, ns: NetNs, port = 80): string | undefined {
+/**
+ * Starts an nginx master in `ns` listening on port 80; returns an error text on failure. Its
+ * process title is "nginx: master process " and the command line it was started with (the
+ * image's is `nginx -g 'daemon off;'`).
+ */
+export function startNginx(
+  proc: Process,
+  ns: NetNs,
+  port = 80,
+  argv: readonly string[] = ['nginx'],
+): string | undefined {
   const fs = proc.host.fs;
   if (!fs.exists(`${ROOT}/index.html`)) {
     fs.mkdirp(ROOT);
     fs.writeFile(`${ROOT}/index.html`, NGINX_WELCOME);
   }
-  const master = new Process(proc.host, ns, ['nginx: master process nginx'], new Map(), '/');
+  const master = new Process(
+    proc.host,
+    ns,
+    [`nginx: master process ${argv.join(' ')}`],
+    new Map(),
+    '/',
+  );
   master.sink = (c) => {
     fs.mkdirp('/var/log/nginx');
     fs.writeFile('/var/log/nginx/access.log', c.text, { append: true });
