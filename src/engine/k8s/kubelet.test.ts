@@ -122,4 +122,28 @@ describe('container restarts', () => {
       ).stdout,
     ).toBe('Error');
   });
+
+  it("keeps each instance's output apart: kubectl logs for this one, --previous for the last", () => {
+    const { sh, at } = bed([
+      {
+        ...pod('retry'),
+        spec: {
+          restartPolicy: 'OnFailure',
+          containers: [{ name: 'retry', image: 'busybox', command: ['cat', '/nonexistent'] }],
+        },
+      } as ManifestData,
+    ]);
+    at(0.5);
+    const first = sh.run('kubectl logs retry');
+    expect(first.stdout).toMatch(/nonexistent/);
+    expect(sh.run('kubectl logs -p retry')).toMatchObject({
+      exitCode: 1,
+      stderr:
+        'Error from server (BadRequest): previous terminated container "retry" in pod "retry" not found\n',
+    });
+    at(3);
+    // Restarted once: the current instance said the same once, not twice; the first is previous.
+    expect(sh.run('kubectl logs retry').stdout).toBe(first.stdout);
+    expect(sh.run('kubectl logs --previous retry').stdout).toBe(first.stdout);
+  });
 });

@@ -30,7 +30,7 @@ export interface ContainerStatus {
   /** How the previous instance ended, once the container has been restarted (lastState). */
   last?: ContainerExit;
   proc?: Process;
-  /** What the container wrote to stdout and stderr (`kubectl logs`), across restarts. */
+  /** What this instance of the container wrote to stdout and stderr (`kubectl logs`). */
   logs: string[];
 }
 
@@ -41,6 +41,8 @@ export interface ContainerExit {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly id: string;
+  /** What that instance wrote (`kubectl logs --previous` once it has been restarted). */
+  readonly logs: readonly string[];
 }
 
 /** The kubelet's container restart back-off (flowcontrol.Backoff): 10 s, doubling, 5 min at most. */
@@ -215,6 +217,7 @@ export class Kubelet {
       startedAt: status.startedAt ?? world.unixNow(),
       finishedAt: world.unixNow(),
       id: status.id,
+      logs: status.logs,
     };
     status.reason = status.exit.reason;
     status.proc = undefined;

@@ -223,6 +223,8 @@ interface Flags {
   showLabels: boolean;
   /** --no-headers: table rows only. */
   noHeaders: boolean;
+  /** logs -p / --previous: the previous instance's output. */
+  previous: boolean;
   /** -t / --tty: the command gets a terminal. */
   tty: boolean;
   rest: string[];
@@ -237,6 +239,7 @@ function parseFlags(args: readonly string[], sub: string): Flags {
     filenames: [],
     showLabels: false,
     noHeaders: false,
+    previous: false,
     tty: false,
     rest: [],
     afterDash: [],
@@ -283,6 +286,7 @@ function parseFlags(args: readonly string[], sub: string): Flags {
       f.tail = Number(v);
     } else if (name === '--show-labels') f.showLabels = true;
     else if (name === '--no-headers') f.noHeaders = true;
+    else if (a === '-p' || name === '--previous') f.previous = true;
     else if (a === '-t' || a === '-it' || a === '-ti' || a === '--tty') f.tty = true;
     else if (a === '-i' || a === '--stdin' || a === '-q' || a === '--quiet') continue;
     else if (a.startsWith('-') && a !== '-') die(`error: unknown flag: ${name}\n${help}`);
@@ -810,6 +814,13 @@ function logs(c: Cluster, ctx: ToolContext, f: Flags): string {
   if (f.container === undefined && f.rest[1] === undefined && names.length > 1)
     ctx.proc.writeErr(`Defaulted container "${cname}" out of: ${names.join(', ')}\n`);
   const st = pod.containers.find((x) => x.name === cname);
+  if (f.previous) {
+    if (!st?.last)
+      return die(
+        `Error from server (BadRequest): previous terminated container "${cname}" in pod "${podName}" not found\n`,
+      );
+    return tailOf(st.last.logs.join(''), f.tail);
+  }
   // A container that has run (even silently) has logs to show, crash loop or not.
   if (!st || (st.state === 'waiting' && st.startedAt === undefined && st.logs.length === 0))
     return die(
