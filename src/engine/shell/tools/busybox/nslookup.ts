@@ -63,7 +63,7 @@ const RCODES = [
 const OPTIONS = ['type', 'querytype', 'port', 'retry', 'debug', 't', 'timeout'] as const;
 
 /** index_in_substrings: an exact name, else the one name the key is a prefix of. */
-function optionIndex(key: string): number {
+export function optionIndex(key: string): number {
   if (!key) return -1;
   let match = -1;
   for (let i = 0; i < OPTIONS.length; i++) {

@@ -56,7 +56,7 @@ interface Options {
 type Parsed = { opts: Options; host: string } | { out: string; err: string; code: number };
 
 /** xatou: a whole unsigned 32-bit decimal, or BusyBox's "invalid number". */
-function xatou(v: string, lo = 0, hi = UINT_MAX): number | string {
+export function xatou(v: string, lo = 0, hi = UINT_MAX): number | string {
   if (!/^[0-9]+$/.test(v) || Number(v) > UINT_MAX) return `ping: invalid number '${v}'\n`;
   const n = Number(v);
   if (n < lo || n > hi) return `ping: number ${v} is not in ${lo}..${hi} range\n`;
@@ -64,7 +64,7 @@ function xatou(v: string, lo = 0, hi = UINT_MAX): number | string {
 }
 
 /** parse_duration_str: a non-negative decimal with an optional s, m, h or d suffix. */
-function duration(v: string): number | string {
+export function duration(v: string): number | string {
   const m = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([smhd]?)$/.exec(v);
   if (!m) return `ping: invalid number '${v}'\n`;
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!]!;
