@@ -146,4 +146,20 @@ describe('container restarts', () => {
     expect(sh.run('kubectl logs retry').stdout).toBe(first.stdout);
     expect(sh.run('kubectl logs --previous retry').stdout).toBe(first.stdout);
   });
+
+  it('leaves the last dead instance for crictl ps -a, beside the running one', () => {
+    const { world, at } = bed([
+      {
+        ...pod('nap'),
+        spec: { containers: [{ name: 'nap', image: 'busybox', command: ['sleep', '2'] }] },
+      } as ManifestData,
+    ]);
+    // It sleeps 2 s, exits 0, and is restarted at once at the relist a second later.
+    at(3.5);
+    const node = new Shell(world, world.host('kind-worker')!);
+    expect(node.run('crictl ps').stdout).toMatch(/ Running +nap +1 +[0-9a-f]{13} +nap\n$/);
+    expect(node.run('crictl ps -a').stdout).toMatch(
+      /([0-9a-f]{13}) .* Running +nap +1 +([0-9a-f]{13}) +nap\n[0-9a-f]{13} .* Exited +nap +0 +\2 +nap\n$/,
+    );
+  });
 });

@@ -84,6 +84,20 @@ export const crictl: Tool = (ctx) => {
           p.sandbox!.id.slice(0, 13),
           p.name,
         ]);
+        // The kubelet keeps the last dead instance of each container (its garbage collector's
+        // --maximum-dead-containers-per-container=1), so -a shows it too.
+        const last = st.last;
+        if (all && last && last.id !== st.id)
+          rows.push([
+            last.id.slice(0, 13),
+            imageId(p.spec.containers[i]!.image),
+            `${unitsHumanDuration(now - last.startedAt)} ago`,
+            'Exited',
+            st.name,
+            String(st.restarts - 1),
+            p.sandbox!.id.slice(0, 13),
+            p.name,
+          ]);
       }
     proc.write(crictlTable(rows));
     proc.exit(0);
