@@ -7,7 +7,7 @@
 import type { Ipv4 } from '../net/ipv4';
 import type { NetNs } from '../linux/netns';
 import { Process } from '../linux/process';
-import { unshareNs } from '../linux/namespaces';
+import { CONTAINER_CAPS, unshareNs } from '../linux/namespaces';
 import { linkSetUp, netnsDestroy } from '../linux/rtnl';
 import { seconds } from '../sim/time';
 import { type CniCluster, type CniNode, cniInvoke } from './cni';
@@ -189,6 +189,8 @@ export class Kubelet {
       base,
       pod.sandbox ? ['mnt', 'pid', 'cgroup'] : ['mnt', 'ipc', 'pid', 'cgroup'],
     );
+    // An unprivileged container: no CAP_NET_ADMIN, so it cannot change its own network.
+    r.proc.caps = CONTAINER_CAPS;
     // The runtime collects the container's output (nginx's image links its logs to stdout).
     for (const c of r.proc.output.splice(0)) status.logs.push(c.text);
     const prev = r.proc.sink;

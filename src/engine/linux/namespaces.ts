@@ -64,6 +64,18 @@ export function initNsSet(): NsSet {
   };
 }
 
+/** The capabilities the model checks. */
+export type Capability = 'NET_ADMIN' | 'NET_RAW' | 'SYS_ADMIN';
+
+/** A root process on a host: every capability. */
+export const ALL_CAPS: ReadonlySet<Capability> = new Set(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
+
+/**
+ * What containerd and Docker give an unprivileged container (of the ones modelled): NET_RAW,
+ * so ping works, but not NET_ADMIN or SYS_ADMIN, so it cannot change its network.
+ */
+export const CONTAINER_CAPS: ReadonlySet<Capability> = new Set(['NET_RAW']);
+
 /** unshare(2): `base` with a fresh namespace for each of `types`. */
 export function unshareNs(host: Host, base: NsSet, types: readonly OtherNsType[]): NsSet {
   const out: { [K in OtherNsType]: Namespace } = { ...base };

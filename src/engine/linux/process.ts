@@ -6,7 +6,7 @@ import type { ScheduledEvent } from '../sim/scheduler';
 import type { SimDuration, SimTime } from '../sim/time';
 import type { Host } from './host';
 import type { NetNs } from './netns';
-import type { NsSet } from './namespaces';
+import { ALL_CAPS, type Capability, type NsSet } from './namespaces';
 
 export interface OutputChunk {
   readonly time: SimTime;
@@ -47,6 +47,8 @@ export class Process {
   hostname?: string;
   /** Its mount, UTS, IPC, PID, user, cgroup and time namespaces (the host's, unless unshared). */
   spaces: NsSet;
+  /** Its effective capabilities (a container's are fewer). */
+  caps: ReadonlySet<Capability> = ALL_CAPS;
 
   constructor(
     readonly host: Host,

@@ -7,7 +7,7 @@
  * Everything is built from the kernel model's own primitives (namespaces, veth, bridge, routes,
  * netfilter), so packets to and from containers travel the same paths as any other.
  */
-import { unshareNs } from '../linux/namespaces';
+import { CONTAINER_CAPS, unshareNs } from '../linux/namespaces';
 import { startNginx } from '../shell/tools/nginx';
 import { runIptables } from '../shell/tools/iptables';
 import type { Bridge } from '../linux/bridge';
@@ -520,8 +520,12 @@ export class DockerEngine {
     // only one joined. Every process the image started (nginx's workers too) lives in them.
     const spaces = unshareNs(host, host.initSpaces, ['mnt', 'uts', 'ipc', 'pid', 'cgroup']);
     for (const p of host.processes.values())
-      if (p.ns === c.ns && p.spaces === host.initSpaces && p.running) p.spaces = spaces;
+      if (p.ns === c.ns && p.spaces === host.initSpaces && p.running) {
+        p.spaces = spaces;
+        p.caps = CONTAINER_CAPS;
+      }
     init.spaces = spaces;
+    init.caps = CONTAINER_CAPS;
     init.onExit(() => this.exited(c));
     return init;
   }

@@ -51,6 +51,16 @@ export const conntrack: Tool = (ctx) => {
     proc.exit(2);
     return;
   }
+  // ctnetlink wants CAP_NET_ADMIN for every request (checked: -L and -F failed so, exit 1; -F
+  // announces the emptied table first).
+  if (!proc.caps.has('NET_ADMIN')) {
+    if (op === 'F') proc.writeErr(`${NAME}: connection tracking table has been emptied.\n`);
+    proc.writeErr(
+      `${NAME}: Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n`,
+    );
+    proc.exit(1);
+    return;
+  }
   const selected = ct.entries().filter((e) => filters.every((f) => f(e)));
   switch (op) {
     case 'L':

@@ -92,6 +92,7 @@ function addrModify(c: IpCtx, args: string[], mode: 'add' | 'replace' | 'del'): 
     throw new IpExit(1, 'Not enough information: "local" argument is required.\n');
   }
   const dev = c.dev(devName);
+  c.admin();
   if (mode === 'del') {
     const r = addrDel(dev, local.cidr, local.lenGiven);
     if (!r.ok) throw rtnlFailure(r);
@@ -122,6 +123,7 @@ function addrFlush(c: IpCtx, args: string[]): void {
   }
   if (devName === undefined) throw new IpExit(1, 'Flush requires arguments.\n');
   const dev = c.dev(devName);
+  if (dev.addrs.length) c.flushAdmin(255);
   for (const a of [...dev.addrs].reverse()) addrDel(dev, { addr: a.local, len: a.prefixLen }, true);
   void formatIpv4;
 }

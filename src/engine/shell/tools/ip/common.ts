@@ -29,7 +29,24 @@ export class IpCtx {
     readonly host: Host,
     public ns: NetNs,
     readonly opts: IpOptions,
+    /** Whether the calling process has CAP_NET_ADMIN. */
+    readonly netAdmin = true,
   ) {}
+
+  /**
+   * rtnetlink_rcv_msg: every request but a dump needs CAP_NET_ADMIN. Called where iproute2
+   * sends its change, after looking names up (those are dumps, and allowed). Checked: without
+   * the capability, ip link/addr/route/neigh changes all print this and exit 2.
+   */
+  admin(): void {
+    if (!this.netAdmin) throw new IpExit(2, 'RTNETLINK answers: Operation not permitted\n');
+  }
+
+  /** A flush with something to delete, without CAP_NET_ADMIN (exit codes as each ip command). */
+  flushAdmin(code: number): void {
+    if (!this.netAdmin)
+      throw new IpExit(code, 'Failed to send flush request: Operation not permitted\n');
+  }
 
   print(line: string): void {
     this.out.push(line);

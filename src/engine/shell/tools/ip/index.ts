@@ -122,7 +122,7 @@ export const ip: Tool = (ctx) => {
     if (opts.json) throw new IpExit(255, 'packet-life: ip -json is not modelled yet\n');
     const host = proc.host;
     const ns = nsName !== undefined ? openNetns(host, nsName) : proc.ns;
-    const c = new IpCtx(host, ns, opts);
+    const c = new IpCtx(host, ns, opts, proc.caps.has('NET_ADMIN'));
     const objArg = argv[i];
     if (objArg === undefined) throw new IpExit(255, IP_USAGE);
     const obj = OBJECTS.find((o) => matches(objArg, o));

@@ -194,6 +194,7 @@ function linkAdd(c: IpCtx, args: string[]): void {
   const mac = checkMac(attrs.mac);
   const ns = attrs.netns ?? c.ns;
   const rest = args.slice(i + 2);
+  c.admin();
   let created: Device | undefined;
   switch (type) {
     case 'veth': {
@@ -528,6 +529,7 @@ function linkSet(c: IpCtx, args: string[]): void {
         break;
     }
   }
+  if (pending.length) c.admin();
   for (const p of pending) {
     ops.push(() => {
       let r: RtnlResult;
@@ -597,6 +599,7 @@ function linkDelete(c: IpCtx, args: string[]): void {
   if (name === undefined)
     throw new IpExit(1, 'Not enough information: "dev" argument is required.\n');
   const dev = c.dev(name);
+  c.admin();
   const r = linkDel(dev);
   if (!r.ok) throw rtnlFailure(r);
 }

@@ -47,6 +47,10 @@ function neighShow(c: IpCtx, args: string[]): void {
     else to = parseIpv4Loose(a);
   }
   const dev = devName !== undefined ? c.dev(devName) : undefined;
+  const doomed = c.ns.neigh
+    .list()
+    .filter((e) => (!dev || e.dev === dev) && e.state !== 'PERMANENT' && e.state !== 'NOARP');
+  if (doomed.length) c.flushAdmin(1);
   for (const e of c.ns.neigh.list()) {
     if (dev && e.dev !== dev) continue;
     if (to !== undefined && e.ip !== to) continue;
@@ -97,6 +101,7 @@ function neighModify(c: IpCtx, args: string[], mode: 'add' | 'replace' | 'change
     throw new IpExit(1, 'Device and destination are required arguments.\n');
   if (ip === undefined) throw new IpExit(1, 'Device and destination are required arguments.\n');
   const dev = c.dev(devName);
+  c.admin();
   if (mode === 'del') {
     const r = neighDel(c.ns, dev, ip);
     if (!r.ok) throw rtnlFailure(r);

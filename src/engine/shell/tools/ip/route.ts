@@ -167,6 +167,7 @@ function routeModify(
     throw new IpExit(1, 'Not enough information: "to" argument is required.\n');
   if (table === 'all')
     throw new IpExit(1, 'Error: argument "all" is wrong: "table" value is invalid\n\n');
+  c.admin();
   if (mode === 'del') {
     const r = routeDel(c.ns, { ...spec, dst: spec.dst, table });
     if (!r.ok) throw rtnlFailure(r);
@@ -180,7 +181,10 @@ function routeFlush(c: IpCtx, args: string[]): void {
   const { spec, table } = parseSpec(c, args, true);
   if (args.length === 0) throw new IpExit(1, '"ip route flush" requires arguments.\n');
   const t = table === 'all' || table === undefined ? RT_TABLE_MAIN : table;
-  c.ns.fib.remove((r) => r.table === t && matchesFilter(r, spec));
+  const doomed = (r: Parameters<typeof matchesFilter>[0]) =>
+    r.table === t && matchesFilter(r, spec);
+  if (c.ns.fib.table(t).some(doomed)) c.flushAdmin(2);
+  c.ns.fib.remove(doomed);
 }
 
 function routeGet(c: IpCtx, args: string[]): void {

@@ -721,12 +721,31 @@ function run(ctx: ToolContext, f: () => string): void {
   }
 }
 
+/**
+ * iptables-nft's first request reads the rule set's generation id, which needs CAP_NET_ADMIN:
+ * without it every command that touches the tables fails so (checked, exit 4).
+ */
+function requireNetAdmin(ctx: ToolContext, prog: string): void {
+  if (!ctx.proc.caps.has('NET_ADMIN'))
+    throw new IptError(
+      4,
+      `${prog} v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n`,
+    );
+}
+
 export const iptables: Tool = (ctx) =>
-  run(ctx, () => runIptables(ctx.proc.ns.netfilter, ctx.argv.slice(1)));
+  run(ctx, () => {
+    const args = ctx.argv.slice(1);
+    // -V and -h need no kernel.
+    if (!args.some((a) => ['-V', '--version', '-h', '--help'].includes(a)))
+      requireNetAdmin(ctx, 'iptables');
+    return runIptables(ctx.proc.ns.netfilter, args);
+  });
 
 export const iptablesSaveTool: Tool = (ctx) =>
   run(ctx, () => {
     const args = ctx.argv.slice(1);
+    requireNetAdmin(ctx, 'iptables-save');
     let table: string | undefined;
     let counters = false;
     for (let i = 0; i < args.length; i++) {
@@ -749,6 +768,13 @@ export const iptablesSaveTool: Tool = (ctx) =>
 
 export const iptablesRestoreTool: Tool = (ctx) => {
   const args = ctx.argv.slice(1);
+  if (!ctx.proc.caps.has('NET_ADMIN')) {
+    ctx.proc.writeErr(
+      'iptables-restore v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n',
+    );
+    ctx.proc.exit(4);
+    return;
+  }
   const noflush = args.includes('-n') || args.includes('--noflush');
   const file = args.find((a) => !a.startsWith('-'));
   let input = ctx.stdin;

@@ -868,7 +868,10 @@ function exec(c: Cluster, ctx: ToolContext, f: Flags): void {
   );
   if (!pod.spec.hostNetwork) child.hostname = podName;
   // runc exec enters every namespace of the container's first process.
-  if (status?.proc) child.spaces = status.proc.spaces;
+  if (status?.proc) {
+    child.spaces = status.proc.spaces;
+    child.caps = status.proc.caps;
+  }
   child.sink = (chunk) =>
     chunk.stream === 'stdout' ? ctx.proc.write(chunk.text) : ctx.proc.writeErr(chunk.text);
   ctx.proc.onSignal = (sig) => {
