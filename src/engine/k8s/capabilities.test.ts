@@ -2,7 +2,7 @@
  * A pod's containers run without CAP_NET_ADMIN, so they can look at their network but not
  * change it. The messages are what iproute2 6.1, iptables 1.8.9 (nf_tables) and conntrack 1.4.7
  * printed on kernel 6.18 for a root shell in a pl- namespace whose bounding set had lost
- * cap_net_admin (setpriv), with their exit codes.
+ * cap_net_admin (setpriv), with their exit codes; sysctl's with /proc/sys bound read-only too.
  */
 import { describe, expect, it } from 'vitest';
 import { Shell } from '../shell/session';
@@ -83,6 +83,18 @@ describe('an unprivileged container and its network', () => {
         1,
       ),
     );
+  });
+
+  it('finds /proc/sys read-only, as runc mounts it', () => {
+    const { exec } = bed();
+    expect(exec('sysctl net.ipv4.ip_forward')).toMatchObject({
+      exitCode: 0,
+      stdout: 'net.ipv4.ip_forward = 1\n',
+    });
+    expect(exec('sysctl -w net.ipv4.ip_forward=0')).toMatchObject(
+      denied('sysctl: permission denied on key "net.ipv4.ip_forward"', 1),
+    );
+    expect(exec('sysctl net.ipv4.ip_forward').stdout).toBe('net.ipv4.ip_forward = 1\n');
   });
 
   it('leaves the node itself alone: root there changes what it likes', () => {

@@ -7,7 +7,7 @@
 import type { Ipv4 } from '../net/ipv4';
 import type { NetNs } from '../linux/netns';
 import { Process } from '../linux/process';
-import { CONTAINER_CAPS, unshareNs } from '../linux/namespaces';
+import { CONTAINER_CAPS, CONTAINER_READONLY_PATHS, unshareNs } from '../linux/namespaces';
 import { linkSetUp, netnsDestroy } from '../linux/rtnl';
 import { seconds } from '../sim/time';
 import { type CniCluster, type CniNode, cniInvoke } from './cni';
@@ -188,6 +188,7 @@ export class Kubelet {
       this.host,
       base,
       pod.sandbox ? ['mnt', 'pid', 'cgroup'] : ['mnt', 'ipc', 'pid', 'cgroup'],
+      { readOnly: CONTAINER_READONLY_PATHS },
     );
     // An unprivileged container: no CAP_NET_ADMIN, so it cannot change its own network.
     r.proc.caps = CONTAINER_CAPS;

@@ -31,7 +31,23 @@ export class Namespace {
   constructor(
     readonly type: OtherNsType,
     readonly inode: number,
+    /** A mount namespace's read-only paths (runc's readonlyPaths in a container). */
+    readonly readOnly: readonly string[] = [],
   ) {}
+}
+
+/** What runc mounts read-only in a container's /proc (the OCI default spec's readonlyPaths). */
+export const CONTAINER_READONLY_PATHS: readonly string[] = [
+  '/proc/bus',
+  '/proc/fs',
+  '/proc/irq',
+  '/proc/sys',
+  '/proc/sysrq-trigger',
+];
+
+/** Whether `path` lies under one of a mount namespace's read-only paths. */
+export function isReadOnly(mnt: Namespace, path: string): boolean {
+  return mnt.readOnly.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
 /** One namespace of each type but net. */
@@ -76,9 +92,18 @@ export const ALL_CAPS: ReadonlySet<Capability> = new Set(['NET_ADMIN', 'NET_RAW'
  */
 export const CONTAINER_CAPS: ReadonlySet<Capability> = new Set(['NET_RAW']);
 
-/** unshare(2): `base` with a fresh namespace for each of `types`. */
-export function unshareNs(host: Host, base: NsSet, types: readonly OtherNsType[]): NsSet {
+/**
+ * unshare(2): `base` with a fresh namespace for each of `types`; a container runtime's new mount
+ * namespace also gets its read-only paths.
+ */
+export function unshareNs(
+  host: Host,
+  base: NsSet,
+  types: readonly OtherNsType[],
+  opts: { readOnly?: readonly string[] } = {},
+): NsSet {
   const out: { [K in OtherNsType]: Namespace } = { ...base };
-  for (const t of types) out[t] = new Namespace(t, host.allocNsInode());
+  for (const t of types)
+    out[t] = new Namespace(t, host.allocNsInode(), t === 'mnt' ? opts.readOnly : undefined);
   return out;
 }

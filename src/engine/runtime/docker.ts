@@ -7,7 +7,7 @@
  * Everything is built from the kernel model's own primitives (namespaces, veth, bridge, routes,
  * netfilter), so packets to and from containers travel the same paths as any other.
  */
-import { CONTAINER_CAPS, unshareNs } from '../linux/namespaces';
+import { CONTAINER_CAPS, CONTAINER_READONLY_PATHS, unshareNs } from '../linux/namespaces';
 import { startNginx } from '../shell/tools/nginx';
 import { runIptables } from '../shell/tools/iptables';
 import type { Bridge } from '../linux/bridge';
@@ -518,7 +518,9 @@ export class DockerEngine {
     // runc gives each container its own mount, UTS, IPC and PID namespaces, and a cgroup one
     // (Docker's default on cgroup v2); a shared network namespace (--net=container:) is the
     // only one joined. Every process the image started (nginx's workers too) lives in them.
-    const spaces = unshareNs(host, host.initSpaces, ['mnt', 'uts', 'ipc', 'pid', 'cgroup']);
+    const spaces = unshareNs(host, host.initSpaces, ['mnt', 'uts', 'ipc', 'pid', 'cgroup'], {
+      readOnly: CONTAINER_READONLY_PATHS,
+    });
     for (const p of host.processes.values())
       if (p.ns === c.ns && p.spaces === host.initSpaces && p.running) {
         p.spaces = spaces;

@@ -1,5 +1,6 @@
 /** sysctl (procps-ng 4.0.2): read and write /proc/sys keys of the namespace it runs in. */
 import { listSysctls, readSysctl, writeSysctl } from '../../linux/procsys';
+import { isReadOnly } from '../../linux/namespaces';
 import type { Tool } from '../tool';
 
 const USAGE = `
@@ -98,6 +99,16 @@ export const sysctl: Tool = (ctx) => {
     const key = (eq >= 0 ? item.slice(0, eq) : item).replace(/\//g, '.').trim();
     if (eq >= 0) {
       const value = item.slice(eq + 1).trim();
+      // A container's /proc/sys is mounted read-only: procps says "permission denied" (checked
+      // with a read-only bind of /proc/sys and no CAP_NET_ADMIN, as in a container; exit 1).
+      if (
+        readSysctl(ns, key) !== undefined &&
+        isReadOnly(proc.spaces.mnt, `/proc/sys/${key.replace(/\./g, '/')}`)
+      ) {
+        proc.writeErr(`sysctl: permission denied on key "${key}"\n`);
+        code = 1;
+        continue;
+      }
       const err = writeSysctl(ns, key, value);
       if (err === 'ENOENT') {
         if (!ignore) {
