@@ -77,8 +77,18 @@ describe('groupHops', () => {
 
   it('routes a frame across a physical network through the segment', () => {
     const hops = describeHops(wire);
-    expect(hops).toContain('9@s:lan<d:8');
-    expect(hops).toContain('9@d:10<s:lan');
+    // The two NICs plugged into the network, as the recorded snapshot links them.
+    const nics = fx.wire.snapshot.links
+      .filter((l) => l.kind === 'wire' && l.segment === 'lan')
+      .map((l) => l.a);
+    expect(nics).toHaveLength(2);
+    const [a, b] = nics;
+    // The first frame onto the wire goes from one NIC to the segment, then on to the other NIC.
+    const onto = hops.findIndex((h) => /^\d+@s:lan</.test(h));
+    const packet = hops[onto]!.split('@')[0];
+    expect([`${packet}@s:lan<d:${a}`, `${packet}@s:lan<d:${b}`]).toContain(hops[onto]);
+    const from = hops[onto]!.endsWith(`d:${a}`) ? b : a;
+    expect(hops.slice(onto + 1)).toContain(`${packet}@d:${from}<s:lan`);
   });
 });
 

@@ -116,6 +116,11 @@ export class Kubelet {
     // runc gives the sandbox its own mount, UTS, IPC and PID namespaces (in the kernel's order of
     // creation); the network one is the cni- namespace above.
     pause.spaces = unshareNs(host, host.initSpaces, ['mnt', 'uts', 'ipc', 'pid']);
+    pause.container = {
+      name: 'pause',
+      pod: { name: pod.name, namespace: pod.namespace },
+      sandbox: true,
+    };
     const sandbox: PodSandbox = {
       id: world.rng.hex(32),
       netnsName,
@@ -180,6 +185,11 @@ export class Kubelet {
     status.state = 'running';
     status.startedAt = world.unixNow();
     status.proc = r.proc;
+    r.proc.container = {
+      name,
+      image: spec.image,
+      pod: { name: pod.name, namespace: pod.namespace },
+    };
     // containerd's WithPodNamespaces: the sandbox's network, IPC and UTS namespaces; a mount and
     // a PID namespace of its own, and (cgroup v2, unprivileged) a cgroup namespace. A
     // hostNetwork pod's sandbox (not modelled as a process) keeps the node's network and UTS.

@@ -19,6 +19,19 @@ export interface OutputChunk {
 
 export type Signal = 'SIGINT' | 'SIGTERM' | 'SIGKILL' | 'SIGHUP';
 
+/**
+ * What a container runtime knows of the container a process is the init of: its name and image,
+ * and for a Kubernetes pod the pod it belongs to (containerd's io.kubernetes.* labels). The
+ * sandbox is a pod's pause container.
+ */
+export interface ContainerTag {
+  readonly name: string;
+  /** As the pod spec or `docker run` named it; a pod sandbox's is the runtime's own. */
+  readonly image?: string;
+  readonly pod?: { readonly name: string; readonly namespace: string };
+  readonly sandbox?: boolean;
+}
+
 export class Process {
   readonly pid: number;
   exitCode?: number;
@@ -49,6 +62,8 @@ export class Process {
   spaces: NsSet;
   /** Its effective capabilities (a container's are fewer). */
   caps: ReadonlySet<Capability> = ALL_CAPS;
+  /** Set when the process is a container's init, as its runtime started it. */
+  container?: ContainerTag;
 
   constructor(
     readonly host: Host,

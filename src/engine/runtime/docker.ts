@@ -528,6 +528,7 @@ export class DockerEngine {
       }
     init.spaces = spaces;
     init.caps = CONTAINER_CAPS;
+    init.container = { name: c.name, image: c.imageRef };
     init.onExit(() => this.exited(c));
     return init;
   }

@@ -8,6 +8,7 @@ import { Bridge } from '../linux/bridge';
 import type { Device } from '../linux/device';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN, formatRoute } from '../linux/fib';
 import type { NetNs } from '../linux/netns';
+import type { ContainerTag, Process } from '../linux/process';
 import { linkFlags } from '../shell/tools/ip/format';
 import type { World } from './world';
 
@@ -44,6 +45,18 @@ export interface NetnsView {
   readonly ipForward: boolean;
   readonly processes: readonly { readonly pid: number; readonly comm: string }[];
   readonly listening: readonly string[];
+  /** The running containers whose processes live here, the pod sandbox (pause) first. */
+  readonly containers: readonly ContainerView[];
+  /** The pod whose sandbox holds this namespace, when a kubelet made it. */
+  readonly pod?: { readonly name: string; readonly namespace: string };
+}
+
+export interface ContainerView {
+  readonly pid: number;
+  readonly name: string;
+  readonly image?: string;
+  /** A pod's pause container, which holds the namespace for the others. */
+  readonly sandbox: boolean;
 }
 
 export interface HostView {
@@ -103,6 +116,10 @@ function netnsView(ns: NetNs): NetnsView {
   const host = ns.host;
   const name = host.nameOf(ns);
   const procs = [...host.processes.values()].filter((p) => p.ns === ns);
+  const containers = procs
+    .filter((p): p is Process & { container: ContainerTag } => !!p.container && p.running)
+    .sort((a, b) => Number(b.container.sandbox === true) - Number(a.container.sandbox === true));
+  const pod = containers.find((p) => p.container.sandbox)?.container.pod;
   const listening = [
     ...ns.sockets.tcpListeners.map(
       (l) => `tcp ${l.addr === 0 ? '0.0.0.0' : formatIpv4(l.addr)}:${l.port}`,
@@ -127,6 +144,13 @@ function netnsView(ns: NetNs): NetnsView {
     ipForward: ns.ipForward,
     processes: procs.map((p) => ({ pid: p.pid, comm: p.argv.join(' ') })),
     listening,
+    containers: containers.map(({ pid, container: c }) => ({
+      pid,
+      name: c.name,
+      ...(c.image !== undefined ? { image: c.image } : {}),
+      sandbox: c.sandbox === true,
+    })),
+    ...(pod ? { pod } : {}),
   };
 }
 
