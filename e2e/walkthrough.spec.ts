@@ -193,6 +193,65 @@ test.describe('Kubernetes', () => {
     await expect(host('kind-control-plane')).not.toBeInViewport({ ratio: 0.9 });
   });
 
+  test("a pod's namespace shows its pause and its containers, and the inspector lists them", async ({
+    page,
+  }) => {
+    await openApp(page, '#/scenario/k8s-two-container-pod?step=1');
+    await expectStep(page, 1, 4);
+    const podNs = page
+      .locator('.netns-node.ns-named')
+      .filter({ has: page.locator('.netns-title[title*="/multi-container-pod:"]') });
+    await expect(podNs).toHaveCount(1);
+    await expect(podNs.locator('.netns-title')).toHaveAttribute(
+      'title',
+      /^pod default\/multi-container-pod: its sandbox's network namespace, netns cni-[0-9a-f-]{36}$/,
+    );
+    // One namespace, three chips: the sandbox that holds it and the two containers sharing it.
+    const chips = podNs.locator('.ctr-chip');
+    await expect(chips).toHaveText(['pause', 'nginx', 'sidecar']);
+    await expect(chips.first()).toHaveClass(/\bsandbox\b/);
+    await expect(chips.nth(1)).toHaveAttribute(
+      'title',
+      /^container nginx · image nginx · pid \d+$/,
+    );
+    await expect(chips.nth(2)).toHaveAttribute(
+      'title',
+      /^container sidecar · image curlimages\/curl · pid \d+$/,
+    );
+    // Every chip fits inside the namespace's box, below its eth0.
+    const { box, chipBoxes, eth0 } = await page.evaluate(() => {
+      const ns = document.querySelector(
+        '.netns-node.ns-named:has(.netns-title[title*="/multi-container-pod:"])',
+      )!;
+      const rect = (e: Element) => e.getBoundingClientRect().toJSON() as DOMRect;
+      const dev = document.querySelector(
+        '.react-flow__node-device[aria-label^="eth0, veth in pod multi-container-pod ("]',
+      )!;
+      return {
+        box: rect(ns),
+        chipBoxes: [...ns.querySelectorAll('.ctr-chip')].map(rect),
+        eth0: rect(dev),
+      };
+    });
+    for (const c of chipBoxes) {
+      expect(c.x).toBeGreaterThanOrEqual(box.x);
+      expect(c.x + c.width).toBeLessThanOrEqual(box.x + box.width);
+      expect(c.y).toBeGreaterThanOrEqual(eth0.y + eth0.height);
+      expect(c.y + c.height).toBeLessThanOrEqual(box.y + box.height);
+    }
+    // The pod's eth0, selected, shows the containers of the pod whose namespace it is in.
+    await page
+      .locator('.react-flow__node-device[aria-label^="eth0, veth in pod multi-container-pod ("]')
+      .focus();
+    await page.keyboard.press('Enter');
+    const panel = page.locator('.device-panel');
+    await expect(panel).toContainText(/kind-worker · pod multi-container-pod · netns cni-/);
+    await expect(panel).toContainText('Containers of pod default/multi-container-pod');
+    await expect(panel).toContainText(/pause {2}\(sandbox\) {2}pid \d+/);
+    await expect(panel).toContainText(/nginx {2}nginx {2}pid \d+/);
+    await shootBoth(page, '10-two-container-pod');
+  });
+
   test('the same cross-node ping replays on another pod network', async ({ page }) => {
     await openApp(page, '#/scenario/k8s-pod-to-pod-cross-node?step=2');
     await expectStep(page, 2, 2);
@@ -201,8 +260,10 @@ test.describe('Kubernetes', () => {
     await expect(dock).toContainText('kubectl exec pod-a -- ping -c 2 10.244.2.2');
     // On the bridge model the nodes route pod traffic straight out of eth0: no tunnel device.
     await expect(canvas).not.toContainText('flannel.1');
-    // A pod's namespace (cni-<uuid>) names itself on one line, clear of its loopback chip.
-    const podNs = canvas.locator('.netns-node.ns-named').first();
+    // A pod's namespace names its pod on one line, clear of its loopback chip.
+    const podNs = canvas
+      .locator('.netns-node.ns-named')
+      .filter({ has: page.locator('.netns-title', { hasText: /^pod pod-a$/ }) });
     // Measured in one frame: the view may still be gliding to fit, and boxes read at different
     // moments would not line up.
     const { title, nsBox, loChips } = await canvas.evaluate((root) => {
@@ -225,9 +286,10 @@ test.describe('Kubernetes', () => {
     )!;
     expect(chip).toBeDefined();
     expect(title.x + title.width).toBeLessThanOrEqual(chip.x);
+    // Its cni-<uuid> name, as `ip netns list` shows it on the node, is there on hover.
     await expect(podNs.locator('.netns-title')).toHaveAttribute(
       'title',
-      /^netns cni-[0-9a-f-]{36}$/,
+      /^pod default\/pod-a: its sandbox's network namespace, netns cni-[0-9a-f-]{36}$/,
     );
     const cni = narrative(page).getByRole('combobox', { name: 'Pod network' });
     await expect(cni).toHaveValue('bridge');

@@ -11,7 +11,10 @@ export type HostNode = Node<
   { name: string; external: boolean; description?: string; w: number; h: number },
   'host'
 >;
-export type NetnsNode = Node<{ ns: NetnsView; w: number; h: number; empty: boolean }, 'netns'>;
+export type NetnsNode = Node<
+  { ns: NetnsView; w: number; h: number; empty: boolean; footed: boolean },
+  'netns'
+>;
 export type DeviceNode = Node<
   { dev: DeviceView; peer?: string; master?: string; w: number; h: number },
   'device'
@@ -126,6 +129,7 @@ export function toFlow(
           w: b.abs.w,
           h: b.abs.h,
           empty: n.devices.every((d) => d.kind === 'loopback'),
+          footed: layout.footed.has(n.id),
         },
       });
     }
@@ -143,7 +147,7 @@ export function toFlow(
           height: b.abs.h,
           draggable: false,
           selected: selectedDevice === d.id,
-          ariaLabel: `${d.name}, ${d.kind === 'ether' ? 'network card' : d.kind} in ${n.kind === 'root' ? 'the root namespace' : `namespace ${n.label}`} of ${h.name}, ${d.operState}${d.addrs.length ? `, ${d.addrs.join(', ')}` : ''}`,
+          ariaLabel: `${d.name}, ${d.kind === 'ether' ? 'network card' : d.kind} in ${n.kind === 'root' ? 'the root namespace' : n.pod ? `pod ${n.pod.name} (namespace ${n.label})` : `namespace ${n.label}`} of ${h.name}, ${d.operState}${d.addrs.length ? `, ${d.addrs.join(', ')}` : ''}`,
         };
         if (d.kind === 'loopback')
           nodes.push({ ...common, type: 'loopback', data: { dev: d, w: b.abs.w, h: b.abs.h } });

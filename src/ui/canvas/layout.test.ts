@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceView, LinkView, NetnsView, TopologySnapshot } from '../../engine/sim/snapshot';
 import fx from '../../store/fixtures/traces.json';
 import type { Rect } from './geometry';
-import { EMPTY_MEMORY, type LayoutMemory, layoutTopology } from './layout';
+import { EMPTY_MEMORY, type LayoutMemory, SIZES, layoutTopology } from './layout';
 
 // ---- a tiny builder of snapshots, so the layout can be tested on worlds that grow ----
 
@@ -14,6 +14,8 @@ interface World {
       id: number;
       label: string;
       root: boolean;
+      /** How many containers live in it (the first a pod's pause). */
+      ctrs?: number;
       devs: {
         id: number;
         name: string;
@@ -73,6 +75,11 @@ function toSnapshot(w: World): TopologySnapshot {
       ipForward: false,
       processes: [],
       listening: [],
+      containers: Array.from({ length: n.ctrs ?? 0 }, (_, i) => ({
+        pid: 100 + i,
+        name: i === 0 ? 'pause' : `c${i}`,
+        sandbox: i === 0,
+      })),
     })),
   }));
   return { time: 0, hosts, segments: w.segments, links };
@@ -123,6 +130,15 @@ function checkWellFormed(snap: TopologySnapshot, memory: LayoutMemory = EMPTY_ME
       for (const d of devs) expect(inside(d, nb)).toBe(true);
       for (let i = 0; i < devs.length; i++)
         for (let j = i + 1; j < devs.length; j++) expect(overlaps(devs[i]!, devs[j]!)).toBe(false);
+      // The row of container chips at the foot of the box is clear of every device.
+      if (!layout.footed.has(n.id)) continue;
+      const row = {
+        x: nb.x + SIZES.nsPad,
+        y: nb.y + nb.h - SIZES.nsPad - SIZES.ctrH,
+        w: nb.w - 2 * SIZES.nsPad,
+        h: SIZES.ctrH,
+      };
+      for (const d of devs) expect(overlaps(d, row)).toBe(false);
     }
   }
   for (const s of layout.segments.values())
@@ -201,13 +217,52 @@ describe('layoutTopology', () => {
     }
   });
 
+  it("gives a host's namespace cells a container row once one holds containers, and keeps it", () => {
+    const w: World = { hosts: [host('h0')], segments: ['lan'] };
+    const pod = (ctrs: number) => ({
+      id: nsIds++,
+      label: `p${nsIds}`,
+      root: false,
+      ctrs,
+      devs: [dev('lo', 'loopback'), dev('eth0', 'veth'), dev('eth1', 'veth')],
+    });
+    w.hosts[0]!.ns.push(pod(0));
+    const bare = layoutTopology(toSnapshot(w));
+    const first = w.hosts[0]!.ns[1]!;
+    const bareBox = bare.layout.namespaces.get(first.id)!.abs;
+    w.hosts[0]!.ns.push(pod(3));
+    const withCtrs = layoutTopology(toSnapshot(w), bare.memory);
+    checkWellFormed(toSnapshot(w), bare.memory);
+    // Every cell grows by the row and widens (cells of a host are alike); the first cell's
+    // device cards keep their height and move right by half the widening, staying centred.
+    const wider = SIZES.footCellW - bareBox.w;
+    expect(wider).toBeGreaterThan(0);
+    for (const n of w.hosts[0]!.ns.slice(1)) {
+      const box = withCtrs.layout.namespaces.get(n.id)!.abs;
+      expect([box.w, box.h]).toEqual([SIZES.footCellW, bareBox.h + SIZES.ctrH + SIZES.nsPad]);
+    }
+    for (const d of first.devs) {
+      if (d.kind === 'loopback') continue;
+      const was = bare.layout.devices.get(d.id)!.abs;
+      expect(withCtrs.layout.devices.get(d.id)!.abs).toEqual({ ...was, x: was.x + wider / 2 });
+    }
+    expect(withCtrs.layout.footed.has(first.id)).toBe(true);
+    expect(bare.layout.footed.has(first.id)).toBe(false);
+    // The pod goes away: the row stays, so nothing below it moves up.
+    w.hosts[0]!.ns.pop();
+    const after = layoutTopology(toSnapshot(w), withCtrs.memory);
+    expect(after.layout.namespaces.get(first.id)!.abs).toEqual(
+      withCtrs.layout.namespaces.get(first.id)!.abs,
+    );
+  });
+
   it('never overlaps and never moves existing devices, whatever order things are added in (property)', () => {
     type Op =
-      | { kind: 'pod'; host: number }
+      | { kind: 'pod'; host: number; ctrs: number }
       | { kind: 'rootdev'; host: number }
       | { kind: 'poddev'; host: number; pod: number };
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('pod' as const), host: fc.nat(2) }),
+      fc.record({ kind: fc.constant('pod' as const), host: fc.nat(2), ctrs: fc.nat(3) }),
       fc.record({ kind: fc.constant('rootdev' as const), host: fc.nat(2) }),
       fc.record({ kind: fc.constant('poddev' as const), host: fc.nat(2), pod: fc.nat(10) }),
     );
@@ -224,6 +279,7 @@ describe('layoutTopology', () => {
               id: nsIds++,
               label: `p${nsIds}`,
               root: false,
+              ctrs: o.ctrs,
               devs: [dev('lo', 'loopback'), dev('eth0', 'veth')],
             });
           else if (o.kind === 'rootdev') h.ns[0]!.devs.push(dev(`v${nextId}`, 'veth'));
@@ -248,8 +304,12 @@ describe('layoutTopology', () => {
             // Nothing ever moves left or up.
             expect(now.abs.x).toBeGreaterThanOrEqual(b.abs.x);
             expect(now.abs.y).toBeGreaterThanOrEqual(b.abs.y);
-            // Hosts left of the change do not move; in the changed host, adding a namespace moves nothing.
-            if (hi < o.host || (hi === o.host && o.kind === 'pod')) expect(now.abs).toEqual(b.abs);
+            // Hosts left of the change do not move; in the changed host, adding a namespace moves
+            // nothing, unless its containers gave the host's cells their container row.
+            const grew =
+              o.kind === 'pod' && !prev.memory.containerRow.has(snap.hosts[o.host]!.name);
+            if (hi < o.host || (hi === o.host && o.kind === 'pod' && !grew))
+              expect(now.abs).toEqual(b.abs);
             // Hosts to the right only slide, all together.
             if (hi > o.host) {
               expect(now.abs.y).toBe(b.abs.y);

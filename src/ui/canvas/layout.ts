@@ -6,7 +6,8 @@
  * - physical networks as bars along the top, spanning the NICs plugged into them;
  * - hosts in a row under them, left to right in the engine's order;
  * - inside a host, the root namespace first (its NICs face the network bar), its devices in rows;
- * - below it, the named namespaces (pods, containers) in a grid, each a column of its devices.
+ * - below it, the named namespaces (pods, containers) in a grid, each a column of its devices,
+ *   with a row of container chips at the foot once any namespace on the host holds containers.
  *   Adding a namespace only ever adds a cell after the others.
  * - loopback devices are compact chips in their namespace's header.
  *
@@ -31,6 +32,10 @@ export const SIZES = {
   hostHead: 44,
   nsGap: 18,
   podCols: 4,
+  /** The row of container chips at the foot of a pod's (or container's) namespace. */
+  ctrH: 22,
+  /** A namespace cell's width on a host whose cells hold containers: room for their names. */
+  footCellW: 272,
   hostGap: 96,
   segH: 34,
   segSpacing: 16,
@@ -46,6 +51,8 @@ export interface LayoutMemory {
   readonly cellRows: ReadonlyMap<string, number>;
   /** Per host: inner width seen so far (only grows, so hosts to the right move only when one grows). */
   readonly innerW: ReadonlyMap<string, number>;
+  /** Hosts whose namespace cells have had a container row (kept, so cells never shrink). */
+  readonly containerRow: ReadonlySet<string>;
 }
 
 export const EMPTY_MEMORY: LayoutMemory = {
@@ -55,6 +62,7 @@ export const EMPTY_MEMORY: LayoutMemory = {
   rootRows: new Map(),
   cellRows: new Map(),
   innerW: new Map(),
+  containerRow: new Set(),
 };
 
 export interface Box {
@@ -72,6 +80,8 @@ export interface TopologyLayout {
   /** Every device, loopback chips included. */
   readonly devices: ReadonlyMap<number, Box>;
   readonly segments: ReadonlyMap<string, Box>;
+  /** Namespaces whose cell ends in a container row (its loopback chip sits at that row's end). */
+  readonly footed: ReadonlySet<number>;
   /** Every box by node id. */
   readonly byId: ReadonlyMap<string, Box>;
   readonly bounds: Rect;
@@ -114,6 +124,8 @@ export function layoutTopology(
   const rootRowsMem = new Map(memory.rootRows);
   const cellRowsMem = new Map(memory.cellRows);
   const innerWMem = new Map(memory.innerW);
+  const containerRow = new Set(memory.containerRow);
+  const footedNs = new Set<number>();
 
   const portsOf = new Map<number, number[]>();
   for (const l of snap.links)
@@ -133,12 +145,18 @@ export function layoutTopology(
     devs: { id: number; ns: number; rel: Pt; w: number; h: number }[];
   }
   const drafts: Draft[] = [];
-  const cellW = S.devW + 2 * S.nsPad;
+  const bareCellW = S.devW + 2 * S.nsPad;
 
   for (const host of snap.hosts) {
     const draft: Draft = { name: host.name, w: 0, h: 0, ns: [], devs: [] };
     const pods = host.namespaces.filter((n) => n.kind !== 'root');
     const root = host.namespaces.find((n) => n.kind === 'root');
+    // Once a namespace here holds containers, every cell is wider (for the pod's name and its
+    // containers' chips) and taller (for the chips' row at its foot); device cards stay centred.
+    if (pods.some((n) => n.containers.length > 0)) containerRow.add(host.name);
+    const footed = containerRow.has(host.name);
+    const cellW = footed ? S.footCellW : bareCellW;
+    const devX = (cellW - S.devW) / 2;
 
     // 1. Grid slots of the named namespaces (kept; new ones take the first free cell).
     const usedNs = new Set<number>();
@@ -173,7 +191,7 @@ export function layoutTopology(
         devSlot.set(d.id, { ns: n.id, slot });
       }
       podRows.set(n.id, Math.max(1, ...devs.map((d) => devSlot.get(d.id)!.slot + 1)));
-      for (const d of devs) podDevX.set(d.id, podX(nsSlot.get(n.id)!.slot) + S.nsPad + S.devW / 2);
+      for (const d of devs) podDevX.set(d.id, podX(nsSlot.get(n.id)!.slot) + devX + S.devW / 2);
     }
 
     // 3. The root namespace: devices in rows, each new one near what it links to.
@@ -235,7 +253,7 @@ export function layoutTopology(
     // 4. The grid of named namespaces under the root namespace.
     const cellRows = Math.max(cellRowsMem.get(host.name) ?? 1, ...[...podRows.values()]);
     if (pods.length) cellRowsMem.set(host.name, cellRows);
-    const cellH = nsHeight(cellRows);
+    const cellH = nsHeight(cellRows) + (footed ? S.ctrH + S.nsPad : 0);
     const gridY = S.hostHead + rootH + S.nsGap;
     const maxNsSlot = Math.max(-1, ...pods.map((n) => nsSlot.get(n.id)!.slot));
     const gridCols = Math.min(S.podCols, maxNsSlot + 1);
@@ -276,6 +294,7 @@ export function layoutTopology(
       const slot = nsSlot.get(n.id)!.slot;
       const rel = { x: podX(slot), y: gridY + Math.floor(slot / S.podCols) * (cellH + S.nsGap) };
       draft.ns.push({ id: n.id, rel, w: cellW, h: cellH });
+      if (footed) footedNs.add(n.id);
       for (const d of n.devices) {
         if (isLo(d)) {
           draft.devs.push({ id: d.id, ns: n.id, ...lo(cellW - S.nsPad - S.loW) });
@@ -284,7 +303,7 @@ export function layoutTopology(
         draft.devs.push({
           id: d.id,
           ns: n.id,
-          rel: { x: S.nsPad, y: S.nsHead + devSlot.get(d.id)!.slot * (S.devH + S.devGap) },
+          rel: { x: devX, y: S.nsHead + devSlot.get(d.id)!.slot * (S.devH + S.devGap) },
           w: S.devW,
           h: S.devH,
         });
@@ -366,7 +385,7 @@ export function layoutTopology(
   const bounds = byId.size ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : { x: 0, y: 0, w: 0, h: 0 };
 
   return {
-    layout: { hosts, namespaces, devices, segments, byId, bounds },
+    layout: { hosts, namespaces, devices, segments, footed: footedNs, byId, bounds },
     memory: {
       hostX,
       nsSlot,
@@ -374,6 +393,7 @@ export function layoutTopology(
       rootRows: rootRowsMem,
       cellRows: cellRowsMem,
       innerW: innerWMem,
+      containerRow,
     },
   };
 }

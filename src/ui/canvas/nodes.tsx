@@ -7,6 +7,7 @@ import { BaseEdge, Handle, Position, type EdgeProps, type NodeProps } from '@xyf
 import { memo } from 'react';
 import { fitText, fontOf, textWidth } from './fitText';
 import { SIZES } from './layout';
+import type { ContainerView } from '../../engine/sim/snapshot';
 import type { DeviceNode, HostNode, LinkEdge, LoopbackNode, NetnsNode, SegmentNode } from './flow';
 
 /**
@@ -64,17 +65,76 @@ function HostNodeView({ data }: NodeProps<HostNode>) {
   );
 }
 
+/** A chip's width: its name in 11 px mono plus padding and borders (styles.css `.ctr-chip`). */
+const chipW = (text: string) => Math.ceil(textWidth(text, fontOf(600, 11, 'mono'))) + 17;
+const CHIP_GAP = 5;
+
+/** How a container reads on hover: its name, image and pid, or what a sandbox is for. */
+function containerTitle(c: ContainerView): string {
+  return c.sandbox
+    ? `pause (pid ${c.pid}): the pod's sandbox, holding this network namespace for its containers`
+    : `container ${c.name}${c.image ? ` · image ${c.image}` : ''} · pid ${c.pid}`;
+}
+
+/**
+ * The containers whose processes live in a namespace, as one row of chips: those that fit, then
+ * "+N" naming the rest on hover.
+ */
+function ContainerRow({
+  containers,
+  width,
+}: {
+  containers: readonly ContainerView[];
+  width: number;
+}) {
+  const shown: ContainerView[] = [];
+  let used = 0;
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i]!;
+    const rest = containers.length - i - 1;
+    const need = chipW(c.name) + (rest > 0 ? CHIP_GAP + chipW(`+${rest}`) : 0);
+    if (used + need > width) break;
+    shown.push(c);
+    used += chipW(c.name) + CHIP_GAP;
+  }
+  const hidden = containers.slice(shown.length);
+  return (
+    <div className="ctr-row" aria-label="containers">
+      {shown.map((c) => (
+        <span
+          key={c.pid}
+          className={`ctr-chip${c.sandbox ? ' sandbox' : ''}`}
+          title={containerTitle(c)}
+        >
+          {c.name}
+        </span>
+      ))}
+      {hidden.length > 0 && (
+        <span className="ctr-chip more" title={hidden.map(containerTitle).join('\n')}>
+          +{hidden.length}
+        </span>
+      )}
+    </div>
+  );
+}
+
 function NetnsNodeView({ data }: NodeProps<NetnsNode>) {
   const ns = data.ns;
+  // A pod's sandbox namespace reads as the pod it is; its cni-<uuid> name stays on hover.
   const title =
     ns.kind === 'root'
       ? 'root namespace'
-      : ns.kind === 'named'
-        ? `netns ${ns.label}`
-        : `namespace ${ns.label}`;
+      : ns.pod
+        ? `pod ${ns.pod.name}`
+        : ns.kind === 'named'
+          ? `netns ${ns.label}`
+          : `namespace ${ns.label}`;
+  const full = ns.pod
+    ? `pod ${ns.pod.namespace}/${ns.pod.name}: its sandbox's network namespace, ${ns.kind === 'named' ? 'netns ' : ''}${ns.label}`
+    : title;
   // One line however long the name (a pod's cni-<uuid>): cut to what the box leaves beside the
   // forwarding mark and the loopback chip at its right edge, whole on hover.
-  const markW = ns.ipForward ? (ns.kind === 'root' ? 92 : 20) : 0;
+  const markW = ns.ipForward ? (ns.kind === 'root' ? 92 : 28) : 0;
   const loChipW =
     ns.kind !== 'root' && ns.devices.some((d) => d.kind === 'loopback')
       ? SIZES.loW + SIZES.nsPad
@@ -87,7 +147,7 @@ function NetnsNodeView({ data }: NodeProps<NetnsNode>) {
   return (
     <div className={`netns-node ns-${ns.kind}`} style={{ width: data.w, height: data.h }}>
       <div className="netns-head">
-        <span className="netns-title" title={shown === title ? undefined : title}>
+        <span className="netns-title" title={shown === full ? undefined : full}>
           {shown}
         </span>
         {ns.ipForward &&
@@ -109,6 +169,9 @@ function NetnsNodeView({ data }: NodeProps<NetnsNode>) {
           ))}
       </div>
       {data.empty && <div className="netns-empty">only a loopback interface</div>}
+      {data.footed && ns.containers.length > 0 && (
+        <ContainerRow containers={ns.containers} width={data.w - 2 * SIZES.nsPad} />
+      )}
     </div>
   );
 }

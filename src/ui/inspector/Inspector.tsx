@@ -251,7 +251,10 @@ function DevicePanel() {
           <code>{dev.name}</code> <span className="tag">{dev.kind}</span>
         </h3>
         <p className="muted">
-          {ns.host} · {ns.kind === 'root' ? 'root namespace' : `netns ${ns.label}`}
+          {ns.host} ·{' '}
+          {ns.kind === 'root'
+            ? 'root namespace'
+            : `${ns.pod ? `pod ${ns.pod.name} · ` : ''}netns ${ns.label}`}
           {selected === null && ' · where the packet is'}
         </p>
         {selected !== null && (
@@ -325,6 +328,19 @@ function DevicePanel() {
       />
       <Table title="Neighbours (ip neigh)" rows={ns.neighbours} empty="no entries" />
       <Table title="Listening sockets" rows={ns.listening} empty="nothing listening" />
+      {ns.containers.length > 0 && (
+        <Table
+          title={
+            ns.pod
+              ? `Containers of pod ${ns.pod.namespace}/${ns.pod.name}`
+              : 'Containers in this namespace'
+          }
+          rows={ns.containers.map(
+            (c) => `${c.name}  ${c.sandbox ? '(sandbox)' : (c.image ?? '')}  pid ${c.pid}`,
+          )}
+          empty=""
+        />
+      )}
       {ns.processes.length > 0 && (
         <Table title="Processes" rows={ns.processes.map((p) => `${p.pid}  ${p.comm}`)} empty="" />
       )}
