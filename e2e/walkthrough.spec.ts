@@ -291,6 +291,10 @@ test.describe('Kubernetes', () => {
       'title',
       /^pod default\/pod-a: its sandbox's network namespace, netns cni-[0-9a-f-]{36}$/,
     );
+    // The timeline names the pod a packet is in, not its namespace's cni-<uuid>.
+    const place = page.locator('.ev-place', { hasText: /^kind-worker · pod pod-a$/ }).first();
+    await expect(place).toBeVisible();
+    await expect(place).toHaveAttribute('title', /^netns cni-[0-9a-f-]{36}$/);
     const cni = narrative(page).getByRole('combobox', { name: 'Pod network' });
     await expect(cni).toHaveValue('bridge');
     await cni.selectOption('flannel');

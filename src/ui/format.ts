@@ -2,6 +2,7 @@
  * Display helpers: colours for flows, and turning the engine's values into text. Presentation
  * only; nothing here decides anything about networking.
  */
+import type { TopologySnapshot } from '../engine/sim/snapshot';
 
 /**
  * Flow colours: the Okabe–Ito palette (distinguishable with the common colour-vision
@@ -46,15 +47,43 @@ export function formatOffset(ns: number): string {
   return `+${+(ns / 1e9).toFixed(6)} s`;
 }
 
-/** "master · client · veth-client" for a trace place. */
-export function placeLabel(w: {
-  host: string;
-  netns: string;
-  dev?: string;
-  segment?: string;
-}): string {
+const podsCache = new WeakMap<TopologySnapshot, ReadonlyMap<number, string>>();
+
+/**
+ * "pod NAME" for each namespace a pod's sandbox holds, by namespace id: learners know the pod,
+ * not its cni-<uuid>. A namespace gone by the end of a run is not in its snapshot; callers then
+ * fall back to the namespace's own name.
+ */
+export function podsByNetns(
+  snap: TopologySnapshot | null | undefined,
+): ReadonlyMap<number, string> {
+  if (!snap) return new Map();
+  let m = podsCache.get(snap);
+  if (!m) {
+    const out = new Map<number, string>();
+    for (const h of snap.hosts)
+      for (const n of h.namespaces) if (n.pod) out.set(n.id, `pod ${n.pod.name}`);
+    podsCache.set(snap, (m = out));
+  }
+  return m;
+}
+
+/** A trace place's namespace: `root`, the pod whose namespace it is, or the namespace's name. */
+export function netnsName(
+  w: { netns: string; netnsId: number },
+  pods: ReadonlyMap<number, string>,
+  root = 'root',
+): string {
+  return w.netns === 'root' ? root : (pods.get(w.netnsId) ?? w.netns);
+}
+
+/** "master · client · veth-client" (or "kind-worker · pod web · eth0") for a trace place. */
+export function placeLabel(
+  w: { host: string; netns: string; netnsId: number; dev?: string; segment?: string },
+  pods: ReadonlyMap<number, string> = new Map(),
+): string {
   if (w.segment) return `network ${w.segment}`;
-  return [w.host, w.netns === 'root' ? 'root ns' : w.netns, w.dev].filter(Boolean).join(' · ');
+  return [w.host, netnsName(w, pods, 'root ns'), w.dev].filter(Boolean).join(' · ');
 }
 
 export function truncate(s: string, n: number): string {

@@ -16,7 +16,7 @@ import {
   currentSnapshot,
 } from '../../store/appStore';
 import { useApp, useAppStore, usePacedApp } from '../StoreContext';
-import { flowColor, placeLabel } from '../format';
+import { flowColor, placeLabel, podsByNetns } from '../format';
 import { DECISION_NAMES, DecisionView } from './DecisionView';
 import { type Layer, hopHeaders, packetLabel } from './headers';
 
@@ -141,6 +141,7 @@ function PacketPanel() {
   const hop = run.hops[hopIndex];
   const ev = eventIndex !== undefined ? run.events[eventIndex] : undefined;
   if (!hop || !ev) return null;
+  const pods = podsByNetns(run.snapshot);
   const color = flowColor(hop.flowId);
   const label = headers?.source ? packetLabel(headers.source) : undefined;
   let final = undefined;
@@ -158,10 +159,10 @@ function PacketPanel() {
         </span>
         <span className="muted">flow {hop.flowId}</span>
       </header>
-      <p className="packet-place">{placeLabel(ev.where)}</p>
+      <p className="packet-place">{placeLabel(ev.where, pods)}</p>
       <p className="packet-now">
         <code className="stage">{ev.stage}</code> {ev.summary}
-        {ev.to && <span className="packet-to"> → next: {placeLabel(ev.to)}</span>}
+        {ev.to && <span className="packet-to"> → next: {placeLabel(ev.to, pods)}</span>}
         {ev.queued && <span className="packet-to"> · waits here until ARP answers</span>}
       </p>
       {final && (

@@ -14,7 +14,7 @@ import {
 } from '../../store/appStore';
 import { nextHopIndex } from '../../store/hops';
 import { useApp, useAppStore, usePacedApp } from '../StoreContext';
-import { flowColor, formatOffset, truncate } from '../format';
+import { flowColor, formatOffset, netnsName, podsByNetns, truncate } from '../format';
 
 const ROW = 28;
 
@@ -181,6 +181,7 @@ export function Timeline() {
   const current = usePacedApp(currentEventIndex);
   const hop = usePacedApp(currentHop);
   const rows = useMemo(() => (run ? rowsOf(run) : []), [run]);
+  const pods = podsByNetns(run?.snapshot);
   const listRef = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState({ top: 0, height: 400 });
 
@@ -286,10 +287,13 @@ export function Timeline() {
                 title={`flow ${ev.flowId} (${c.name})`}
               />
               <span className="ev-time">{formatOffset(ev.time - t0)}</span>
-              <span className="ev-place">
+              <span
+                className="ev-place"
+                title={pods.has(ev.where.netnsId) ? `netns ${ev.where.netns}` : undefined}
+              >
                 {ev.where.segment
                   ? `network ${ev.where.segment}`
-                  : `${ev.where.host} · ${ev.where.netns === 'root' ? 'root' : ev.where.netns}`}
+                  : `${ev.where.host} · ${netnsName(ev.where, pods)}`}
               </span>
               <span className="ev-dev">{ev.where.dev ?? ''}</span>
               <code className="ev-stage">{ev.stage}</code>
