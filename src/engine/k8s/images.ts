@@ -13,6 +13,7 @@ import type { Tool, ToolContext } from '../shell/tool';
 import { startNginx } from '../shell/tools/nginx';
 import { busyboxPing } from '../shell/tools/busybox/ping';
 import { busyboxNslookup } from '../shell/tools/busybox/nslookup';
+import { busyboxIp } from '../shell/tools/busybox/ip';
 import { formatHead, header, readRequests } from '../shell/tools/http';
 import { civilFromUnix, httpDate } from '../sim/clock';
 import type { ContainerData } from './objects';
@@ -33,8 +34,8 @@ export function imageRepo(ref: string): string {
 }
 
 /**
- * The emulated commands BusyBox 1.36 has applets for. ping and nslookup are BusyBox's own
- * (BUSYBOX_APPLETS); its ip and nc print as the emulated iproute2 and netcat do.
+ * The emulated commands BusyBox 1.36 has applets for. ping, nslookup and ip are BusyBox's own
+ * (BUSYBOX_APPLETS); its nc prints as the emulated netcat does.
  */
 const BUSYBOX: readonly string[] = [
   'cat',
@@ -63,6 +64,7 @@ const BUSYBOX: readonly string[] = [
 const BUSYBOX_APPLETS: Readonly<Record<string, Tool>> = {
   ping: busyboxPing,
   nslookup: busyboxNslookup,
+  ip: busyboxIp,
 };
 
 /**

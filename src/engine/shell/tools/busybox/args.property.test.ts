@@ -1,10 +1,13 @@
 /**
  * BusyBox's argument parsing, over generated input: getopt's numbers (xatou, xatou_range,
- * parse_duration_str) and nslookup's abbreviated options (index_in_substrings), held to what
- * busybox 1.35.0 accepted and refused in pl- namespaces (see ping.test.ts, nslookup.test.ts).
+ * parse_duration_str), nslookup's abbreviated options (index_in_substrings) and ip's prefixes
+ * (get_prefix), held to what busybox 1.35.0 accepted and refused in pl- namespaces (see
+ * ping.test.ts, nslookup.test.ts, ip.test.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { lab } from '../../../testing/lab';
+import { BbIp, BbIpExit, getPrefix } from './ipArgs';
 import { optionIndex } from './nslookup';
 import { duration, xatou } from './ping';
 
@@ -94,6 +97,64 @@ describe("nslookup's options", () => {
         fc.string().filter((s) => !OPTIONS.some((o) => o.startsWith(s))),
         (s) => {
           expect(optionIndex(s)).toBe(-1);
+        },
+      ),
+    );
+  });
+});
+
+describe("ip's prefixes", () => {
+  const c = () => new BbIp(lab().sh().host.rootNs, 'unspec', false, false, false);
+  const quad = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((b) => b.join('.'));
+  const mask = (len: number) =>
+    [24, 16, 8, 0].map((s) => ((len ? (0xffffffff << (32 - len)) >>> 0 : 0) >>> s) & 255).join('.');
+
+  it('reads ADDR/LEN and ADDR/NETMASK alike, for every length', () => {
+    fc.assert(
+      fc.property(quad, fc.integer({ min: 0, max: 32 }), (a, len) => {
+        for (const text of [`${a}/${len}`, `${a}/${mask(len)}`]) {
+          const p = getPrefix(c(), text, 'unspec');
+          expect(p).toMatchObject({ family: 'inet', bitlen: len, bytelen: 4 });
+          expect(p.bytes.slice(0, 4).join('.')).toBe(a);
+        }
+      }),
+    );
+  });
+
+  it('dies on a length over 32 or a mask with a hole, naming the address without it', () => {
+    fc.assert(
+      fc.property(
+        quad,
+        fc.oneof(
+          // Not 128, 192, …, 255: as a one-part dotted quad those are masks (/128 is /1).
+          fc
+            .integer({ min: 33, max: 100_000 })
+            .filter((n) => ![128, 192, 224, 240, 248, 252, 254, 255].includes(n))
+            .map(String),
+          fc
+            .integer({ min: 1, max: 0xfffffffe })
+            .filter((m) => ((~m >>> 0) & ((~m >>> 0) + 1)) >>> 0 !== 0)
+            .map((m) => [24, 16, 8, 0].map((s) => (m >>> s) & 255).join('.')),
+        ),
+        (a, len) => {
+          expect(() => getPrefix(c(), `${a}/${len}`, 'unspec')).toThrow(
+            new BbIpExit(1, `ip: an inet prefix is expected rather than "${a}"\n`),
+          );
+        },
+      ),
+    );
+  });
+
+  it('takes a word that is no address as inet, length 0, without complaint', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[g-z][a-z]*$/).filter((s) => !['default', 'all', 'any'].includes(s)),
+        (w) => {
+          expect(getPrefix(c(), w, 'unspec')).toMatchObject({
+            family: 'inet',
+            bitlen: 0,
+            bytelen: 0,
+          });
         },
       ),
     );

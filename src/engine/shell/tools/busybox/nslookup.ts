@@ -24,6 +24,7 @@ import { ms } from '../../../sim/time';
 import type { Tool } from '../../tool';
 import { getaddrinfo, readEtc } from '../resolve';
 import { busyboxUsage } from './banner';
+import { indexInSubstrings } from './libbb';
 
 const USAGE = `Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]
 
@@ -64,15 +65,7 @@ const OPTIONS = ['type', 'querytype', 'port', 'retry', 'debug', 't', 'timeout'] 
 
 /** index_in_substrings: an exact name, else the one name the key is a prefix of. */
 export function optionIndex(key: string): number {
-  if (!key) return -1;
-  let match = -1;
-  for (let i = 0; i < OPTIONS.length; i++) {
-    if (!OPTIONS[i]!.startsWith(key)) continue;
-    if (OPTIONS[i] === key) return i;
-    if (match >= 0) return -1;
-    match = i;
-  }
-  return match;
+  return indexInSubstrings(OPTIONS, key);
 }
 
 interface Query {

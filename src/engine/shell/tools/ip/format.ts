@@ -4,7 +4,7 @@
 import { type Ipv4, IPV4_ANY, formatIpv4 } from '../../../net/ipv4';
 import { linkLocalFromMac } from '../../../net/mac';
 import type { Bridge } from '../../../linux/bridge';
-import type { Device } from '../../../linux/device';
+import type { Device, IfAddr } from '../../../linux/device';
 import type { NetNs } from '../../../linux/netns';
 import type { VxlanDevice } from '../../../linux/vxlan';
 import { IpipDevice } from '../../../linux/ipip';
@@ -14,23 +14,48 @@ export function peerOf(dev: Device): Device | undefined {
   return dev.kind === 'veth' ? (dev as Device & { peer?: Device }).peer : undefined;
 }
 
+/** The interface flags dev_get_flags reports for a device (IFF_RUNNING as `lowerUp`). */
+export interface IfFlags {
+  readonly up: boolean;
+  /** Up with carrier: IFF_RUNNING and IFF_LOWER_UP. */
+  readonly lowerUp: boolean;
+  readonly loopback: boolean;
+  readonly broadcast: boolean;
+  readonly pointopoint: boolean;
+  readonly multicast: boolean;
+  readonly noarp: boolean;
+  readonly promisc: boolean;
+}
+
+export function ifFlags(dev: Device): IfFlags {
+  const loopback = dev.kind === 'loopback';
+  // ipip_tunnel_setup sets IFF_NOARP alone; binding to a remote adds IFF_POINTOPOINT.
+  const ipip = dev instanceof IpipDevice;
+  return {
+    up: dev.adminUp,
+    lowerUp: dev.adminUp && dev.hasCarrier(),
+    loopback,
+    broadcast: !ipip && !loopback,
+    pointopoint: ipip && dev.pointopoint,
+    multicast: !ipip && !loopback,
+    noarp: dev.noarp && !loopback,
+    promisc: dev.promiscCount > 0,
+  };
+}
+
 /** The `<…>` flag list, in print_link_flags order. */
 export function linkFlags(dev: Device): string {
+  const fl = ifFlags(dev);
   const f: string[] = [];
-  const running = dev.adminUp && dev.hasCarrier();
-  if (dev.adminUp && !running) f.push('NO-CARRIER');
-  if (dev instanceof IpipDevice) {
-    // ipip_tunnel_setup sets IFF_NOARP alone; binding to a remote adds IFF_POINTOPOINT.
-    if (dev.pointopoint) f.push('POINTOPOINT');
-  } else {
-    if (dev.kind === 'loopback') f.push('LOOPBACK');
-    else f.push('BROADCAST');
-    if (dev.kind !== 'loopback') f.push('MULTICAST');
-  }
-  if (dev.noarp && dev.kind !== 'loopback') f.push('NOARP');
-  if (dev.promiscCount > 0) f.push('PROMISC');
-  if (dev.adminUp) f.push('UP');
-  if (running) f.push('LOWER_UP');
+  if (fl.up && !fl.lowerUp) f.push('NO-CARRIER');
+  if (fl.loopback) f.push('LOOPBACK');
+  if (fl.broadcast) f.push('BROADCAST');
+  if (fl.pointopoint) f.push('POINTOPOINT');
+  if (fl.multicast) f.push('MULTICAST');
+  if (fl.noarp) f.push('NOARP');
+  if (fl.promisc) f.push('PROMISC');
+  if (fl.up) f.push('UP');
+  if (fl.lowerUp) f.push('LOWER_UP');
   // M-DOWN: the linked device (a veth peer in the same namespace) is down.
   const peer = peerOf(dev);
   if (peer && peer.ns === dev.ns && !peer.adminUp) f.push('M-DOWN');
@@ -59,6 +84,22 @@ export function linkName(dev: Device): string {
     return peer.ns === dev.ns ? `${dev.name}@${peer.name}` : `${dev.name}@if${peer.ifindex}`;
   }
   return dev.name;
+}
+
+/**
+ * IFLA_LINK as the kernel reports it for a device linked to another: a veth's peer, a container
+ * NIC's peer on the machine outside, a tunnel's underlay (index 0: none). `otherNs`: that device
+ * lives in another namespace, so the index means nothing here (rtnl_fill_ifinfo then always sends
+ * it; the IPv6 link dump only when it differs from the device's own index). Undefined: the device
+ * links to itself and neither sends it.
+ */
+export function iflink(dev: Device): { index: number; otherNs: boolean } | undefined {
+  const cp = containerPeer(dev);
+  if (cp !== undefined) return { index: cp, otherNs: true };
+  if (dev instanceof IpipDevice) return { index: dev.parms.link?.ifindex ?? 0, otherNs: false };
+  if (dev.kind !== 'veth') return undefined;
+  const peer = peerOf(dev);
+  return peer ? { index: peer.ifindex, otherNs: peer.ns !== dev.ns } : { index: 0, otherNs: false };
 }
 
 /** " link-netns NAME" or " link-netnsid N" for a veth whose peer lives elsewhere. */
@@ -101,34 +142,71 @@ export function hasLinkLocal(dev: Device): boolean {
   return dev.kind !== 'loopback' && dev.adminUp && dev.hadCarrier && !dev.noarp;
 }
 
-export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): string[] {
-  const out: string[] = [];
+/** One address as `ip addr` lists it. */
+export interface AddrEntry {
+  readonly family: 'inet' | 'inet6';
+  readonly scope: IfAddr['scope'];
+  /** The address itself, as text. */
+  readonly address: string;
+  readonly prefixLen: number;
+  /** IFA_LABEL (IPv4 addresses only). */
+  readonly label?: string;
+  /** The `    inet …` line; the lifetimes line follows it. */
+  readonly line: string;
+}
+
+/** The line after each address: the model's addresses never expire. */
+export const ADDR_LIFETIMES = '       valid_lft forever preferred_lft forever';
+
+/** A device's addresses, IPv4 first, then the IPv6 ones the kernel gave it. */
+export function addrEntries(dev: Device, opts: { v4: boolean; v6: boolean }): AddrEntry[] {
+  const out: AddrEntry[] = [];
   if (opts.v4) {
     for (const a of dev.addrs) {
       const brd = a.broadcast !== undefined ? ` brd ${formatIpv4(a.broadcast)}` : '';
       const sec = a.secondary ? ' secondary' : '';
-      const label = a.scope === 'host' && dev.kind === 'loopback' ? ` ${a.label}` : ` ${a.label}`;
       const noprefix = a.noprefixroute ? ' noprefixroute' : '';
-      out.push(
-        `    inet ${formatIpv4(a.local)}/${a.prefixLen}${brd} scope ${a.scope}${sec}${noprefix}${label}`,
-      );
-      out.push('       valid_lft forever preferred_lft forever');
+      const address = formatIpv4(a.local);
+      out.push({
+        family: 'inet',
+        scope: a.scope,
+        address,
+        prefixLen: a.prefixLen,
+        label: a.label,
+        line: `    inet ${address}/${a.prefixLen}${brd} scope ${a.scope}${sec}${noprefix} ${a.label}`,
+      });
     }
   }
   if (opts.v6) {
     if (dev.kind === 'loopback' && dev.adminUp) {
-      out.push('    inet6 ::1/128 scope host ');
-      out.push('       valid_lft forever preferred_lft forever');
+      out.push({
+        family: 'inet6',
+        scope: 'host',
+        address: '::1',
+        prefixLen: 128,
+        line: '    inet6 ::1/128 scope host ',
+      });
     } else if (hasLinkLocal(dev)) {
-      // Without carrier, duplicate address detection cannot finish: the address stays tentative.
-      const tentative = !dev.hasCarrier() || dev.ns.world.sched.now < dev.dadDoneAt;
-      out.push(
-        `    inet6 ${linkLocalFromMac(dev.llMac ?? dev.mac)}/64 scope link ${tentative ? 'tentative ' : ''}`,
-      );
-      out.push('       valid_lft forever preferred_lft forever');
+      const address = linkLocalFromMac(dev.llMac ?? dev.mac);
+      out.push({
+        family: 'inet6',
+        scope: 'link',
+        address,
+        prefixLen: 64,
+        line: `    inet6 ${address}/64 scope link ${linkLocalTentative(dev) ? 'tentative ' : ''}`,
+      });
     }
   }
   return out;
+}
+
+/** Without carrier, duplicate address detection cannot finish: the address stays tentative. */
+export function linkLocalTentative(dev: Device): boolean {
+  return !dev.hasCarrier() || dev.ns.world.sched.now < dev.dadDoneAt;
+}
+
+export function addrLines(dev: Device, opts: { v4: boolean; v6: boolean }): string[] {
+  return addrEntries(dev, opts).flatMap((e) => [e.line, ADDR_LIFETIMES]);
 }
 
 export function briefLink(dev: Device): string {
