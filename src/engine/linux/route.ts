@@ -389,6 +389,17 @@ function outputRoute(
     r.prefsrc ??
     inetSelectAddr(ns, dev, gateway ?? dst, r.scope === SCOPE.link ? SCOPE.link : SCOPE.global) ??
     IPV4_ANY;
+  // __mkroute_output: 255.255.255.255 is a broadcast out of the device the route names, whatever
+  // route found it; the gateway is dropped (fi = NULL), as `ip route get` shows on the kernel.
+  if (dst === IPV4_BROADCAST)
+    return {
+      kind: 'broadcast',
+      dev,
+      nexthop: dst,
+      src,
+      route: r,
+      decision: routeDecision(ns, dst, hit, `limited broadcast on ${dev.name}`),
+    };
   return {
     kind: 'unicast',
     dev,

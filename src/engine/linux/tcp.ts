@@ -747,6 +747,20 @@ export function tcpConnect(
     );
     return rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno === 'EACCES' ? 'EACCES' : rt.errno;
   }
+  // tcp_v4_connect refuses a broadcast (or multicast) route before any SYN: ENETUNREACH, as a
+  // connect() to 10.244.1.255 or 255.255.255.255 from a pl- namespace returned.
+  if (rt.kind === 'broadcast') {
+    const skb = ns.world.newSkb(opts.flowId ?? ns.world.newFlowId());
+    emit(
+      ns,
+      'ip_route_output',
+      skb,
+      `connect to ${formatIpv4(dst)}:${dport}: a broadcast route: Network is unreachable`,
+      undefined,
+      { decision: rt.decision, final: 'dropped' },
+    );
+    return 'ENETUNREACH';
+  }
   const src = rt.src;
   const sport = opts.sport ?? ns.sockets.ephemeralPort('tcp', src, { ip: dst, port: dport });
   if (sport === undefined) return 'EADDRNOTAVAIL';

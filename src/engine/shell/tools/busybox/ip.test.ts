@@ -448,6 +448,10 @@ multicast ff00::/8 dev eth0 table local  metric 256
     expect(ip(l, 'route get 10.244.1.255')).toMatchObject(
       ok('broadcast 10.244.1.255 dev eth0  src 10.244.1.5 \n'),
     );
+    // The limited broadcast is one too, out of the default route's device without its gateway.
+    expect(ip(l, 'route get 255.255.255.255')).toMatchObject(
+      ok('broadcast 255.255.255.255 dev eth0  src 10.244.1.5 \n'),
+    );
     expect(ip(l, 'route get 8.8.8.8 oif eth0')).toMatchObject(
       ok('8.8.8.8 via 10.244.1.1 dev eth0  src 10.244.1.5 \n'),
     );
