@@ -30,15 +30,16 @@ export const DNS_PORT = 53;
  */
 export function sendDnsMessage(
   s: UdpSocket,
-  dst: Ipv4,
+  to: Ipv4,
   dport: number,
   m: DnsMessage,
   opts: { df?: boolean; compress?: Compression } = {},
 ): Errno | undefined {
   const ns = s.ns;
-  const rt = ipRouteOutput(ns, dst, { src: s.addr === IPV4_ANY ? undefined : s.addr });
+  const rt = ipRouteOutput(ns, to, { src: s.addr === IPV4_ANY ? undefined : s.addr });
   if (isOutputError(rt))
     return rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno;
+  const dst = rt.daddr ?? to;
   const data = toByteString(encodeMessage(m, { compress: opts.compress }));
   const dgram: UdpDatagram = {
     kind: 'udp',

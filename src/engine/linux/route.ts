@@ -5,6 +5,7 @@
 import {
   type Ipv4,
   IPV4_ANY,
+  IPV4_LOOPBACK,
   IPV4_BROADCAST,
   formatIpv4,
   isLoopbackAddr,
@@ -276,6 +277,11 @@ export interface OutputRoute {
   readonly src: Ipv4;
   readonly route?: Route;
   readonly decision: RouteDecision;
+  /**
+   * The destination the kernel put in the flow instead of the one asked for: 0.0.0.0 means the
+   * local host (the source, or 127.0.0.1), so packets and sockets use this address.
+   */
+  readonly daddr?: Ipv4;
 }
 
 export interface OutputError {
@@ -318,6 +324,25 @@ function outputRoute(
     return {
       errno: 'EINVAL',
       decision: routeDecision(ns, dst, undefined, `${formatIpv4(opts.src)} is not a local address`),
+    };
+  }
+  // ip_route_output_key_hash_rcu: no destination means this host, through lo; the flow's
+  // destination becomes the source, or 127.0.0.1 for both (ping 0.0.0.0 is answered by
+  // 127.0.0.1; a socket connect()ed to 0.0.0.0 has 127.0.0.1 as its peer).
+  if (dst === IPV4_ANY) {
+    const daddr = opts.src !== undefined && opts.src !== IPV4_ANY ? opts.src : IPV4_LOOPBACK;
+    return {
+      kind: 'local',
+      dev: ns.lo,
+      nexthop: daddr,
+      src: daddr,
+      daddr,
+      decision: routeDecision(
+        ns,
+        dst,
+        undefined,
+        `0.0.0.0: this host, as ${formatIpv4(daddr)} through lo`,
+      ),
     };
   }
   if (dst === IPV4_BROADCAST && opts.oif) {

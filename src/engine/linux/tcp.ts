@@ -762,14 +762,16 @@ export function tcpConnect(
     return 'ENETUNREACH';
   }
   const src = rt.src;
-  const sport = opts.sport ?? ns.sockets.ephemeralPort('tcp', src, { ip: dst, port: dport });
+  // connect() to 0.0.0.0 connects to this host: the peer is the address the route put there.
+  const peer = rt.daddr ?? dst;
+  const sport = opts.sport ?? ns.sockets.ephemeralPort('tcp', src, { ip: peer, port: dport });
   if (sport === undefined) return 'EADDRNOTAVAIL';
   const mtu = rt.kind === 'local' ? ns.lo.mtu : rt.dev.mtu;
   const c = new TcpConnection(
     ns,
     src,
     sport,
-    dst,
+    peer,
     dport,
     'SYN_SENT',
     mtu,

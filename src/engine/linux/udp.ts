@@ -53,11 +53,13 @@ export function udpClose(s: UdpSocket): void {
 }
 
 /** sendto(): routes, picks the source, and sends one datagram. */
-export function udpSend(s: UdpSocket, dst: Ipv4, dport: number, data: string): Errno | undefined {
+export function udpSend(s: UdpSocket, to: Ipv4, dport: number, data: string): Errno | undefined {
   const ns = s.ns;
-  const rt = ipRouteOutput(ns, dst, { src: s.addr === IPV4_ANY ? undefined : s.addr });
+  const rt = ipRouteOutput(ns, to, { src: s.addr === IPV4_ANY ? undefined : s.addr });
   if (isOutputError(rt))
     return rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno;
+  // sendto(0.0.0.0) goes to this host, as the address the route put there.
+  const dst = rt.daddr ?? to;
   const dgram: UdpDatagram = { kind: 'udp', sport: s.port, dport, payload: { kind: 'data', data } };
   const packet: Ipv4Packet = {
     kind: 'ipv4',

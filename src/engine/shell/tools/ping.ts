@@ -226,6 +226,8 @@ export const ping: Tool = (ctx) => {
         return;
       }
       source = probe.src;
+      // 0.0.0.0 is this host: the probe's peer, and so the header's address, is 127.0.0.1.
+      if (probe.daddr !== undefined) dst = probe.daddr;
       // The source the route picked lives on another device than the one -I named.
       if (oif && !oif.addrs.some((a) => a.local === probe.src))
         proc.writeErr(
@@ -371,7 +373,7 @@ export const ping: Tool = (ctx) => {
         const packet: Ipv4Packet = {
           kind: 'ipv4',
           src: rt.src,
-          dst,
+          dst: rt.daddr ?? dst,
           ttl: opts.ttl ?? ns.sysctlNumber('net.ipv4.ip_default_ttl'),
           protocol: IPPROTO_ICMP,
           id: (ns.ipIdCounter = (ns.ipIdCounter + 1) & 0xffff),

@@ -286,7 +286,7 @@ export const busyboxPing: Tool = (ctx) => {
       const packet: Ipv4Packet = {
         kind: 'ipv4',
         src: rt.src,
-        dst,
+        dst: rt.daddr ?? dst,
         // IP_TTL outside 1..255 fails and BusyBox does not look: the default stays.
         ttl:
           opts.ttl !== undefined && opts.ttl >= 1 && opts.ttl <= 255

@@ -1,5 +1,8 @@
 /**
- * Routes to broadcast addresses, held to kernel 6.18 in two pl- namespaces (a: 10.244.1.5/24 on
+ * Routes to 0.0.0.0 and to broadcast addresses. 0.0.0.0, on kernel 6.18 in a pl- namespace with
+ * only lo up: `ip route get` answered `local 0.0.0.0 dev lo src 127.0.0.1`, iputils ping printed
+ * `PING 0.0.0.0 (127.0.0.1)` and was answered by 127.0.0.1, and a Python socket connect()ed to
+ * 0.0.0.0 (TCP or UDP) had 127.0.0.1 as its peer. Broadcasts, held to kernel 6.18 in two pl- namespaces (a: 10.244.1.5/24 on
  * eth0, default via 10.244.1.1; the veth's other end up in b): `ip route get 255.255.255.255`
  * answered a broadcast out of eth0 with no gateway (__mkroute_output turns the default route's
  * result into RTN_BROADCAST and drops its nexthop), like the subnet's own 10.244.1.255; a TCP
@@ -59,5 +62,19 @@ describe('broadcast destinations', () => {
       stderr:
         'ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n',
     });
+  });
+
+  it('takes 0.0.0.0 to mean this host, reached as 127.0.0.1 through lo', () => {
+    const l = lab();
+    l.setup(['ip netns add a', 'ip -n a link set lo up']);
+    expect(l.run('ip -n a route get 0.0.0.0')).toMatchObject({
+      exitCode: 0,
+      stdout: 'local 0.0.0.0 dev lo src 127.0.0.1 uid 0 \n    cache <local> \n',
+    });
+    const ping = l.run('ip netns exec a ping -c 1 0.0.0.0');
+    expect(ping.exitCode).toBe(0);
+    expect(ping.stdout).toMatch(
+      /^PING 0\.0\.0\.0 \(127\.0\.0\.1\) 56\(84\) bytes of data\.\n64 bytes from 127\.0\.0\.1: icmp_seq=1 ttl=64 time=[\d.]+ ms\n\n--- 0\.0\.0\.0 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss/,
+    );
   });
 });
