@@ -8,6 +8,7 @@ import { normalizePath } from '../../linux/fs';
 import { type TcpConnection, tcpConnect } from '../../linux/tcp';
 import { type Errno, STRERROR } from '../../linux/socket';
 import { ms, seconds, us } from '../../sim/time';
+import { expandWriteOut } from './curlWriteOut';
 import type { Tool } from '../tool';
 import { header, parseResponseHead } from './http';
 import { getaddrinfo } from './resolve';
@@ -207,9 +208,59 @@ export const curl: Tool = (ctx) => {
     if (meter)
       proc.writeErr(`\r${meterLine(meterTotal, meterBytes, (proc.now - meterStart) / 1e6)}\n`);
   };
+  const method = o.method ?? (o.head ? 'HEAD' : o.data !== undefined ? 'POST' : 'GET');
+  // What --write-out reports: the transfer's milestones and sizes as they happen.
+  const t0 = proc.now;
+  const at: { lookup?: number; connect?: number; pretransfer?: number; firstByte?: number } = {};
+  const xfer = {
+    httpVersion: '0',
+    scheme: '',
+    conn: undefined as TcpConnection | undefined,
+    sizeHeader: 0,
+    numHeaders: 0,
+    contentType: '',
+    sizeRequest: 0,
+    sizeUpload: 0,
+    sizeDownload: 0,
+  };
+  let status = 0;
+  const since = (t: number | undefined) => (t === undefined ? 0 : (t - t0) / 1e9);
+  const writeOut = (exitCode: number, errorMessage: string) => {
+    if (o.writeOut === undefined) return;
+    const c = xfer.conn;
+    const w = expandWriteOut(o.writeOut, {
+      httpCode: status,
+      httpVersion: xfer.httpVersion,
+      remoteIp: c ? formatIpv4(c.remoteIp) : '',
+      remotePort: c?.remotePort ?? 0,
+      localIp: c ? formatIpv4(c.localIp) : '',
+      localPort: c?.localPort ?? 0,
+      numConnects: c ? 1 : 0,
+      exitCode,
+      errorMessage,
+      sizeDownload: xfer.sizeDownload,
+      sizeHeader: xfer.sizeHeader,
+      sizeRequest: xfer.sizeRequest,
+      sizeUpload: xfer.sizeUpload,
+      numHeaders: xfer.numHeaders,
+      contentType: xfer.contentType,
+      url: o.url ?? '',
+      method,
+      scheme: xfer.scheme,
+      filename: o.output ?? '',
+      timeNamelookup: since(at.lookup),
+      timeConnect: since(at.connect),
+      timePretransfer: since(at.pretransfer),
+      timeStarttransfer: since(at.firstByte),
+      timeTotal: since(proc.now),
+    });
+    if (w.stdout) proc.write(w.stdout);
+    if (w.stderr) proc.writeErr(w.stderr);
+  };
   const fail = (code: number, message: string) => {
     meterEnd();
     if (!o.silent || o.showError) proc.writeErr(`curl: (${code}) ${message}\n`);
+    writeOut(code, message);
     proc.exit(code);
   };
   if (o.url === undefined) {
@@ -290,7 +341,13 @@ export const curl: Tool = (ctx) => {
       onConnected: () => {
         proc.cancel(connectTimer);
         connected = true;
-        v(`* Connected to ${url.host} (${formatIpv4(dst)}) port ${url.port} (#0)`);
+        at.connect = proc.now;
+        xfer.conn = c as TcpConnection;
+        xfer.scheme = url.scheme.toUpperCase();
+        // The peer the socket reached: 0.0.0.0 connects to this host as 127.0.0.1.
+        v(
+          `* Connected to ${url.host} (${formatIpv4((c as TcpConnection).remoteIp)}) port ${url.port} (#0)`,
+        );
         sendRequest(c as TcpConnection);
       },
       onError: (_c, errno) => {
@@ -324,7 +381,6 @@ export const curl: Tool = (ctx) => {
     }
   };
 
-  const method = o.method ?? (o.head ? 'HEAD' : o.data !== undefined ? 'POST' : 'GET');
   const sendRequest = (c: TcpConnection) => {
     // A -H header named like one of curl's own replaces it: a custom Host takes the Host line's
     // place (curl keeps it as its host header); User-Agent and Accept go out with the other
@@ -344,7 +400,11 @@ export const curl: Tool = (ctx) => {
     }
     for (const l of lines) v(`> ${l}`);
     v('> ');
-    c.send(`${lines.join('\r\n')}\r\n\r\n${o.data ?? ''}`);
+    const request = `${lines.join('\r\n')}\r\n\r\n${o.data ?? ''}`;
+    at.pretransfer = proc.now;
+    xfer.sizeRequest = request.length;
+    xfer.sizeUpload = o.data?.length ?? 0;
+    c.send(request);
   };
 
   let buf = '';
@@ -352,7 +412,6 @@ export const curl: Tool = (ctx) => {
   let bodyStart = 0;
   let contentLength: number | undefined;
   let closeAfter = false;
-  let status = 0;
   let finished = false;
   const bodyOut: string[] = [];
 
@@ -364,6 +423,7 @@ export const curl: Tool = (ctx) => {
 
   const onData = (data: string) => {
     if (finished) return;
+    at.firstByte ??= proc.now;
     received += data.length;
     buf += data;
     if (!headDone) {
@@ -376,6 +436,10 @@ export const curl: Tool = (ctx) => {
       headDone = true;
       bodyStart = r.bodyStart;
       status = r.head.status;
+      xfer.httpVersion = r.head.version === 'HTTP/1.0' ? '1' : '1.1';
+      xfer.sizeHeader = r.bodyStart;
+      xfer.numHeaders = r.head.headers.length;
+      xfer.contentType = header(r.head.headers, 'content-type') ?? '';
       if (r.head.version === 'HTTP/1.0') v('* HTTP 1.0, assume close after body');
       v(`< ${r.head.version} ${r.head.status} ${r.head.reason}`);
       for (const [k, val] of r.head.headers) v(`< ${k}: ${val}`);
@@ -398,6 +462,7 @@ export const curl: Tool = (ctx) => {
     buf = buf.slice(0, bodyStart);
     if (method !== 'HEAD') deliver(body);
     meterBytes += body.length;
+    xfer.sizeDownload += body.length;
     // With -v and the body going somewhere other than a terminal, curl notes each chunk.
     if (o.verbose && !ctx.stdoutIsTty && body.length)
       proc.writeErr(`{ [${body.length} bytes data]\n`);
@@ -417,12 +482,7 @@ export const curl: Tool = (ctx) => {
     meterEnd();
     if (closeAfter) v('* Closing connection 0');
     else v(`* Connection #0 to host ${url.host} left intact`);
-    if (o.writeOut !== undefined)
-      proc.write(
-        o.writeOut
-          .replace(/%\{http_code\}/g, String(status).padStart(3, '0'))
-          .replace(/\\n/g, '\n'),
-      );
+    writeOut(0, '');
     // curl tidies up (and its process ends) a little after the last byte arrived.
     const c = conn;
     proc.after(us(100), 'cleanup', () => {
@@ -457,6 +517,7 @@ export const curl: Tool = (ctx) => {
   void seconds;
   if (isLocalhost) {
     resolved = true;
+    at.lookup = proc.now;
     addrs = [IPV4_LOOPBACK];
     return tryConnect(0);
   }
@@ -464,12 +525,14 @@ export const curl: Tool = (ctx) => {
   getaddrinfo(proc, url.host, { family: o.ipv4 ? 'inet' : 'unspec' }, (r) => {
     if (!proc.running) return;
     resolved = true;
+    at.lookup = proc.now;
     if (!r.ok) {
       // Checked on Debian 12: the meter's first line stays unfinished before the error.
       v(`* Could not resolve host: ${url.host}`);
       v('* Closing connection 0');
       if (!o.silent || o.showError)
         proc.writeErr(`curl: (6) Could not resolve host: ${url.host}\n`);
+      writeOut(6, `Could not resolve host: ${url.host}`);
       proc.exit(6);
       return;
     }
