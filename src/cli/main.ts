@@ -13,6 +13,7 @@ import { runBench } from './bench';
 import { buildPlan } from '../conformance/plan';
 import { renderScript } from '../conformance/script';
 import { runConformance } from '../conformance/runner';
+import { commandLine } from './commandLine';
 
 const HELP = `usage: packet-life <command> [options]
 
@@ -24,6 +25,7 @@ commands:
   run --all [--quiet]         run every scenario in scenarios/
   exec FILE [--after-step N] [--cni MODEL] --on HOST -- CMD...
                               run one more command in the world as it stands after step N
+                              (one CMD argument is a command line; several are quoted words)
   shell FILE [--after-step N] [--cni MODEL]
                               an interactive prompt on the scenario's world
   list                        the built-in scenarios
@@ -174,7 +176,7 @@ function cmdRun(args: string[]): number {
 function cmdExec(args: string[]): number {
   const dash = args.indexOf('--');
   if (dash < 0) return fail('exec needs -- before the command');
-  const cmd = args.slice(dash + 1).join(' ');
+  const cmd = commandLine(args.slice(dash + 1));
   const head = args.slice(0, dash);
   const after = option(head, '--after-step');
   const on = option(head, '--on');
