@@ -39,7 +39,7 @@ export function sendDnsMessage(
   const rt = ipRouteOutput(ns, to, { src: s.addr === IPV4_ANY ? undefined : s.addr });
   if (isOutputError(rt))
     return rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno;
-  const dst = rt.daddr ?? to;
+  const dst = rt.daddr;
   const data = toByteString(encodeMessage(m, { compress: opts.compress }));
   const dgram: UdpDatagram = {
     kind: 'udp',

@@ -24,7 +24,7 @@ import type { Device } from './device';
 import { ipLocalOut } from './ip';
 import type { NetNs } from './netns';
 import { SCOPE } from './fib';
-import { inetSelectAddr, ipRouteOutput, isOutputError } from './route';
+import { type OutputRoute, inetSelectAddr, ipRouteOutput, isOutputError } from './route';
 import type { Skb } from './skb';
 import { tcpErr } from './tcp';
 import { drop, emit } from './tracing';
@@ -129,6 +129,30 @@ function sendIcmp(
   };
   const skb = { ...ns.world.newSkb(flowId), ip: packet, local: true };
   ipLocalOut(ns, skb, rt);
+}
+
+/**
+ * An ICMP socket's echo request (ping's raw_sendmsg) on the route the caller looked up: to the
+ * flow's destination, DF set, with the socket's TTL and a fresh IP ID.
+ */
+export function icmpEchoOut(
+  ns: NetNs,
+  rt: OutputRoute,
+  echo: IcmpEcho,
+  opts: { readonly ttl: number; readonly flowId: number },
+): void {
+  const packet: Ipv4Packet = {
+    kind: 'ipv4',
+    src: rt.src,
+    dst: rt.daddr,
+    ttl: opts.ttl,
+    protocol: IPPROTO_ICMP,
+    id: (ns.ipIdCounter = (ns.ipIdCounter + 1) & 0xffff),
+    tos: 0,
+    df: true,
+    payload: echo,
+  };
+  ipLocalOut(ns, { ...ns.world.newSkb(opts.flowId), ip: packet, local: true }, rt);
 }
 
 /**

@@ -278,10 +278,10 @@ export interface OutputRoute {
   readonly route?: Route;
   readonly decision: RouteDecision;
   /**
-   * The destination the kernel put in the flow instead of the one asked for: 0.0.0.0 means the
-   * local host (the source, or 127.0.0.1), so packets and sockets use this address.
+   * The flow's destination once routed (fl4->daddr): the one asked for, except that 0.0.0.0
+   * means this host (the source, or 127.0.0.1). Packets and sockets are addressed to this.
    */
-  readonly daddr?: Ipv4;
+  readonly daddr: Ipv4;
 }
 
 export interface OutputError {
@@ -352,6 +352,7 @@ function outputRoute(
       dev: opts.oif,
       nexthop: dst,
       src,
+      daddr: dst,
       decision: routeDecision(ns, dst, undefined, `broadcast on ${opts.oif.name}`),
     };
   }
@@ -365,6 +366,7 @@ function outputRoute(
         dev: opts.oif,
         nexthop: dst,
         src,
+        daddr: dst,
         decision: routeDecision(
           ns,
           dst,
@@ -386,6 +388,7 @@ function outputRoute(
       dev: ns.lo,
       nexthop: dst,
       src,
+      daddr: dst,
       route: r,
       decision: routeDecision(ns, dst, hit, 'local: loop back through lo'),
     };
@@ -397,6 +400,7 @@ function outputRoute(
       dev: r.dev!,
       nexthop: dst,
       src,
+      daddr: dst,
       route: r,
       decision: routeDecision(ns, dst, hit, `broadcast on ${r.dev!.name}`),
     };
@@ -422,6 +426,7 @@ function outputRoute(
       dev,
       nexthop: dst,
       src,
+      daddr: dst,
       route: r,
       decision: routeDecision(ns, dst, hit, `limited broadcast on ${dev.name}`),
     };
@@ -431,6 +436,7 @@ function outputRoute(
     nexthop,
     gateway,
     src,
+    daddr: dst,
     route: r,
     decision: routeDecision(
       ns,

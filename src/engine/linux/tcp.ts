@@ -763,7 +763,7 @@ export function tcpConnect(
   }
   const src = rt.src;
   // connect() to 0.0.0.0 connects to this host: the peer is the address the route put there.
-  const peer = rt.daddr ?? dst;
+  const peer = rt.daddr;
   const sport = opts.sport ?? ns.sockets.ephemeralPort('tcp', src, { ip: peer, port: dport });
   if (sport === undefined) return 'EADDRNOTAVAIL';
   const mtu = rt.kind === 'local' ? ns.lo.mtu : rt.dev.mtu;

@@ -59,7 +59,7 @@ export function udpSend(s: UdpSocket, to: Ipv4, dport: number, data: string): Er
   if (isOutputError(rt))
     return rt.errno === 'EACCES' ? 'EACCES' : rt.errno === 'EINVAL' ? 'EINVAL' : rt.errno;
   // sendto(0.0.0.0) goes to this host, as the address the route put there.
-  const dst = rt.daddr ?? to;
+  const dst = rt.daddr;
   const dgram: UdpDatagram = { kind: 'udp', sport: s.port, dport, payload: { kind: 'data', data } };
   const packet: Ipv4Packet = {
     kind: 'ipv4',

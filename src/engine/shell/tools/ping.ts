@@ -4,8 +4,7 @@
  */
 import { type Ipv4, formatIpv4, parseIpv4 } from '../../net/ipv4';
 import type { IcmpEcho, IcmpError, Ipv4Packet } from '../../net/packet';
-import { IPPROTO_ICMP } from '../../net/packet';
-import { ipLocalOut } from '../../linux/ip';
+import { icmpEchoOut } from '../../linux/icmp';
 import { ipRouteOutput, isOutputError } from '../../linux/route';
 import type { PingSocket } from '../../linux/socket';
 import { STRERROR } from '../../linux/socket';
@@ -227,7 +226,7 @@ export const ping: Tool = (ctx) => {
       }
       source = probe.src;
       // 0.0.0.0 is this host: the probe's peer, and so the header's address, is 127.0.0.1.
-      if (probe.daddr !== undefined) dst = probe.daddr;
+      dst = probe.daddr;
       // The source the route picked lives on another device than the one -I named.
       if (oif && !oif.addrs.some((a) => a.local === probe.src))
         proc.writeErr(
@@ -370,18 +369,10 @@ export const ping: Tool = (ctx) => {
       // neighbour, -I 10.0.1.2 with no route).
       if (!isOutputError(rt)) {
         const echo: IcmpEcho = { kind: 'icmp', type: 8, code: 0, id, seq, dataLen: opts.size };
-        const packet: Ipv4Packet = {
-          kind: 'ipv4',
-          src: rt.src,
-          dst: rt.daddr ?? dst,
+        icmpEchoOut(ns, rt, echo, {
           ttl: opts.ttl ?? ns.sysctlNumber('net.ipv4.ip_default_ttl'),
-          protocol: IPPROTO_ICMP,
-          id: (ns.ipIdCounter = (ns.ipIdCounter + 1) & 0xffff),
-          tos: 0,
-          df: true,
-          payload: echo,
-        };
-        ipLocalOut(ns, { ...world.newSkb(flowId), ip: packet, local: true }, rt);
+          flowId,
+        });
       }
       lastSend = proc.now;
       if (opts.count !== undefined && transmitted >= opts.count) {

@@ -7,8 +7,7 @@
  */
 import { type Ipv4, formatIpv4, parseIpv4 } from '../../../net/ipv4';
 import type { IcmpEcho, Ipv4Packet } from '../../../net/packet';
-import { IPPROTO_ICMP } from '../../../net/packet';
-import { ipLocalOut } from '../../../linux/ip';
+import { icmpEchoOut } from '../../../linux/icmp';
 import { ipRouteOutput, isOutputError } from '../../../linux/route';
 import type { Device } from '../../../linux/device';
 import { type PingSocket, STRERROR } from '../../../linux/socket';
@@ -283,22 +282,14 @@ export const busyboxPing: Tool = (ctx) => {
       sentAt.set(seq, proc.now);
       seen.delete(seq);
       const echo: IcmpEcho = { kind: 'icmp', type: 8, code: 0, id, seq, dataLen: opts.size };
-      const packet: Ipv4Packet = {
-        kind: 'ipv4',
-        src: rt.src,
-        dst: rt.daddr ?? dst,
+      icmpEchoOut(ns, rt, echo, {
         // IP_TTL outside 1..255 fails and BusyBox does not look: the default stays.
         ttl:
           opts.ttl !== undefined && opts.ttl >= 1 && opts.ttl <= 255
             ? opts.ttl
             : ns.sysctlNumber('net.ipv4.ip_default_ttl'),
-        protocol: IPPROTO_ICMP,
-        id: (ns.ipIdCounter = (ns.ipIdCounter + 1) & 0xffff),
-        tos: 0,
-        df: true,
-        payload: echo,
-      };
-      ipLocalOut(ns, { ...world.newSkb(flowId), ip: packet, local: true }, rt);
+        flowId,
+      });
       if (!proc.running) return;
       if (opts.count === 0 || transmitted < opts.count) {
         // setitimer with -i 0 disarms the timer: no echo follows (only -A's replies send more).
