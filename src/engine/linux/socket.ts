@@ -28,7 +28,8 @@ export type Errno =
   | 'EMSGSIZE'
   | 'ENOPROTOOPT'
   | 'EHOSTDOWN'
-  | 'ENONET';
+  | 'ENONET'
+  | 'EOPNOTSUPP';
 
 /** strerror() texts, as curl, nc and ping print them. */
 export const STRERROR: Record<Errno, string> = {
@@ -43,6 +44,7 @@ export const STRERROR: Record<Errno, string> = {
   EACCES: 'Permission denied',
   EPERM: 'Operation not permitted',
   EMSGSIZE: 'Message too long',
+  EOPNOTSUPP: 'Operation not supported',
   ENOPROTOOPT: 'Protocol not available',
   EHOSTDOWN: 'Host is down',
   ENONET: 'Machine is not on the network',

@@ -16,6 +16,7 @@ import { utf8Length } from '../net/packet';
 import type { ScheduledEvent } from '../sim/scheduler';
 import { type SimDuration, ms, seconds, us } from '../sim/time';
 import type { Device } from './device';
+import { icmpErrConvert } from './icmpErr';
 import { ipLocalOut } from './ip';
 import type { NetNs } from './netns';
 import { ipRouteOutput, isOutputError } from './route';
@@ -880,16 +881,8 @@ export function tcpErr(ns: NetNs, skb: Skb, _ip: Ipv4Packet, msg: IcmpError): vo
   if (!conn) return;
   if (msg.type === 5) return; // redirects only change routing
   if (msg.type === 3 && msg.code === 4) return; // PMTU: not modelled beyond the drop
-  const errno: Errno =
-    msg.type === 11
-      ? 'EHOSTUNREACH'
-      : msg.code === 0
-        ? 'ENETUNREACH'
-        : msg.code === 3
-          ? 'ECONNREFUSED'
-          : msg.code === 13
-            ? 'EHOSTUNREACH'
-            : 'EHOSTUNREACH';
+  // tcp_v4_err: Time Exceeded reads as host unreachable, a Destination Unreachable by its code.
+  const errno: Errno = msg.type === 3 ? icmpErrConvert(msg.code).errno : 'EHOSTUNREACH';
   // icmp_err_convert: protocol/port unreachable are "fatal"; net/host unreachable are soft once established.
   const hard = msg.type === 3 && (msg.code === 2 || msg.code === 3);
   emit(ns, 'sock_deliver', skb, `ICMP error for TCP ${conn.state}: ${errno}`, undefined, {

@@ -3,6 +3,7 @@ import { type Ipv4, IPV4_ANY, formatIpv4 } from '../net/ipv4';
 import { type IcmpError, type Ipv4Packet, IPPROTO_UDP, type UdpDatagram } from '../net/packet';
 import type { Device } from './device';
 import { icmpSend } from './icmp';
+import { icmpErrConvert } from './icmpErr';
 import { ipLocalOut } from './ip';
 import type { NetNs } from './netns';
 import { ipRouteOutput, isOutputError } from './route';
@@ -122,34 +123,12 @@ export function udpRcv(ns: NetNs, skb: Skb, dev: Device, broadcast: boolean): vo
 }
 
 /**
- * icmp_err_convert for Destination Unreachable codes 0..15: the errno, or undefined where the
- * code is not "fatal" (a connected socket without IP_RECVERR is not told of it).
- */
-const UNREACH_FATAL: readonly (Errno | undefined)[] = [
-  undefined, // net unreachable
-  undefined, // host unreachable
-  'ENOPROTOOPT', // protocol unreachable
-  'ECONNREFUSED', // port unreachable
-  undefined, // fragmentation needed: handled apart
-  undefined, // source route failed
-  'ENETUNREACH', // net unknown
-  'EHOSTDOWN', // host unknown
-  'ENONET', // host isolated
-  'ENETUNREACH', // net administratively prohibited
-  'EHOSTUNREACH', // host administratively prohibited
-  undefined, // net unreachable for TOS
-  undefined, // host unreachable for TOS
-  'EHOSTUNREACH', // communication administratively prohibited
-  'EHOSTUNREACH', // precedence violation
-  'EHOSTUNREACH', // precedence cutoff
-];
-
-/**
  * __udp4_lib_err: an ICMP error about one of our datagrams. Only a connected socket hears of it,
- * and (none of the modelled programs sets IP_RECVERR) only of the hard errors: port or protocol
- * unreachable, the administratively prohibited codes, a needed fragmentation. Checked: a connected UDP socket got ECONNREFUSED at once for port unreachable and
- * EHOSTUNREACH for icmp-admin-prohibited, but nothing for net or host unreachable (REJECT with
- * those, a router without a route, a neighbour that never answers ARP): it timed out.
+ * and (none of the modelled programs sets IP_RECVERR) only of the hard errors: icmp_err_convert's
+ * fatal codes and a needed fragmentation. Checked: a connected UDP socket got ECONNREFUSED at
+ * once for port unreachable and EHOSTUNREACH for icmp-admin-prohibited, but nothing for net or
+ * host unreachable (REJECT with those, a router without a route, a neighbour that never answers
+ * ARP): it timed out.
  */
 export function udpErr(ns: NetNs, skb: Skb, _ip: Ipv4Packet, msg: IcmpError): void {
   const orig = msg.original;
@@ -159,9 +138,10 @@ export function udpErr(ns: NetNs, skb: Skb, _ip: Ipv4Packet, msg: IcmpError): vo
   );
   if (!sock) return;
   // Time Exceeded is never a hard error; Redirect is not an error at all.
-  const errno: Errno | undefined =
-    msg.type === 3 ? (msg.code === 4 ? 'EMSGSIZE' : UNREACH_FATAL[msg.code]) : undefined;
-  if (errno === undefined) return;
+  if (msg.type !== 3) return;
+  const conv = icmpErrConvert(msg.code);
+  if (msg.code !== 4 && !conv.fatal) return;
+  const errno = conv.errno;
   emit(ns, 'sock_deliver', skb, `ICMP error reported to the UDP socket (${errno})`, undefined, {
     final: 'delivered',
   });

@@ -80,7 +80,7 @@ export interface TopologyLayout {
   /** Every device, loopback chips included. */
   readonly devices: ReadonlyMap<number, Box>;
   readonly segments: ReadonlyMap<string, Box>;
-  /** Namespaces whose cell ends in a container row (its loopback chip sits at that row's end). */
+  /** Namespaces whose cell ends in a row for container chips. */
   readonly footed: ReadonlySet<number>;
   /** Every box by node id. */
   readonly byId: ReadonlyMap<string, Box>;

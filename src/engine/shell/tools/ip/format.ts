@@ -62,7 +62,6 @@ export function linkFlags(dev: Device): string {
   return `<${f.join(',')}>`;
 }
 
-/** "name" or "name@peer" / "name@ifN" as the first field shows it. */
 /** The index of a container NIC's peer on the machine outside (kind nodes), if any. */
 function containerPeer(dev: Device): number | undefined {
   return dev.kind === 'ether'
@@ -70,6 +69,7 @@ function containerPeer(dev: Device): number | undefined {
     : undefined;
 }
 
+/** "name" or "name@peer" / "name@ifN" as the first field shows it. */
 export function linkName(dev: Device): string {
   const cp = containerPeer(dev);
   if (cp !== undefined) return `${dev.name}@if${cp}`;
